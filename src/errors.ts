@@ -1,0 +1,115 @@
+/**
+ * Every error rocketmq-rx raises is a {@link RocketMQError}: it has a stable `code` to branch on (never parse the
+ * message), a `retriable` flag saying whether the same request may succeed if tried again (on another broker), and
+ * the broker or name-server `address` involved where there is one.
+ */
+
+/** Options shared by all rocketmq-rx errors. */
+export interface RocketMQErrorOptions {
+  /** The lower-level error that caused this one. */
+  cause?: unknown;
+  /** `host:port` of the peer involved, when there is one. */
+  address?: string | null;
+  /** Whether trying again (normally on another broker) may succeed. */
+  retriable?: boolean;
+}
+
+const kBrand = Symbol.for('rocketmq-rx.error');
+
+/**
+ * Base class of every error thrown or emitted by rocketmq-rx.
+ *
+ * `instanceof` works across duplicate installs of the package (the check uses a `Symbol.for` brand).
+ */
+export class RocketMQError extends Error {
+  /** Stable machine-readable code, e.g. `RMQ_ERR_REMOTING_TIMEOUT`. */
+  readonly code: string;
+  /** Whether the operation may succeed if tried again. */
+  readonly retriable: boolean;
+  /** `host:port` of the peer involved, or `null`. */
+  readonly address: string | null;
+
+  constructor(message: string, code: string, options: RocketMQErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.address = options.address ?? null;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    // Subclasses keep the normal prototype check; the brand makes the base class match across installs.
+    if (this === RocketMQError) return (value as Record<symbol, unknown>)[kBrand] === true;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+Object.defineProperty(RocketMQError.prototype, kBrand, { value: true });
+
+/** Base class of the transport-level errors (connect, write, timeout, protocol). */
+export class RemotingError extends RocketMQError {}
+
+/** The TCP connection could not be opened (refused, unreachable, connect timeout) or closed while a request waited. */
+export class RemotingConnectError extends RemotingError {
+  constructor(message: string, options: RocketMQErrorOptions = {}) {
+    super(message, 'RMQ_ERR_REMOTING_CONNECT', { retriable: true, ...options });
+  }
+}
+
+/** The request could not be written, or the connection failed after it was written and before a response came. */
+export class RemotingSendRequestError extends RemotingError {
+  constructor(message: string, options: RocketMQErrorOptions = {}) {
+    super(message, 'RMQ_ERR_REMOTING_SEND_REQUEST', { retriable: true, ...options });
+  }
+}
+
+/** No response arrived within the request's timeout. */
+export class RemotingTimeoutError extends RemotingError {
+  /** The timeout that expired, in milliseconds. */
+  readonly timeoutMillis: number;
+  constructor(message: string, timeoutMillis: number, options: RocketMQErrorOptions = {}) {
+    super(message, 'RMQ_ERR_REMOTING_TIMEOUT', { retriable: true, ...options });
+    this.timeoutMillis = timeoutMillis;
+  }
+}
+
+/** Too many async or oneway requests are in flight (`clientAsyncSemaphoreValue` / `clientOnewaySemaphoreValue`). */
+export class RemotingTooMuchRequestError extends RemotingError {
+  constructor(message: string, options: RocketMQErrorOptions = {}) {
+    super(message, 'RMQ_ERR_REMOTING_TOO_MUCH_REQUEST', { retriable: false, ...options });
+  }
+}
+
+/** The peer sent bytes that are not a valid RocketMQ frame; the connection is closed. */
+export class RemotingProtocolError extends RemotingError {
+  constructor(message: string, options: RocketMQErrorOptions = {}) {
+    super(message, 'RMQ_ERR_REMOTING_PROTOCOL', { retriable: true, ...options });
+  }
+}
+
+/**
+ * A client-side failure of the producer: invalid message or options, no route for a topic, producer not started.
+ * `responseCode` carries the Java client's code where one applies (e.g. 10005 NOT_FOUND_TOPIC_EXCEPTION, or the
+ * broker/name-server response code that caused it).
+ */
+export class MQClientError extends RocketMQError {
+  /** Response code (wire code or Java client pseudo code such as 10005), or -1. */
+  readonly responseCode: number;
+  constructor(message: string, responseCode = -1, options: RocketMQErrorOptions & { code?: string } = {}) {
+    super(message, options.code ?? 'RMQ_ERR_CLIENT', options);
+    this.responseCode = responseCode;
+  }
+}
+
+/** The broker answered a send with an error response code (see `responseCode` and `remark`). */
+export class MQBrokerError extends RocketMQError {
+  /** The broker's response code, e.g. 17 TOPIC_NOT_EXIST. */
+  readonly responseCode: number;
+  /** The broker's remark text, if any. */
+  readonly remark: string | null;
+  constructor(message: string, responseCode: number, remark: string | null, options: RocketMQErrorOptions = {}) {
+    super(message, 'RMQ_ERR_BROKER', options);
+    this.responseCode = responseCode;
+    this.remark = remark;
+  }
+}

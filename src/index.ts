@@ -1,0 +1,39 @@
+/**
+ * rocketmq-rx: an embeddable Apache RocketMQ producer for Node.js, built on RxJS.
+ *
+ * This is the only public entry point (plus `rocketmq-rx/embedded`); everything exported here is documented API.
+ */
+export {
+  RocketMQError,
+  RemotingError,
+  RemotingConnectError,
+  RemotingSendRequestError,
+  RemotingTimeoutError,
+  RemotingTooMuchRequestError,
+  RemotingProtocolError,
+  MQClientError,
+  MQBrokerError,
+} from './errors.js';
+export type { RocketMQErrorOptions } from './errors.js';
+export {
+  SerializeType,
+  LanguageCode,
+  CLIENT_VERSION,
+  RPC_ONEWAY,
+  RPC_TYPE_RESPONSE,
+  createRequest,
+  createResponse,
+  isOneway,
+  isResponse,
+  nextOpaque,
+} from './remoting/remoting-command.js';
+export type {
+  RemotingCommand,
+  SerializeTypeValue,
+  CreateRequestOptions,
+  CreateResponseOptions,
+} from './remoting/remoting-command.js';
+export { RequestCode, requestCodeName } from './remoting/request-code.js';
+export { ResponseCode, responseCodeName } from './remoting/response-code.js';
+export { encodeFrame, encodeFrameHead, decodeFrame, decodeFramePayload, DEFAULT_MAX_FRAME_BYTES } from './remoting/frame-codec.js';
+export { FrameDecoder } from './remoting/frame-decoder.js';

@@ -1,0 +1,75 @@
+/**
+ * Whole-frame encoding and decoding:
+ * `int32 length (of what follows) | int32 (serializeType << 24 | headerLength) | header | body`.
+ */
+import { RemotingProtocolError } from '../errors.js';
+import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, jsonHeaderText, writeBinaryHeader } from './header-codec.js';
+import { SerializeType, type RemotingCommand } from './remoting-command.js';
+
+/** The Java decoder's limit on `4 + length`: 16 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Encodes the frame up to (not including) the body: length prefix, header-info word and header. The length prefix
+ * already counts the body, so writing this buffer and then `command.body` puts a whole frame on the wire.
+ * One allocation; nothing is copied twice.
+ */
+export function encodeFrameHead(command: RemotingCommand, bodyLength = command.body?.length ?? 0): Buffer {
+  if (command.serializeType === SerializeType.ROCKETMQ) {
+    const headerLength = binaryHeaderLength(command);
+    const head = Buffer.allocUnsafe(8 + headerLength);
+    head.writeInt32BE(4 + headerLength + bodyLength, 0);
+    head.writeInt32BE((SerializeType.ROCKETMQ << 24) | headerLength, 4);
+    writeBinaryHeader(command, head, 8);
+    return head;
+  }
+  const text = jsonHeaderText(command);
+  const headerLength = Buffer.byteLength(text);
+  const head = Buffer.allocUnsafe(8 + headerLength);
+  head.writeInt32BE(4 + headerLength + bodyLength, 0);
+  head.writeInt32BE(headerLength, 4);
+  head.write(text, 8);
+  return head;
+}
+
+/** Encodes a whole frame (header and body) into one new buffer. */
+export function encodeFrame(command: RemotingCommand): Buffer {
+  const body = command.body;
+  const head = encodeFrameHead(command);
+  if (body === null || body.length === 0) return head;
+  const frame = Buffer.allocUnsafe(head.length + body.length);
+  head.copy(frame, 0);
+  body.copy(frame, head.length);
+  return frame;
+}
+
+/**
+ * Decodes the part of a frame after its length prefix: `payload[start, end)` holds the header-info word, the header
+ * and the body. The body is a view into `payload` (not a copy).
+ * Throws {@link RemotingProtocolError} when the bytes are not a valid command.
+ */
+export function decodeFramePayload(payload: Buffer, start = 0, end = payload.length): RemotingCommand {
+  if (end - start < 4) throw new RemotingProtocolError(`Frame of ${end - start} bytes has no header-info word`);
+  const headerInfo = payload.readUInt32BE(start);
+  const serializeType = headerInfo >>> 24;
+  const headerLength = headerInfo & 0xffffff;
+  const headerStart = start + 4;
+  const headerEnd = headerStart + headerLength;
+  if (headerEnd > end) {
+    throw new RemotingProtocolError(`Header length ${headerLength} exceeds the frame (${end - start - 4} bytes)`);
+  }
+  const body = headerEnd < end ? payload.subarray(headerEnd, end) : null;
+  if (serializeType === SerializeType.JSON) return decodeJsonHeader(payload, headerStart, headerEnd, body);
+  if (serializeType === SerializeType.ROCKETMQ) return decodeBinaryHeader(payload, headerStart, headerEnd, body);
+  throw new RemotingProtocolError(`Unknown header serialize type ${serializeType}`);
+}
+
+/** Decodes one whole frame, length prefix included. Throws {@link RemotingProtocolError} if it is not exactly one. */
+export function decodeFrame(frame: Buffer): RemotingCommand {
+  if (frame.length < 4) throw new RemotingProtocolError('Frame shorter than its length prefix');
+  const length = frame.readInt32BE(0);
+  if (length !== frame.length - 4) {
+    throw new RemotingProtocolError(`Frame length prefix says ${length} bytes, ${frame.length - 4} follow`);
+  }
+  return decodeFramePayload(frame, 4, frame.length);
+}

@@ -1,0 +1,134 @@
+/**
+ * Streaming frame decoder: turns a TCP byte stream, split anywhere, into remoting commands.
+ *
+ * A frame that arrives inside one chunk is decoded in place: its body is a `subarray` view of that chunk, never a
+ * copy. Only a frame that straddles chunks is joined, once, into a buffer of its exact size, and only after all its
+ * bytes have arrived, so a hostile length prefix never makes us allocate what it claims.
+ */
+import { RemotingProtocolError } from '../errors.js';
+import { DEFAULT_MAX_FRAME_BYTES, decodeFramePayload } from './frame-codec.js';
+import type { RemotingCommand } from './remoting-command.js';
+
+export class FrameDecoder {
+  /** Largest accepted frame, length prefix included (Java: `4 + length ≤ 16 MiB`). */
+  readonly maxFrameBytes: number;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Size of the frame being assembled from `chunks` (prefix included), or -1 while its prefix is incomplete. */
+  private frameSize = -1;
+  private failed: RemotingProtocolError | null = null;
+
+  constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes received but not yet decoded. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Feeds a chunk; calls `emit` for every command completed by it, in order. Throws {@link RemotingProtocolError}
+   * (after emitting the commands that preceded the bad bytes) when the stream is not valid; once that happened the
+   * decoder stays failed and every later call throws the same error.
+   */
+  push(chunk: Buffer, emit: (command: RemotingCommand) => void): void {
+    if (this.failed !== null) throw this.failed;
+    if (chunk.length === 0) return;
+    if (this.buffered === 0) {
+      this.decodeContiguous(chunk, emit);
+      return;
+    }
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.frameSize < 0) {
+      if (this.buffered < 4) return;
+      this.frameSize = this.checkedFrameSize(this.peekLength());
+    }
+    if (this.buffered < this.frameSize) return;
+
+    // The frame in progress is complete: join exactly its bytes, keep what follows as a view of the last chunk.
+    const frame = Buffer.allocUnsafe(this.frameSize);
+    let copied = 0;
+    let rest: Buffer | null = null;
+    for (const part of this.chunks) {
+      const take = Math.min(part.length, this.frameSize - copied);
+      part.copy(frame, copied, 0, take);
+      copied += take;
+      if (take < part.length) {
+        rest = part.subarray(take);
+        break;
+      }
+    }
+    this.chunks = [];
+    this.buffered = 0;
+    this.frameSize = -1;
+    emit(this.decode(frame, 4, frame.length));
+    if (rest !== null) this.decodeContiguous(rest, emit);
+  }
+
+  /** Drops any partial frame (used when the connection is reset). */
+  reset(): void {
+    this.chunks = [];
+    this.buffered = 0;
+    this.frameSize = -1;
+    this.failed = null;
+  }
+
+  private decodeContiguous(buffer: Buffer, emit: (command: RemotingCommand) => void): void {
+    let pos = 0;
+    const end = buffer.length;
+    while (end - pos >= 4) {
+      const size = this.checkedFrameSize(buffer.readInt32BE(pos));
+      if (end - pos < size) break;
+      emit(this.decode(buffer, pos + 4, pos + size));
+      pos += size;
+    }
+    if (pos < end) {
+      const rest = pos === 0 ? buffer : buffer.subarray(pos);
+      this.chunks.push(rest);
+      this.buffered = rest.length;
+      this.frameSize = rest.length >= 4 ? this.checkedFrameSize(rest.readInt32BE(0)) : -1;
+    }
+  }
+
+  private decode(buffer: Buffer, start: number, end: number): RemotingCommand {
+    try {
+      return decodeFramePayload(buffer, start, end);
+    } catch (error) {
+      throw this.fail(
+        error instanceof RemotingProtocolError ? error : new RemotingProtocolError('Undecodable frame', { cause: error }),
+      );
+    }
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readInt32BE(0);
+    const prefix = Buffer.allocUnsafe(4);
+    let copied = 0;
+    for (const part of this.chunks) {
+      copied += part.copy(prefix, copied, 0, Math.min(part.length, 4 - copied));
+      if (copied === 4) break;
+    }
+    return prefix.readInt32BE(0);
+  }
+
+  private checkedFrameSize(length: number): number {
+    if (length < 4) throw this.fail(new RemotingProtocolError(`Invalid frame length ${length} (must be at least 4)`));
+    if (length > this.maxFrameBytes - 4) {
+      throw this.fail(
+        new RemotingProtocolError(`Frame of ${length + 4} bytes exceeds the limit of ${this.maxFrameBytes} bytes`),
+      );
+    }
+    return length + 4;
+  }
+
+  private fail(error: RemotingProtocolError): RemotingProtocolError {
+    this.failed = error;
+    this.chunks = [];
+    this.buffered = 0;
+    this.frameSize = -1;
+    return error;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The two header serializations of the remoting protocol: fastjson-compatible JSON text (type 0) and the ROCKETMQ
+ * binary layout (type 1). Encoders write exactly what the Java `RemotingCommand` writes; decoders accept what Java
+ * accepts (any key order, numbers and booleans inside extFields, missing optional fields).
+ */
+import { RemotingProtocolError } from '../errors.js';
+import { languageFromCode, languageToCode, SerializeType, type RemotingCommand } from './remoting-command.js';
+
+/**
+ * The JSON header text of a command, byte-identical to Java's `fastjson.toJSONString(command)`: keys in
+ * alphabetical order, nulls omitted, extFields in insertion order.
+ */
+export function jsonHeaderText(command: RemotingCommand): string {
+  let text = '{"code":' + command.code;
+  const ext = command.extFields;
+  if (ext !== null) {
+    text += ',"extFields":{';
+    let first = true;
+    for (const key in ext) {
+      const value = ext[key];
+      if (value === undefined || value === null) continue;
+      text += (first ? '' : ',') + JSON.stringify(key) + ':' + JSON.stringify(value);
+      first = false;
+    }
+    text += '}';
+  }
+  text += ',"flag":' + command.flag + ',"language":' + JSON.stringify(command.language) + ',"opaque":' + command.opaque;
+  if (command.remark !== null) text += ',"remark":' + JSON.stringify(command.remark);
+  return text + ',"serializeTypeCurrentRPC":"JSON","version":' + command.version + '}';
+}
+
+/** Byte length of the ROCKETMQ binary header of a command. */
+export function binaryHeaderLength(command: RemotingCommand): number {
+  let length = 21;
+  if (command.remark !== null) length += Buffer.byteLength(command.remark);
+  const ext = command.extFields;
+  if (ext !== null) {
+    for (const key in ext) {
+      const value = ext[key];
+      if (value === undefined || value === null) continue;
+      length += 6 + Buffer.byteLength(key) + Buffer.byteLength(value);
+    }
+  }
+  return length;
+}
+
+/** Writes the ROCKETMQ binary header of a command into `target` at `offset`; returns the offset after it. */
+export function writeBinaryHeader(command: RemotingCommand, target: Buffer, offset: number): number {
+  let pos = offset;
+  pos = target.writeInt16BE(command.code, pos);
+  pos = target.writeUInt8(languageToCode(command.language), pos);
+  pos = target.writeInt16BE(command.version, pos);
+  pos = target.writeInt32BE(command.opaque, pos);
+  pos = target.writeInt32BE(command.flag, pos);
+  if (command.remark !== null && command.remark.length > 0) {
+    const written = target.write(command.remark, pos + 4);
+    target.writeInt32BE(written, pos);
+    pos += 4 + written;
+  } else {
+    pos = target.writeInt32BE(0, pos);
+  }
+  const extLengthAt = pos;
+  pos += 4;
+  const ext = command.extFields;
+  if (ext !== null) {
+    for (const key in ext) {
+      const value = ext[key];
+      if (value === undefined || value === null) continue;
+      const keyLength = target.write(key, pos + 2);
+      target.writeInt16BE(keyLength, pos);
+      pos += 2 + keyLength;
+      const valueLength = target.write(value, pos + 4);
+      target.writeInt32BE(valueLength, pos);
+      pos += 4 + valueLength;
+    }
+  }
+  target.writeInt32BE(pos - extLengthAt - 4, extLengthAt);
+  return pos;
+}
+
+/** Decodes a JSON header from `bytes[start, end)`. Throws {@link RemotingProtocolError} when it is not one. */
+export function decodeJsonHeader(bytes: Buffer, start: number, end: number, body: Buffer | null): RemotingCommand {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8', start, end));
+  } catch (cause) {
+    throw new RemotingProtocolError('Undecodable JSON remoting header', { cause });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RemotingProtocolError('JSON remoting header is not an object');
+  }
+  const header = parsed as Record<string, unknown>;
+  const code = header.code;
+  if (typeof code !== 'number' || !Number.isInteger(code)) {
+    throw new RemotingProtocolError('JSON remoting header has no integer "code"');
+  }
+  return {
+    code,
+    language: typeof header.language === 'string' ? header.language : 'JAVA',
+    version: toInt(header.version),
+    opaque: toInt(header.opaque),
+    flag: toInt(header.flag),
+    remark: typeof header.remark === 'string' ? header.remark : null,
+    extFields: toExtFields(header.extFields),
+    serializeType: SerializeType.JSON,
+    body,
+  };
+}
+
+function toInt(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value | 0 : 0;
+}
+
+// fastjson coerces numbers and booleans inside extFields to strings, and drops nulls; so do we.
+function toExtFields(value: unknown): Record<string, string> | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const ext: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    if (raw === null || raw === undefined) continue;
+    ext[key] = typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+  }
+  return ext;
+}
+
+/**
+ * Decodes a ROCKETMQ binary header from `bytes[start, end)`. As in Java, a zero-length string decodes as absent
+ * (empty remark → `null`, empty value → no entry) and a duplicated key overwrites. Throws
+ * {@link RemotingProtocolError} when a length points past the header.
+ */
+export function decodeBinaryHeader(bytes: Buffer, start: number, end: number, body: Buffer | null): RemotingCommand {
+  if (end - start < 21) throw new RemotingProtocolError(`ROCKETMQ header of ${end - start} bytes is shorter than 21`);
+  let pos = start;
+  const code = bytes.readInt16BE(pos);
+  const language = languageFromCode(bytes.readUInt8(pos + 2));
+  const version = bytes.readInt16BE(pos + 3);
+  const opaque = bytes.readInt32BE(pos + 5);
+  const flag = bytes.readInt32BE(pos + 9);
+  const remarkLength = bytes.readInt32BE(pos + 13);
+  pos += 17;
+  if (remarkLength < 0 || remarkLength > end - pos - 4) {
+    throw new RemotingProtocolError(`ROCKETMQ header remark length ${remarkLength} exceeds the header`);
+  }
+  const remark = remarkLength > 0 ? bytes.toString('utf8', pos, pos + remarkLength) : null;
+  pos += remarkLength;
+  const extLength = bytes.readInt32BE(pos);
+  pos += 4;
+  if (extLength < 0 || extLength > end - pos) {
+    throw new RemotingProtocolError(`ROCKETMQ header extFields length ${extLength} exceeds the header`);
+  }
+  let extFields: Record<string, string> | null = null;
+  if (extLength > 0) {
+    extFields = {};
+    const extEnd = pos + extLength;
+    while (pos < extEnd) {
+      if (extEnd - pos < 2) throw new RemotingProtocolError('ROCKETMQ header extFields entry is truncated');
+      const keyLength = bytes.readInt16BE(pos);
+      pos += 2;
+      if (keyLength < 0 || keyLength > extEnd - pos - 4) {
+        throw new RemotingProtocolError(`ROCKETMQ header key length ${keyLength} exceeds the header`);
+      }
+      const key = bytes.toString('utf8', pos, pos + keyLength);
+      pos += keyLength;
+      const valueLength = bytes.readInt32BE(pos);
+      pos += 4;
+      if (valueLength < 0 || valueLength > extEnd - pos) {
+        throw new RemotingProtocolError(`ROCKETMQ header value length ${valueLength} exceeds the header`);
+      }
+      if (keyLength > 0 && valueLength > 0) extFields[key] = bytes.toString('utf8', pos, pos + valueLength);
+      pos += valueLength;
+    }
+  }
+  return { code, language, version, opaque, flag, remark, extFields, serializeType: SerializeType.ROCKETMQ, body };
+}
