@@ -26,8 +26,8 @@ export interface SendContext {
   topic: string;
   /** Encoded body, before compression. */
   body: Buffer | null;
-  /** Every property that is sent, UNIQ_KEY included. */
-  properties: Record<string, string> | null;
+  /** The properties string that is sent (§9.1), UNIQ_KEY included. */
+  properties: string | null;
   /** The client unique id (UNIQ_KEY): set once, the same on every attempt. */
   uniqueId: string | null;
   /** Normal, transaction half or delay. */
@@ -67,7 +67,7 @@ export interface SendContext {
 }
 
 /** After prepareMessage: body, properties and unique id are known. @internal */
-export type PreparedContext = SendContext & { body: Buffer; properties: Record<string, string>; uniqueId: string };
+export type PreparedContext = SendContext & { body: Buffer; properties: string; uniqueId: string };
 /** After resolveRoute. @internal */
 export type RoutedContext = PreparedContext & { route: TopicPublishInfo };
 /** After selectQueue. @internal */
