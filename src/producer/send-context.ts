@@ -21,11 +21,13 @@ export interface SendContext {
   /** `startedAt + timeout`: no attempt starts after it, and no attempt waits past it. */
   readonly deadline: number;
 
-  // Prepared once, before the first attempt (prepareMessage).
+  // Prepared once, before the first attempt (validate, prepareMessage).
   /** Topic as sent: with the namespace prefix when the producer has one. */
   topic: string;
-  /** Encoded body, before compression. */
+  /** Encoded body, before compression (validate). */
   body: Buffer | null;
+  /** `CONTENT_TYPE` of a body encoded from an object, else `null` (validate). */
+  contentType: string | null;
   /** The properties string that is sent (§9.1), UNIQ_KEY included. */
   properties: string | null;
   /** The client unique id (UNIQ_KEY): set once, the same on every attempt. */
@@ -66,6 +68,8 @@ export interface SendContext {
   brokersSent: string[];
 }
 
+/** After validate: the body is encoded. @internal */
+export type ValidatedContext = SendContext & { body: Buffer };
 /** After prepareMessage: body, properties and unique id are known. @internal */
 export type PreparedContext = SendContext & { body: Buffer; properties: string; uniqueId: string };
 /** After resolveRoute. @internal */
@@ -89,6 +93,7 @@ export function createSendContext(message: Message, mode: SendMode, now: number,
     deadline: now + timeoutMillis,
     topic: '',
     body: null,
+    contentType: null,
     properties: null,
     uniqueId: null,
     msgType: MessageType.NORMAL,

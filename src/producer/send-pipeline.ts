@@ -126,11 +126,7 @@ export function createSendPipeline(
 
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
-    prepareMessage({
-      namespace: o.namespace,
-      maxMessageSize: o.maxMessageSize,
-      ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}),
-    }),
+    prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
     resolveRoute({ lookup: deps.lookupRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
 

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { map } from 'rxjs';
 import { MQClientError } from '../../errors.js';
 import { checkMessage } from '../../message/validators.js';
-import type { SendContext } from '../send-context.js';
+import type { SendContext, ValidatedContext } from '../send-context.js';
 
 /** Life-cycle state of a producer (Java `ServiceState`). */
 export type ProducerState = 'CREATE_JUST' | 'START_FAILED' | 'RUNNING' | 'SHUTDOWN_ALREADY';
@@ -29,17 +29,21 @@ export function notRunningError(state: ProducerState): MQClientError {
 /**
  * Fails fast, before any I/O: the producer must be running (`RMQ_ERR_PRODUCER_NOT_STARTED` /
  * `RMQ_ERR_PRODUCER_SHUT_DOWN`), and the message must pass the Java `Validators` checks (topic, body, properties;
- * the `code`s of `MessageErrorCode`).
+ * the `code`s of `MessageErrorCode`). Sets `body` (bytes as given, a string as UTF-8, an object as msgpack) and
+ * `contentType`.
  * @internal
  */
-export function validate<C extends SendContext>(deps: ValidateDeps): OperatorFunction<C, C> {
+export function validate<C extends SendContext>(deps: ValidateDeps): OperatorFunction<C, C & ValidatedContext> {
   return (source) =>
     source.pipe(
       map((context) => {
         const state = deps.state();
         if (state !== 'RUNNING') throw notRunningError(state);
-        checkMessage(context.message, deps.maxMessageSize);
-        return context;
+        // checkMessage encodes the body to measure it; keep the bytes so that nothing encodes it twice.
+        const { bytes, contentType } = checkMessage(context.message, deps.maxMessageSize);
+        context.body = bytes;
+        context.contentType = contentType;
+        return context as C & ValidatedContext;
       }),
     );
 }
