@@ -61,6 +61,8 @@ describe('body codec', () => {
   it('round-trips JSON-like values', () => {
     fc.assert(
       fc.property(fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue())), (value) => {
+        // msgpackr drops "__proto__" keys on decode (prototype-pollution guard), so they cannot round-trip.
+        fc.pre(!JSON.stringify(value).includes('"__proto__"'));
         const { bytes, contentType } = encodeBody(value);
         assert.deepEqual(decodeBody(bytes, { [CONTENT_TYPE_PROPERTY]: contentType! }), JSON.parse(JSON.stringify(value)));
       }),
