@@ -78,11 +78,13 @@ describe('message-id: client unique id (spec §9.6)', () => {
     assert.equal(parseInt(first.slice(8, 12), 16), process.pid & 0xffff);
   });
 
-  it('localIPv4 picks the first public address, else the first private one, as Java UtilAll.getIP', () => {
+  it('localIPv4 picks the first public address, else the first private one, loopback last (Java UtilAll.getIP)', () => {
     assert.deepEqual([...localIPv4({ lo: iface('127.0.0.1', '::1'), eth0: iface('192.168.1.5', '10.0.0.1'), eth1: iface('8.8.4.4') })!], [8, 8, 4, 4]);
     assert.deepEqual([...localIPv4({ lo: iface('127.0.0.1'), eth0: iface('172.20.0.3'), eth1: iface('10.1.2.3') })!], [172, 20, 0, 3]);
     assert.deepEqual([...localIPv4({ a: iface('172.15.0.1') })!], [172, 15, 0, 1]); // not private: 172.16/12 only
-    assert.equal(localIPv4({ lo: iface('127.0.0.1'), x: iface('0.1.2.3', '224.0.0.1', '10.1.1.1', '10.0.0.0') }), null);
+    assert.deepEqual([...localIPv4({ a: iface('169.254.3.4'), b: iface('10.0.0.1') })!], [169, 254, 3, 4]);
+    assert.deepEqual([...localIPv4({ lo: iface('127.0.0.1', 'fe80::1') })!], [127, 0, 0, 1]);
+    assert.equal(localIPv4({ v6only: iface('2001:db8::1') }), null);
     assert.equal(localIPv4({}), null);
   });
 });

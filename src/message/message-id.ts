@@ -10,27 +10,20 @@ import { formatSocketAddress, parseIp, parseSocketAddress } from './inet-address
 
 const HEX_CODES = Buffer.from('0123456789ABCDEF', 'latin1');
 
-/** Java `UtilAll.ipCheck`: a unicast class A/B/C address that is not `x.0.0.0` or `x.1.1.1`. */
-function isUsableIPv4(b: readonly number[]): boolean {
-  const first = b[0]!;
-  if (!((first >= 1 && first <= 126) || (first >= 128 && first <= 223))) return false;
-  if (b[1] === 1 && b[2] === 1 && b[3] === 1) return false;
-  return !(b[1] === 0 && b[2] === 0 && b[3] === 0);
-}
-
-/** Java `UtilAll.isInternalIP`: 10/8, 172.16/12, 192.168/16. */
+/** Java `UtilAll.isInternalIP` (4.9.x / 5.x): 10/8, 127/8, 172.16/12, 192.168/16. */
 function isPrivateIPv4(b: readonly number[]): boolean {
-  return b[0] === 10 || (b[0] === 172 && b[1]! >= 16 && b[1]! <= 31) || (b[0] === 192 && b[1] === 168);
+  return b[0] === 10 || b[0] === 127 || (b[0] === 172 && b[1]! >= 16 && b[1]! <= 31) || (b[0] === 192 && b[1] === 168);
 }
 
 /**
- * The local IPv4 address the Java client puts in its message ids (`UtilAll.getIP()`): the first public
- * address in interface order, else the first private one (10/8, 172.16/12, 192.168/16), else `null`. Loopback,
- * `0.x`, multicast, `x.0.0.0` and `x.1.1.1` never qualify; like Java, 169.254/16 counts as public. IPv6
- * addresses are not used.
+ * The local IPv4 address the Java client puts in its message ids (`UtilAll.getIP()` of 4.9.x / 5.x): the first
+ * non-private address in interface order; else the first private one (10/8, 172.16/12, 192.168/16), where a
+ * loopback address (127/8) is kept only if no other private address follows; else `null` (the caller then uses
+ * the low 4 bytes of the clock, as Java does when it finds no address). Like Java, 169.254/16 counts as
+ * non-private. Unlike Java, a global IPv6 address is never chosen, so ids stay 32 characters.
  *
  * @param interfaces - `os.networkInterfaces()`-shaped input, for tests
- * @returns four address bytes, or `null` when the host has no usable IPv4 address
+ * @returns four address bytes, or `null` when the host has no IPv4 address
  */
 export function localIPv4(
   interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
@@ -40,9 +33,9 @@ export function localIPv4(
     for (const info of list ?? []) {
       if (info.family !== 'IPv4') continue;
       const bytes = info.address.split('.').map(Number);
-      if (bytes.length !== 4 || !isUsableIPv4(bytes)) continue;
+      if (bytes.length !== 4 || bytes.some((n) => !(n >= 0 && n <= 255))) continue;
       if (!isPrivateIPv4(bytes)) return Buffer.from(bytes);
-      firstPrivate ??= bytes;
+      if (firstPrivate === null || firstPrivate[0] === 127) firstPrivate = bytes;
     }
   }
   return firstPrivate ? Buffer.from(firstPrivate) : null;

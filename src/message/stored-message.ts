@@ -130,10 +130,10 @@ export function encodeStoredMessage(m: StoredMessageFields): Buffer {
   pos = out.writeBigInt64BE(BigInt.asIntN(64, m.queueOffset), pos);
   pos = out.writeBigInt64BE(BigInt.asIntN(64, m.commitLogOffset), pos);
   pos = out.writeInt32BE(m.sysFlag | 0, pos);
-  pos = out.writeBigInt64BE(BigInt(m.bornTimestamp), pos);
+  pos = out.writeBigInt64BE(BigInt(Math.trunc(m.bornTimestamp)), pos);
   pos += born.ip.copy(out, pos);
   pos = out.writeInt32BE(born.port, pos);
-  pos = out.writeBigInt64BE(BigInt(m.storeTimestamp), pos);
+  pos = out.writeBigInt64BE(BigInt(Math.trunc(m.storeTimestamp)), pos);
   pos += store.ip.copy(out, pos);
   pos = out.writeInt32BE(store.port, pos);
   pos = out.writeInt32BE(m.reconsumeTimes | 0, pos);
