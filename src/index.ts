@@ -37,3 +37,7 @@ export { RequestCode, requestCodeName } from './remoting/request-code.js';
 export { ResponseCode, responseCodeName } from './remoting/response-code.js';
 export { encodeFrame, encodeFrameHead, decodeFrame, decodeFramePayload, DEFAULT_MAX_FRAME_BYTES } from './remoting/frame-codec.js';
 export { FrameDecoder } from './remoting/frame-decoder.js';
+export { Connection, parseAddress } from './remoting/connection.js';
+export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
+export { RemotingServer } from './remoting/remoting-server.js';
+export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
