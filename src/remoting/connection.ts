@@ -3,7 +3,7 @@
  * flushed together, and the end of the connection (with its reason) is a value, never a thrown error.
  */
 import { connect as netConnect, Socket } from 'node:net';
-import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import { RemotingConnectError, RemotingProtocolError, RemotingSendRequestError, type RemotingError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
 import { FrameDecoder } from './frame-decoder.js';
