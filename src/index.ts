@@ -41,3 +41,5 @@ export { Connection, parseAddress } from './remoting/connection.js';
 export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
 export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
+export { RemotingClient } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';

@@ -293,15 +293,18 @@ export class Connection {
     this.flushScheduled = false;
     if (this.stateValue !== 'open' || this.blocked || this.queue.length === 0) return;
     const queue = this.queue;
-    this.queue = [];
-    this.queuedBytesValue = 0;
     const socket = this.socket;
     let parts: Buffer[] = [];
     let partsBytes = 0;
     let notify: OutboundFrame[] | null = null;
     let ok = true;
+    let index = 0;
     socket.cork();
-    for (const frame of queue) {
+    // Stop handing frames to the socket as soon as it reports backpressure: the rest waits here for 'drain', so
+    // the socket's own buffer never holds more than about one batch beyond its high-water mark.
+    while (index < queue.length && ok) {
+      const frame = queue[index++]!;
+      this.queuedBytesValue -= frame.head.length + (frame.body?.length ?? 0);
       if (frame.cancelled) continue;
       frame.sent();
       parts.push(frame.head);
@@ -309,7 +312,7 @@ export class Connection {
       const body = frame.body;
       if (body !== null) {
         if (body.length > COPY_BODY_LIMIT) {
-          ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes)) && ok;
+          ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes));
           ok = socket.write(body) && ok;
           parts = [];
           partsBytes = 0;
@@ -319,8 +322,14 @@ export class Connection {
         }
       }
       if (frame.written !== undefined) (notify ??= []).push(frame);
+      if (partsBytes >= FLUSH_HIGH_WATER) {
+        ok = socket.write(Buffer.concat(parts, partsBytes)) && ok;
+        parts = [];
+        partsBytes = 0;
+      }
     }
     if (parts.length > 0) ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes)) && ok;
+    this.queue = index === queue.length ? [] : queue.slice(index);
     if (notify !== null) {
       const frames = notify;
       // The empty write completes after everything written before it in this batch.
