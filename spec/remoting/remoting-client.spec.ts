@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { firstValueFrom, lastValueFrom, toArray, type Subscription } from 'rxjs';
 import type { RocketMQError } from '../../src/errors.js';
+import type { Connection } from '../../src/remoting/connection.js';
 import { RemotingClient, type RPCHook } from '../../src/remoting/remoting-client.js';
 import { createRequest, createResponse, isOneway, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { RemotingServer, type RequestHandler, type ServerConnection } from '../../src/remoting/remoting-server.js';
@@ -379,7 +380,7 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     );
     await sleep(200);
     assert.equal(done, 0);
-    const channel = (remoting as unknown as { channels: Map<string, { connection: import('../../src/remoting/connection.js').Connection }> })
+    const channel = (remoting as unknown as { channels: Map<string, { connection: Connection }> })
       .channels.get(server.address)!.connection;
     assert.equal(channel.writeBlocked, true, 'the client waits for drain');
     assert.ok(channel.queuedBytes > 0, 'frames wait in the client queue');
