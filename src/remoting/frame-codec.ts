@@ -16,7 +16,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
  */
 export function encodeFrameHead(command: RemotingCommand, bodyLength = command.body?.length ?? 0): Buffer {
   if (command.serializeType === SerializeType.ROCKETMQ) {
-    const headerLength = binaryHeaderLength(command);
+    const headerLength = checkedHeaderLength(binaryHeaderLength(command));
     const head = Buffer.allocUnsafe(8 + headerLength);
     head.writeInt32BE(4 + headerLength + bodyLength, 0);
     head.writeInt32BE((SerializeType.ROCKETMQ << 24) | headerLength, 4);
@@ -24,12 +24,18 @@ export function encodeFrameHead(command: RemotingCommand, bodyLength = command.b
     return head;
   }
   const text = jsonHeaderText(command);
-  const headerLength = Buffer.byteLength(text);
+  const headerLength = checkedHeaderLength(Buffer.byteLength(text));
   const head = Buffer.allocUnsafe(8 + headerLength);
   head.writeInt32BE(4 + headerLength + bodyLength, 0);
   head.writeInt32BE(headerLength, 4);
   head.write(text, 8);
   return head;
+}
+
+// The header length has 24 bits on the wire; a longer header would corrupt the serialize-type byte.
+function checkedHeaderLength(length: number): number {
+  if (length > 0xffffff) throw new RangeError(`Remoting header of ${length} bytes exceeds the 24-bit header length field`);
+  return length;
 }
 
 /** Encodes a whole frame (header and body) into one new buffer. */
