@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decodeFrame, encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
+import { jsonHeaderText } from '../../src/remoting/header-codec.js';
 import { LanguageCode, SerializeType, type RemotingCommand, type SerializeTypeValue } from '../../src/remoting/remoting-command.js';
 
 function jsonFrame(headerText: string, body = ''): Buffer {
@@ -142,5 +143,50 @@ describe('header codecs: round trips', () => {
     const huge = command({ remark: 'x'.repeat(0x1000000) });
     assert.throws(() => encodeFrameHead(huge), RangeError);
     assert.throws(() => encodeFrameHead({ ...huge, serializeType: SerializeType.ROCKETMQ }), RangeError);
+  });
+});
+
+describe('JSON header fast writer', () => {
+  const anyString = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)), maxLength: 30 }),
+    fc.constantFrom('\ud800', 'a\udc00b', '😀', '\u2028\u2029', '"\\/', '\u007f'),
+  );
+
+  it('writes exactly the bytes of the reference jsonHeaderText (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            code: fc.integer(),
+            language: anyString,
+            version: fc.integer(),
+            opaque: fc.integer(),
+            flag: fc.integer(),
+            remark: fc.option(anyString, { nil: null }),
+            extFields: fc.option(fc.dictionary(anyString, anyString, { maxKeys: 5, noNullPrototype: true }), { nil: null }),
+            serializeType: fc.constant(SerializeType.JSON),
+            body: fc.constant(null),
+          },
+          { noNullPrototype: true },
+        ),
+        fc.nat({ max: 1000 }),
+        (original, bodyLength) => {
+          const head = encodeFrameHead(original, bodyLength);
+          const text = Buffer.from(jsonHeaderText(original));
+          assert.deepEqual(head.subarray(8), text);
+          assert.equal(head.readInt32BE(0), 4 + text.length + bodyLength);
+          assert.equal(head.readInt32BE(4), text.length);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('grows past its scratch buffer for huge headers', () => {
+    const original = command({ remark: 'é'.repeat(100_000), extFields: { big: '\u0001'.repeat(50_000) } });
+    assert.deepEqual(encodeFrameHead(original).subarray(8), Buffer.from(jsonHeaderText(original)));
+    assert.deepEqual(decodeFrame(encodeFrame(original)), original);
   });
 });

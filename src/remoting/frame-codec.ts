@@ -3,7 +3,8 @@
  * `int32 length (of what follows) | int32 (serializeType << 24 | headerLength) | header | body`.
  */
 import { RemotingProtocolError } from '../errors.js';
-import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, jsonHeaderText, writeBinaryHeader } from './header-codec.js';
+import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, writeBinaryHeader } from './header-codec.js';
+import { encodeJsonFrameHead } from './json-header-writer.js';
 import { SerializeType, type RemotingCommand } from './remoting-command.js';
 
 /** The Java decoder's limit on `4 + length`: 16 MiB. */
@@ -23,13 +24,7 @@ export function encodeFrameHead(command: RemotingCommand, bodyLength = command.b
     writeBinaryHeader(command, head, 8);
     return head;
   }
-  const text = jsonHeaderText(command);
-  const headerLength = checkedHeaderLength(Buffer.byteLength(text));
-  const head = Buffer.allocUnsafe(8 + headerLength);
-  head.writeInt32BE(4 + headerLength + bodyLength, 0);
-  head.writeInt32BE(headerLength, 4);
-  head.write(text, 8);
-  return head;
+  return encodeJsonFrameHead(command, bodyLength);
 }
 
 // The header length has 24 bits on the wire; a longer header would corrupt the serialize-type byte.
