@@ -46,3 +46,9 @@ export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './messa
 export { decompressBody, SysFlag } from './message/compression.js';
 export { MessageErrorCode } from './message/error-codes.js';
 export type { MessageErrorCodeValue } from './message/error-codes.js';
+export { Connection, parseAddress } from './remoting/connection.js';
+export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
+export { RemotingServer } from './remoting/remoting-server.js';
+export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
+export { RemotingClient } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
