@@ -52,8 +52,8 @@ describe('the SEND_MESSAGE_V2 request we write matches the Java 4.9.8 golden cap
     const send = captured.find((c) => c.code === 310)!;
     assert.ok(send, 'a SEND_MESSAGE_V2 was written');
     const ours = send.extFields!;
-    const goldenUniq = /UNIQ_KEY\u0001([0-9A-F]{32})/.exec(goldenRequest.extFields['i']!)![1]!;
-    const ourUniq = /UNIQ_KEY\u0001([0-9A-F]{32})/.exec(ours['i']!)![1]!;
+    const goldenUniq = /UNIQ_KEY.([0-9A-F]{32})/.exec(goldenRequest.extFields['i']!)![1]!;
+    const ourUniq = /UNIQ_KEY.([0-9A-F]{32})/.exec(ours['i']!)![1]!;
     assert.equal(ourUniq, result.msgId);
     assert.match(ours['g']!, /^\d{13}$/);
     assert.deepEqual(Object.keys(ours), Object.keys(goldenRequest.extFields), 'same keys in the same order');

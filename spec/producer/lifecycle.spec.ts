@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedCluster } from '../../src/embedded/index.js';
-import { MQClientError } from '../../src/errors.js';
+import type { MQClientError } from '../../src/errors.js';
 import type { SendMessageContext } from '../../src/producer/hooks.js';
 import { Producer } from '../../src/producer/producer.js';
 import { HEART_BEAT, UNREGISTER_CLIENT, countRequests, eventually, startCluster, startProducer, stopAll, unique } from './cluster-fixture.js';

@@ -64,7 +64,7 @@ describe('retrySend', () => {
 
   it('sync: retriable errors make 1 + retryTimesWhenSendFailed attempts, then the last error', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const attempts: Observable<R>[] = [cold('-#', {}, busy), cold('--#', {}, refused), cold('-#', {}, busy)];
+      const attempts: Observable<R>[] = [cold<R>('-#', {}, busy), cold('--#', {}, refused), cold<R>('-#', {}, busy)];
       const c = ctx(1000);
       expectObservable(of(c).pipe(retrySend(() => attempts[c.attempt - 1]!, opts('sync')))).toBe('----#', {}, busy);
     });
@@ -72,7 +72,7 @@ describe('retrySend', () => {
 
   it('sync: succeeds on the third attempt', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const attempts: Observable<R>[] = [cold('-#', {}, busy), cold('-#', {}, refused), cold('-a|', { a: ok(3) })];
+      const attempts: Observable<R>[] = [cold<R>('-#', {}, busy), cold<R>('-#', {}, refused), cold('-a|', { a: ok(3) })];
       const c = ctx(1000);
       expectObservable(of(c).pipe(retrySend(() => attempts[c.attempt - 1]!, opts('sync')))).toBe('---a|', { a: ok(3) });
     });
@@ -82,7 +82,7 @@ describe('retrySend', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;
       const c = ctx(1000);
-      const piped = of(c).pipe(retrySend(() => (n++, cold('-#', {}, busy)), opts('sync', { retryTimesWhenSendFailed: 0 })));
+      const piped = of(c).pipe(retrySend(() => (n++, cold<R>('-#', {}, busy)), opts('sync', { retryTimesWhenSendFailed: 0 })));
       expectObservable(piped).toBe('-#', {}, busy);
       flush();
       assert.equal(n, 1);
@@ -93,7 +93,7 @@ describe('retrySend', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;
       const c = ctx(1000);
-      expectObservable(of(c).pipe(retrySend(() => (n++, cold('-#', {}, illegal)), opts('sync')))).toBe('-#', {}, illegal);
+      expectObservable(of(c).pipe(retrySend(() => (n++, cold<R>('-#', {}, illegal)), opts('sync')))).toBe('-#', {}, illegal);
       flush();
       assert.equal(n, 1);
     });
@@ -122,7 +122,7 @@ describe('retrySend', () => {
   it('sync: a stored non-OK result wins over a later error (as Java)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const slow = { sendStatus: 'FLUSH_DISK_TIMEOUT', n: 0 };
-      const attempts: Observable<R>[] = [cold('-a|', { a: slow }), cold('-#', {}, illegal)];
+      const attempts: Observable<R>[] = [cold('-a|', { a: slow }), cold<R>('-#', {}, illegal)];
       const c = ctx(1000);
       const piped = of(c).pipe(retrySend(() => attempts[c.attempt - 1]!, opts('sync', { retryAnotherBrokerWhenNotStoreOK: true })));
       expectObservable(piped).toBe('--(a|)', { a: slow });
@@ -133,7 +133,7 @@ describe('retrySend', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;
       const c = ctx(10);
-      const piped = of(c).pipe(retrySend(() => (n++, cold('-')), opts('sync')));
+      const piped = of(c).pipe(retrySend(() => (n++, cold<R>('-')), opts('sync')));
       expectObservable(piped).toBe('10ms #', {}, new RemotingTimeoutError('send attempt 1 timed out after 10 ms', 10));
       flush();
       assert.equal(n, 1);
@@ -145,7 +145,7 @@ describe('retrySend', () => {
       const timeouts: number[] = [];
       const c = ctx(10);
       const piped = of(c).pipe(
-        retrySend(() => (timeouts.push(c.attemptTimeout), cold('-')), opts('sync', { sendMsgMaxTimeoutPerRequest: 4 })),
+        retrySend(() => (timeouts.push(c.attemptTimeout), cold<R>('-')), opts('sync', { sendMsgMaxTimeoutPerRequest: 4 })),
       );
       expectObservable(piped).toBe('10ms #', {}, new RemotingTimeoutError('send attempt 3 timed out after 2 ms', 2));
       flush();
@@ -156,7 +156,7 @@ describe('retrySend', () => {
   it('sync: beforeRetry runs between attempts with the error', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       const seen: unknown[] = [];
-      const attempts: Observable<R>[] = [cold('-#', {}, busy), cold('-a|', { a: ok(2) })];
+      const attempts: Observable<R>[] = [cold<R>('-#', {}, busy), cold('-a|', { a: ok(2) })];
       const c = ctx(1000);
       const piped = of(c).pipe(
         retrySend(() => attempts[c.attempt - 1]!, opts('sync', { beforeRetry: (e) => (seen.push(e), cold('--x|')) })),
@@ -180,7 +180,7 @@ describe('retrySend', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;
       const c = ctx(1000);
-      const piped = of(c).pipe(retrySend(() => (n++, cold('-#', {}, refused)), opts('async', { retryTimesWhenSendAsyncFailed: 3 })));
+      const piped = of(c).pipe(retrySend(() => (n++, cold<R>('-#', {}, refused)), opts('async', { retryTimesWhenSendAsyncFailed: 3 })));
       expectObservable(piped).toBe('----#', {}, refused);
       flush();
       assert.equal(n, 4);
@@ -191,14 +191,14 @@ describe('retrySend', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;
       const c1 = ctx(1000);
-      expectObservable(of(c1).pipe(retrySend(() => (n++, cold('-#', {}, busy)), opts('async')))).toBe('---#', {}, busy);
+      expectObservable(of(c1).pipe(retrySend(() => (n++, cold<R>('-#', {}, busy)), opts('async')))).toBe('---#', {}, busy);
       flush();
       assert.equal(n, 3);
     });
     scheduler().run(({ cold, expectObservable, flush }) => {
       let m = 0;
       const c2 = ctx(1000);
-      expectObservable(of(c2).pipe(retrySend(() => (m++, cold('-#', {}, illegal)), opts('async')))).toBe('-#', {}, illegal);
+      expectObservable(of(c2).pipe(retrySend(() => (m++, cold<R>('-#', {}, illegal)), opts('async')))).toBe('-#', {}, illegal);
       flush();
       assert.equal(m, 1);
     });
@@ -206,11 +206,11 @@ describe('retrySend', () => {
 
   it('async: succeeds after a retry; the deadline bounds every attempt', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const attempts: Observable<R>[] = [cold('-#', {}, refused), cold('-a|', { a: ok(2) })];
+      const attempts: Observable<R>[] = [cold<R>('-#', {}, refused), cold('-a|', { a: ok(2) })];
       const c = ctx(1000);
       expectObservable(of(c).pipe(retrySend(() => attempts[c.attempt - 1]!, opts('async')))).toBe('--a|', { a: ok(2) });
       const d = ctx(5);
-      expectObservable(of(d).pipe(retrySend(() => cold('-'), opts('async')))).toBe(
+      expectObservable(of(d).pipe(retrySend(() => cold<R>('-'), opts('async')))).toBe(
         '5ms #',
         {},
         new RemotingTimeoutError('send attempt 1 timed out after 5 ms', 5),
@@ -222,7 +222,7 @@ describe('retrySend', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;
       const c = ctx(1000);
-      expectObservable(of(c).pipe(retrySend(() => (n++, cold('-#', {}, refused)), opts('oneway')))).toBe('-#', {}, refused);
+      expectObservable(of(c).pipe(retrySend(() => (n++, cold<R>('-#', {}, refused)), opts('oneway')))).toBe('-#', {}, refused);
       flush();
       assert.equal(n, 1);
     });

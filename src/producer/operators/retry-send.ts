@@ -1,6 +1,6 @@
-import type { ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
+import type { ObservableInput, OperatorFunction, SchedulerLike ,
+  Observable} from 'rxjs';
 import {
-  Observable,
   asyncScheduler,
   catchError,
   concat,

@@ -1,6 +1,7 @@
-import type { OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import { catchError, defer, map, mergeMap, throwError } from 'rxjs';
 import type { RemotingClient } from '../../remoting/remoting-client.js';
+import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import type { EncodedContext } from '../send-context.js';
 
@@ -26,7 +27,7 @@ export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): Operat
     source.pipe(
       mergeMap((context) => {
         const { brokerAddr, request, attemptTimeout } = context;
-        const wire =
+        const wire: Observable<RemotingCommand | null> =
           context.mode === 'oneway'
             ? defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).pipe(map(() => null))
             : deps.client.invoke$(brokerAddr, request, attemptTimeout, { async: context.mode === 'async' });
