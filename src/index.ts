@@ -13,6 +13,7 @@ export {
   RemotingProtocolError,
   MQClientError,
   MQBrokerError,
+  InvalidOptionError,
 } from './errors.js';
 export type { RocketMQErrorOptions } from './errors.js';
 export {
@@ -52,3 +53,26 @@ export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
 export { RemotingClient } from './remoting/remoting-client.js';
 export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
+export { Producer } from './producer/producer.js';
+export type { SendOptions, SendCallback } from './producer/producer.js';
+export {
+  DEFAULTS,
+  DEFAULT_RETRY_RESPONSE_CODES,
+  LATENCY_TABLES_5,
+  LATENCY_TABLES_4_9,
+  resolveOptions,
+} from './producer/config.js';
+export type { ProducerOptions, ResolvedProducerOptions } from './producer/config.js';
+export { MessageType } from './producer/hooks.js';
+export type {
+  SendMode,
+  MessageTypeValue,
+  OutgoingMessage,
+  CheckForbiddenHook,
+  CheckForbiddenContext,
+  SendMessageHook,
+  SendMessageContext,
+} from './producer/hooks.js';
+export type { ProducerState } from './producer/operators/validate.js';
+export { hookErrorChannel, sendChannel } from './producer/diagnostics.js';
+export type { HookErrorEvent, SendEvent } from './producer/diagnostics.js';

@@ -10,6 +10,8 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import { asyncScheduler, catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import { sendChannel } from './diagnostics.js';
+import type { SendEvent } from './diagnostics.js';
 import { MQBrokerError } from '../errors.js';
 import type { Message, SendResult } from '../message/message.js';
 import type { RemotingClient } from '../remoting/remoting-client.js';
@@ -105,7 +107,21 @@ export function createSendPipeline(
     ),
   );
   type Routed = PreparedContext & SendContext & { route: TopicPublishInfo };
-  const attempt = (context: Routed): Observable<SendResult> => of(context).pipe(attemptSteps);
+  const publish = (context: Routed, error: unknown): void => {
+    if (!sendChannel.hasSubscribers) return;
+    sendChannel.publish({
+      topic: context.topic,
+      brokerName: context.queue?.brokerName ?? null,
+      attempt: context.attempt,
+      durationMillis: now() - context.attemptStartedAt,
+      error,
+    } satisfies SendEvent);
+  };
+  const attempt = (context: Routed): Observable<SendResult> =>
+    of(context).pipe(
+      attemptSteps,
+      tap({ next: () => publish(context, null), error: (error: unknown) => publish(context, error) }),
+    );
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
     if (!(error instanceof MQBrokerError)) return EMPTY;
