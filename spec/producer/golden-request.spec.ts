@@ -39,13 +39,10 @@ describe('the SEND_MESSAGE_V2 request we write matches the Java 4.9.8 golden cap
       return createResponse(request, 0);
     });
     await server.listen(0);
-    producer = new Producer({ producerGroup: 'GoldenProducerGroup', namesrvAddr: server.address });
+    producer = new Producer({ producerGroup: 'GoldenProducerGroup', namesrvAddr: server.address, heartbeatBrokerInterval: 20 });
     await producer.start();
   });
-  after(async () => {
-    await producer.shutdown();
-    await server.close();
-  });
+  after(() => server.close());
 
   it('field for field, apart from opaque, bornTimestamp and the unique id', async () => {
     const result = await producer.send({ topic: 'BenchTopic', tags: 'TagA', keys: 'golden-key-1', body: 'hello golden' });
@@ -85,10 +82,57 @@ describe('the SEND_MESSAGE_V2 request we write matches the Java 4.9.8 golden cap
     );
   });
 
-  it('asks the NameServer for the route with the golden GET_ROUTEINFO_BY_TOPIC header', () => {
+  it('asks the NameServer for the route with the golden GET_ROUTEINFO_BY_TOPIC header', async () => {
     const lookup = captured.find((c) => c.code === 105)!;
     const golden = goldenFile('route_BenchTopic.request.header.json').toString('utf8');
     const goldenOpaque = (JSON.parse(golden) as { opaque: number }).opaque;
     assert.equal(jsonHeaderText({ ...lookup, opaque: goldenOpaque }), golden);
+    await producer.shutdown();
+  });
+});
+
+describe('heartbeat and unregister frames', () => {
+  it('HEART_BEAT carries no header and the §12.1 body; UNREGISTER_CLIENT the golden header fields', async () => {
+    const captured: RemotingCommand[] = [];
+    const server = new RemotingServer((request) => {
+      captured.push(request);
+      if (request.code === 105) {
+        const route = {
+          brokerDatas: [{ cluster: 'DefaultCluster', brokerName: 'broker-a', brokerAddrs: { '0': server.address } }],
+          queueDatas: [{ brokerName: 'broker-a', perm: 6, readQueueNums: 4, writeQueueNums: 4, topicSysFlag: 0 }],
+          filterServerTable: {},
+        };
+        return createResponse(request, 0, { body: Buffer.from(serializeTopicRouteData(route)) });
+      }
+      if (request.code === 310) {
+        return createResponse(request, 0, { extFields: { msgId: 'X', queueId: '0', queueOffset: '0', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' } });
+      }
+      return createResponse(request, 0);
+    });
+    await server.listen(0);
+    try {
+      const producer = new Producer({ producerGroup: 'PG', namesrvAddr: server.address, heartbeatBrokerInterval: 20, instanceName: 'hb' });
+      await producer.start();
+      await producer.send({ topic: 'T', body: 'x' });
+      const until = Date.now() + 3000;
+      while (!captured.some((c) => c.code === 34) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      const clientId = producer.clientId!;
+      await producer.shutdown();
+      const heartbeat = captured.find((c) => c.code === 34)!;
+      assert.ok(heartbeat, 'a heartbeat was sent');
+      assert.equal(heartbeat.extFields, null);
+      assert.equal(
+        heartbeat.body!.toString('utf8'),
+        `{"clientID":"${clientId}","consumerDataSet":[],"producerDataSet":[{"groupName":"CLIENT_INNER_PRODUCER"},{"groupName":"PG"}]}`,
+      );
+      const unregisters = captured.filter((c) => c.code === 35).map((c) => c.extFields);
+      assert.deepEqual(unregisters, [
+        { producerGroup: 'PG', clientID: clientId },
+        { producerGroup: 'CLIENT_INNER_PRODUCER', clientID: clientId },
+      ]);
+      assert.deepEqual(Object.keys(unregisters[0]!), ['producerGroup', 'clientID'], 'the golden key order');
+    } finally {
+      await server.close();
+    }
   });
 });

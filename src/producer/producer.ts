@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import { defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { MQClientError } from '../errors.js';
+import { InvalidOptionError, MQClientError } from '../errors.js';
 import type { Message, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
 import { ClientInstance } from './client-instance.js';
@@ -204,6 +204,9 @@ export class Producer {
     const mode = options.mode ?? 'sync';
     const timeoutMillis = options.timeout ?? this.options.sendMsgTimeout;
     return defer(() => {
+      if (!(Number.isInteger(timeoutMillis) && timeoutMillis > 0)) {
+        return throwError(() => new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
+      }
       const pipeline = this.pipeline;
       if (this.serviceState !== 'RUNNING' || pipeline === null) return throwError(() => notRunningError(this.serviceState));
       this.inflight += 1;
