@@ -94,7 +94,7 @@ describe('the SEND_MESSAGE_V2 request we write matches the Java 4.9.8 golden cap
 describe('heartbeat and unregister frames', () => {
   it('HEART_BEAT carries no header and the §12.1 body; UNREGISTER_CLIENT the golden header fields', async () => {
     const captured: RemotingCommand[] = [];
-    const server = new RemotingServer((request) => {
+    const server: RemotingServer = new RemotingServer((request): RemotingCommand => {
       captured.push(request);
       if (request.code === 105) {
         const route = {
