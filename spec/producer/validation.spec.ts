@@ -48,8 +48,11 @@ describe('bad input fails fast with a stable code', () => {
     });
   }
 
-  it('refuses the same way in async mode (onException once) and in oneway mode', async () => {
+  it('refuses the same way in async mode (onException once, after sendAsync returned) and in oneway mode', async () => {
     const codes: string[] = [];
+    let returned = false;
+    producer.sendAsync({ topic: 'T', body: null as never }, { onException: () => assert.equal(returned, true) });
+    returned = true;
     await new Promise<void>((resolve) =>
       producer.sendAsync({ topic: 'bad topic', body: 'x' }, { onException: (e) => (codes.push((e as MQClientError).code), resolve()) }),
     );

@@ -232,14 +232,13 @@ export class Producer {
   /**
    * Sends without waiting: exactly one callback fires, exactly once (a throwing callback is reported on
    * `rocketmq:producer:callbackError` and does not fire the other). Retried by RxJS `retry` up to
-   * `retryTimesWhenSendAsyncFailed` times.
+   * `retryTimesWhenSendAsyncFailed` times. Callbacks always run after `sendAsync` has returned.
    * @returns the Subscription: unsubscribe to abandon the send (then no callback fires).
    */
   sendAsync(message: Message, callback: SendCallback = {}, options: Omit<SendOptions, 'mode'> = {}): Subscription {
     let fired = false;
-    const fire = (which: 'onSuccess' | 'onException', value: SendResult | Error): void => {
-      if (fired) return;
-      fired = true;
+    let returned = false;
+    const call = (which: 'onSuccess' | 'onException', value: SendResult | Error): void => {
       try {
         if (which === 'onSuccess') callback.onSuccess?.(value as SendResult);
         else callback.onException?.(value as Error);
@@ -247,12 +246,21 @@ export class Producer {
         if (callbackErrorChannel.hasSubscribers) callbackErrorChannel.publish({ callback: which, error });
       }
     };
-    return this.send$(message, { ...options, mode: 'async' }).subscribe({
+    const fire = (which: 'onSuccess' | 'onException', value: SendResult | Error): void => {
+      if (fired) return;
+      fired = true;
+      // A send refused before any I/O settles during subscribe(); the callback still runs after sendAsync returned.
+      if (returned) call(which, value);
+      else queueMicrotask(() => call(which, value));
+    };
+    const subscription = this.send$(message, { ...options, mode: 'async' }).subscribe({
       next: (result) => fire('onSuccess', result),
       error: (error: unknown) => fire('onException', error instanceof Error ? error : new Error(String(error))),
       complete: () =>
         fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' })),
     });
+    returned = true;
+    return subscription;
   }
 
   /**
