@@ -359,3 +359,20 @@ export function serializeTopicRouteData(route: TopicRouteData, options: Serializ
   }
   return out + '}';
 }
+
+/** Permission bits of a topic's queues (Java `PermName`, spec §7.4). */
+export const PermName = {
+  /** Priority queue. */
+  PERM_PRIORITY: 0x8,
+  /** Consumers may read. */
+  PERM_READ: 0x4,
+  /** Producers may write. */
+  PERM_WRITE: 0x2,
+  /** The topic may serve as a template for auto-created topics (TBW102). */
+  PERM_INHERIT: 0x1,
+} as const;
+
+/** Whether `perm` has the write bit (a producer may send to the queues). */
+export function isWriteable(perm: number): boolean {
+  return (perm & PermName.PERM_WRITE) === PermName.PERM_WRITE;
+}
