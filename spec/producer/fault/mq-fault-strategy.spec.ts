@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { FaultTolerancePresets, MQFaultStrategy } from '../../../src/producer/fault/mq-fault-strategy.js';
 import { topicRouteToPublishInfo, type TopicPublishInfo } from '../../../src/route/topic-publish-info.js';
 import { RouteErrorCode } from '../../../src/route/route-errors.js';
@@ -165,6 +166,30 @@ describe('MQFaultStrategy.selectOneMessageQueue', () => {
     assert.throws(
       () => strategy.selectOneMessageQueue(info, null),
       (err: unknown) => err instanceof MQClientError && err.code === RouteErrorCode.NOT_FOUND && err.responseCode === 10005,
+    );
+  });
+
+  it('properties: a retry never repeats the broker when another exists; a full round visits every queue once', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 0x7fffffff - 64 }), // away from the int32 wrap, where Java's order jumps too
+        fc.boolean(),
+        (brokerCount, queues, start, faultEnabled) => {
+          const { strategy } = setup({ random: Math.random });
+          const brokers = ['a', 'b', 'c', 'd'].slice(0, brokerCount);
+          const info = publishInfo(brokers, queues);
+          info.sendWhichQueue.value = start;
+          const seen = new Set<string>();
+          for (let i = 0; i < info.messageQueues.length; i++) seen.add(name(strategy.selectOneMessageQueue(info, null, false)));
+          assert.equal(seen.size, info.messageQueues.length);
+          for (const last of brokers) {
+            const picked = strategy.selectOneMessageQueue(info, last, faultEnabled).brokerName;
+            if (brokerCount > 1) assert.notEqual(picked, last);
+          }
+        },
+      ),
     );
   });
 });
