@@ -37,6 +37,21 @@ export { RequestCode, requestCodeName } from './remoting/request-code.js';
 export { ResponseCode, responseCodeName } from './remoting/response-code.js';
 export { encodeFrame, encodeFrameHead, decodeFrame, decodeFramePayload, DEFAULT_MAX_FRAME_BYTES } from './remoting/frame-codec.js';
 export { FrameDecoder } from './remoting/frame-decoder.js';
+export { SendStatus } from './message/message.js';
+export type { Message, MessageQueue, SendResult } from './message/message.js';
+export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
+export { decodeOffsetMessageId } from './message/message-id.js';
+export type { OffsetMessageId } from './message/message-id.js';
+export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
+export { decompressBody, SysFlag } from './message/compression.js';
+export { MessageErrorCode } from './message/error-codes.js';
+export type { MessageErrorCodeValue } from './message/error-codes.js';
+export { Connection, parseAddress } from './remoting/connection.js';
+export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
+export { RemotingServer } from './remoting/remoting-server.js';
+export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
+export { RemotingClient } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
 export {
   parseTopicRouteData,
   serializeTopicRouteData,

@@ -1,17 +1,19 @@
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NameServerClient, parseNamesrvAddr, type RouteTransport } from '../../src/route/name-server-client.js';
 import { RouteErrorCode } from '../../src/route/route-errors.js';
 import { MQClientError, RemotingError } from '../../src/errors.js';
 import { createResponse, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { ResponseCode } from '../../src/remoting/response-code.js';
-import { deadAddress, LoopbackTransport, startLoopbackServer, type LoopbackServer } from './helpers/loopback.js';
+import { goldenFile } from '../helpers/golden.js';
+import { RemotingClient } from '../../src/remoting/remoting-client.js';
+import { deadAddress, startLoopbackServer, type LoopbackServer } from './helpers/loopback.js';
 import { makeRoute, routeHandler } from './helpers/name-server.js';
 
 const FAST = { minTimeout: 0, maxTimeout: 0 };
 
 let servers: LoopbackServer[] = [];
-let transport: LoopbackTransport;
+let transport: RemotingClient;
 
 /** Records which addresses were asked, in order. */
 function counting(inner: RouteTransport): RouteTransport & { asked: string[] } {
@@ -36,9 +38,11 @@ function isClientError(code: string, responseCode: number) {
 }
 
 describe('NameServerClient', () => {
-  transport = new LoopbackTransport();
+  beforeEach(() => {
+    transport = new RemotingClient({ connectTimeoutMillis: 1000 });
+  });
   afterEach(async () => {
-    transport.close();
+    await transport.close();
     await Promise.all(servers.map((s) => s.close()));
     servers = [];
   });
@@ -61,6 +65,18 @@ describe('NameServerClient', () => {
     assert.equal(request?.version, 409);
     assert.equal(request?.body, null);
     assert.equal(client.lastGoodAddress, ns.address);
+  });
+
+  it('sends the request the Java 4.9.8 client sends (golden header, apart from opaque)', async () => {
+    const ns = await server(routeHandler(new Map([['BenchTopic', makeRoute(['broker-a'])]])));
+    const client = new NameServerClient({ transport, namesrvAddr: ns.address, retry: FAST });
+    await client.getTopicRoute('BenchTopic', 1000);
+    const golden = JSON.parse(goldenFile('route_BenchTopic.request.header.json').toString('utf8')) as Record<string, unknown>;
+    const sent = ns.requests[0]!;
+    assert.deepEqual(
+      { code: sent.code, extFields: sent.extFields, flag: sent.flag, language: sent.language, version: sent.version, serializeType: sent.serializeType },
+      { code: golden['code'], extFields: golden['extFields'], flag: golden['flag'], language: golden['language'], version: golden['version'], serializeType: 0 },
+    );
   });
 
   it('parses the legacy body an old NameServer sends', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NameServerClient } from '../../src/route/name-server-client.js';
@@ -6,11 +6,12 @@ import { RouteCache } from '../../src/route/route-cache.js';
 import { RouteErrorCode } from '../../src/route/route-errors.js';
 import { MQClientError } from '../../src/errors.js';
 import type { TopicRouteData } from '../../src/route/topic-route.js';
-import { LoopbackTransport, startLoopbackServer, type LoopbackServer } from './helpers/loopback.js';
+import { RemotingClient } from '../../src/remoting/remoting-client.js';
+import { startLoopbackServer, type LoopbackServer } from './helpers/loopback.js';
 import { makeRoute, routeHandler } from './helpers/name-server.js';
 
 const FAST = { minTimeout: 0, maxTimeout: 0 };
-const transport = new LoopbackTransport();
+let transport: RemotingClient;
 let servers: LoopbackServer[] = [];
 let caches: RouteCache[] = [];
 
@@ -33,9 +34,12 @@ const queueNames = (info: { messageQueues: readonly { topic: string; brokerName:
   info.messageQueues.map((q) => `${q.topic}@${q.brokerName}/${q.queueId}`);
 
 describe('RouteCache', () => {
+  beforeEach(() => {
+    transport = new RemotingClient({ connectTimeoutMillis: 1000 });
+  });
   afterEach(async () => {
     for (const cache of caches) cache.stop();
-    transport.close();
+    await transport.close();
     await Promise.all(servers.map((s) => s.close()));
     servers = [];
     caches = [];

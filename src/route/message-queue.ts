@@ -2,18 +2,10 @@
  * The `MessageQueue` value type (topic, broker, queue id) as the route layer uses it, and small helpers over it.
  */
 
-/**
- * One queue of a topic on one broker (Java `MessageQueue`). Structurally the same type as the message module's
- * `MessageQueue`, so values pass freely between the two.
- */
-export interface MessageQueue {
-  /** Topic name (with namespace prefix, if any). */
-  topic: string;
-  /** Broker (group) name. */
-  brokerName: string;
-  /** Queue id on that broker, `0 … writeQueueNums − 1`. */
-  queueId: number;
-}
+import type { MessageQueue } from '../message/message.js';
+
+/** The message module's queue type, re-exported for the route layer. */
+export type { MessageQueue };
 
 /**
  * A string key that identifies a queue, for maps and sets: `topic@brokerName@queueId`.
