@@ -5,6 +5,7 @@
 import { InvalidOptionError } from '../errors.js';
 import type { RPCHook } from '../remoting/remoting-client.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
+import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
 
 /** Options of `new Producer(options)`. Every field is optional; the defaults are those of the Java client. */
 export interface ProducerOptions {
@@ -206,14 +207,14 @@ export interface ResolvedProducerOptions {
 
 /** The latency-fault tables of the Java client 5.1.4 and later (the default). */
 export const LATENCY_TABLES_5 = Object.freeze({
-  latencyMax: Object.freeze([50, 100, 550, 1800, 3000, 5000, 15000]),
-  notAvailableDuration: Object.freeze([0, 0, 2000, 5000, 6000, 10000, 30000]),
+  latencyMax: FaultTolerancePresets.V5.latencyMax,
+  notAvailableDuration: FaultTolerancePresets.V5.notAvailableDuration,
 });
 
 /** The latency-fault tables of the Java client 4.9 (`{ ...LATENCY_TABLES_4_9 }` in the options selects them). */
 export const LATENCY_TABLES_4_9 = Object.freeze({
-  latencyMax: Object.freeze([50, 100, 550, 1000, 2000, 3000, 15000]),
-  notAvailableDuration: Object.freeze([0, 0, 30000, 60000, 120000, 180000, 600000]),
+  latencyMax: FaultTolerancePresets.V4_9.latencyMax,
+  notAvailableDuration: FaultTolerancePresets.V4_9.notAvailableDuration,
 });
 
 /** The Java client's retry response codes (5.3): TOPIC_NOT_EXIST, SERVICE_NOT_AVAILABLE, SYSTEM_ERROR, SYSTEM_BUSY, NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT, GO_AWAY. */

@@ -7,7 +7,7 @@ import { localIPv4 } from '../message/message-id.js';
 import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
 import { LATENCY_TABLES_4_9, resolveOptions } from './config.js';
-import { MQFaultStrategy } from './fault/mq-fault-strategy.js';
+import { FaultTolerancePresets, MQFaultStrategy } from './fault/mq-fault-strategy.js';
 import type { CheckForbiddenHook, SendMessageHook, SendMode } from './hooks.js';
 import { withNamespace } from './namespace.js';
 import { notRunningError } from './operators/validate.js';
@@ -94,7 +94,7 @@ export class Producer {
       latencyMax: this.options.latencyMax,
       notAvailableDuration: this.options.notAvailableDuration,
       // A failed send counts as 30 s of latency with the 4.9 tables (as the 4.9 client), 10 s otherwise.
-      isolationLatencyMillis: tables49 ? 30_000 : 10_000,
+      isolationLatencyMillis: (tables49 ? FaultTolerancePresets.V4_9 : FaultTolerancePresets.V5).isolationLatencyMillis,
     });
   }
 
