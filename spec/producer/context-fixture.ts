@@ -24,7 +24,7 @@ export function twoBrokerRoute(topic = 'TopicTest'): TopicPublishInfo {
   } as never);
 }
 
-export function prepared(message: Partial<Message> = {}, mode: SendMode = 'sync', now = 0, timeout = 3000): PreparedContext {
+export function prepared(message: Partial<Message> = {}, mode: SendMode = 'sync', now = Date.now(), timeout = 3000): PreparedContext {
   const m: Message = { topic: 'TopicTest', body: 'Hello', ...message };
   const c = createSendContext(m, mode, now, timeout);
   c.topic = m.topic;

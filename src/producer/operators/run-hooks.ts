@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { mergeMap, of, tap, throwError } from 'rxjs';
-import { MQClientError } from '../../errors.js';
+import { MQClientError, RemotingTimeoutError } from '../../errors.js';
 import type { SendResult } from '../../message/message.js';
 import { decodeProperties } from '../../message/properties.js';
 import { publishHookError } from '../diagnostics.js';
@@ -129,9 +129,12 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
             // Cut off by the send deadline or cancelled by the caller: the hooks still see the attempt end.
             unsubscribe: () => {
               if (settled) return;
-              hookContext.exception = new MQClientError('send attempt abandoned before it settled', -1, {
-                code: 'RMQ_ERR_SEND_ABANDONED',
-              });
+              const timedOut = Date.now() >= context.attemptStartedAt + context.attemptTimeout;
+              hookContext.exception = timedOut
+                ? new RemotingTimeoutError(`send attempt timed out after ${context.attemptTimeout} ms`, context.attemptTimeout, {
+                    address: context.brokerAddr,
+                  })
+                : new MQClientError('send attempt abandoned (unsubscribed) before it settled', -1, { code: 'RMQ_ERR_SEND_ABANDONED' });
               settle();
             },
           }),
