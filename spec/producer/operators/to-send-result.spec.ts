@@ -22,6 +22,7 @@ describe('toSendResult', () => {
   ] as const) {
     it(`maps response code ${code} to ${status} as processSendResponse`, async () => {
       const c = encoded();
+      c.attemptStartedAt = 0;
       c.response = createResponse(c.request, code, { extFields: EXT });
       const fault = recorder();
       const r = await firstValueFrom(of(c).pipe(toSendResult({ namespace: null, retryResponseCodes: new Set(), faultStrategy: fault, now: () => 5 })));
@@ -40,6 +41,7 @@ describe('toSendResult', () => {
 
   it('defaults regionId, reads traceOn "false", carries transactionId, strips the namespace', async () => {
     const c = encoded({ topic: 'ns%T' });
+    c.attemptStartedAt = 0;
     c.response = createResponse(c.request, 0, { extFields: { ...EXT, MSG_REGION: '', TRACE_ON: 'false', transactionId: UNIQ } });
     const r = await firstValueFrom(of(c).pipe(toSendResult({ namespace: 'ns', retryResponseCodes: new Set(), faultStrategy: recorder() })));
     assert.equal(r.regionId, 'DefaultRegion');
@@ -50,6 +52,7 @@ describe('toSendResult', () => {
 
   it('turns any other code into MQBrokerError with code and remark, isolating the broker', async () => {
     const c = encoded();
+    c.attemptStartedAt = 0;
     c.response = createResponse(c.request, 2, { remark: '[REJECTREQUEST]system busy' });
     const fault = recorder();
     await assert.rejects(
@@ -62,6 +65,7 @@ describe('toSendResult', () => {
 
   it('rejects a success without queueId/queueOffset as a protocol error', async () => {
     const c = encoded();
+    c.attemptStartedAt = 0;
     c.response = createResponse(c.request, 0, { extFields: { msgId: 'x' } });
     await assert.rejects(
       firstValueFrom(of(c).pipe(toSendResult({ namespace: null, retryResponseCodes: new Set(), faultStrategy: recorder() }))),
@@ -71,6 +75,7 @@ describe('toSendResult', () => {
 
   it('completes without a value for oneway', async () => {
     const c = encoded({}, 'oneway');
+    c.attemptStartedAt = 0;
     c.response = null;
     const all = await lastValueFrom(of(c).pipe(toSendResult({ namespace: null, retryResponseCodes: new Set(), faultStrategy: recorder() }), toArray()));
     assert.deepEqual(all, []);
