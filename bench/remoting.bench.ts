@@ -3,8 +3,8 @@
  * against the same server, with N requests in flight.
  *
  * The server runs in a worker thread so that its CPU does not compete with the client's in the main thread. It
- * parses frames minimally (length prefix, serialize type, opaque) and answers each with a pre-encoded ROCKETMQ
- * response whose opaque is patched in. The baseline client writes pre-encoded request frames and only counts the
+ * parses frames minimally (length prefix, serialize type, opaque) and answers each with the JSON response a 4.9
+ * broker sends to SEND_MESSAGE_V2 (spec §16 (b)), built from a template with the request's opaque. The baseline client writes pre-encoded request frames and only counts the
  * response frames by their length prefixes: that is the "raw frame" ceiling the client is measured against.
  *
  *   npx tsx bench/remoting.bench.ts [seconds-per-case]
@@ -13,6 +13,7 @@ import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { RemotingClient } from '../src/remoting/remoting-client.js';
 import { encodeFrame } from '../src/remoting/frame-codec.js';
+import { jsonHeaderText } from '../src/remoting/header-codec.js';
 import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../src/remoting/remoting-command.js';
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -38,16 +39,17 @@ const EXT = {
 };
 const newRequest = (): RemotingCommand => createRequest(310, EXT, { body: BODY });
 
-const RESPONSE_FRAME = encodeFrame(
-  createResponse({ opaque: 0, serializeType: SerializeType.ROCKETMQ }, 0, {
-    extFields: { msgId: '7F00000100002A9F0000000000001234', queueId: '1', queueOffset: '7', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' },
+// The §16 (b) broker response, split around its opaque.
+const RESPONSE_HEADER = jsonHeaderText(
+  createResponse({ opaque: 0x7ead, serializeType: SerializeType.JSON }, 0, {
+    extFields: { queueId: '1', TRACE_ON: 'true', MSG_REGION: 'DefaultRegion', msgId: '7F00000100002A9F0000000000001234', queueOffset: '7' },
   }),
-);
+).split(String(0x7ead));
 
 const SERVER_SOURCE = `
 const { createServer } = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
-const template = Buffer.from(workerData.response);
+const [before, after] = workerData.response;
 const OPAQUE_KEY = Buffer.from('"opaque":');
 const server = createServer((socket) => {
   socket.setNoDelay(true);
@@ -72,9 +74,11 @@ const server = createServer((socket) => {
         while (at < headerEnd && buf[at] >= 48 && buf[at] <= 57) opaque = opaque * 10 + (buf[at++] - 48);
         opaque *= sign;
       }
-      const response = Buffer.allocUnsafe(template.length);
-      template.copy(response);
-      response.writeInt32BE(opaque | 0, 8 + 5);
+      const header = before + (opaque | 0) + after;
+      const response = Buffer.allocUnsafe(8 + header.length);
+      response.writeInt32BE(4 + header.length, 0);
+      response.writeInt32BE(header.length, 4);
+      response.latin1Write(header, 8);
       out.push(response);
       pos += size;
     }
@@ -86,7 +90,7 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port
 `;
 
 async function startServer(): Promise<{ address: string; stop: () => Promise<number> }> {
-  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { response: RESPONSE_FRAME } });
+  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { response: RESPONSE_HEADER } });
   const port = await new Promise<number>((resolve) => worker.once('message', resolve));
   return { address: `127.0.0.1:${port}`, stop: () => worker.terminate() };
 }
