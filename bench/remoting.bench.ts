@@ -12,7 +12,8 @@
 import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { RemotingClient } from '../src/remoting/remoting-client.js';
-import { encodeFrame } from '../src/remoting/frame-codec.js';
+import { encodeFrame, encodeFrameHead } from '../src/remoting/frame-codec.js';
+import { FrameDecoder } from '../src/remoting/frame-decoder.js';
 import { jsonHeaderText } from '../src/remoting/header-codec.js';
 import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../src/remoting/remoting-command.js';
 
@@ -170,6 +171,49 @@ async function rawRun(address: string, inFlight: number, stopAt: () => boolean):
   });
 }
 
+/**
+ * A second baseline: the same raw loop, but encoding each request and decoding each response with the codec
+ * (`encodeFrameHead`, `FrameDecoder`): what is left between it and invoke$ is the client itself (RxJS,
+ * correlation, timers, connection management).
+ */
+async function codecRun(address: string, inFlight: number, stopAt: () => boolean): Promise<number> {
+  const [host, port] = address.split(':') as [string, string];
+  const socket: Socket = connect(Number(port), host);
+  socket.setNoDelay(true);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const decoder = new FrameDecoder();
+  let completed = 0;
+  let outstanding = 0;
+  let stopping = false;
+  const encode = (): Buffer => {
+    const request = newRequest();
+    return Buffer.concat([encodeFrameHead(request), request.body!]);
+  };
+  return new Promise<number>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      let answered = 0;
+      decoder.push(chunk, () => answered++);
+      completed += answered;
+      outstanding -= answered;
+      if (!stopping && stopAt()) stopping = true;
+      if (!stopping) {
+        const more: Buffer[] = [];
+        for (let i = 0; i < answered; i++) more.push(encode());
+        outstanding += answered;
+        socket.write(more.length === 1 ? more[0]! : Buffer.concat(more));
+      }
+      if (stopping && outstanding === 0) {
+        socket.destroy();
+        resolve(completed);
+      }
+    });
+    const first: Buffer[] = [];
+    for (let i = 0; i < inFlight; i++) first.push(encode());
+    outstanding = inFlight;
+    socket.write(Buffer.concat(first));
+  });
+}
+
 /** The product: N concurrent invoke$ loops, each subscribing the next request when its response arrived. */
 function invokeRun(client: RemotingClient, address: string, inFlight: number, stopAt: () => boolean): Promise<number> {
   let completed = 0;
@@ -197,16 +241,22 @@ async function main(): Promise<void> {
   const client = new RemotingClient();
   await client.invoke(server.address, newRequest(), 3000);
   console.log(`remoting round trips on loopback, ${SECONDS} s per case, server in a worker thread (node ${process.version})`);
-  console.log('in flight | raw frames rt/s | invoke$ rt/s | invoke$/raw | invoke$ heap Δ MiB');
+  console.log('in flight | raw frames rt/s | raw+codec rt/s | invoke$ rt/s | invoke$/raw | invoke$/raw+codec | invoke$ heap Δ MiB');
+  const cell = (value: number, width: number, digits = 0): string => value.toFixed(digits).padStart(width);
   for (const inFlight of IN_FLIGHT) {
     const raw = await measure((stopAt) => rawRun(server.address, inFlight, stopAt));
+    const codec = await measure((stopAt) => codecRun(server.address, inFlight, stopAt));
     const rx = await measure((stopAt) => invokeRun(client, server.address, inFlight, stopAt));
     console.log(
-      `${String(inFlight).padStart(9)} | ${raw.perSecond.toFixed(0).padStart(15)} | ${rx.perSecond.toFixed(0).padStart(12)} | ${(
-        rx.perSecond / raw.perSecond
-      )
-        .toFixed(2)
-        .padStart(11)} | ${rx.heapDeltaMiB.toFixed(1).padStart(18)}`,
+      [
+        cell(inFlight, 9),
+        cell(raw.perSecond, 15),
+        cell(codec.perSecond, 14),
+        cell(rx.perSecond, 12),
+        cell(rx.perSecond / raw.perSecond, 11, 2),
+        cell(rx.perSecond / codec.perSecond, 17, 2),
+        cell(rx.heapDeltaMiB, 18, 1),
+      ].join(' | '),
     );
   }
   await client.close();
