@@ -195,6 +195,14 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.ok(seen.every((code) => code === 8), 'the request unsubscribed before the write never reached the server');
   });
 
+  it('refuses a timeout that is not a number ≥ 0 (it could never expire)', async () => {
+    const server = await serve(echo);
+    const remoting = client();
+    await assert.rejects(remoting.invoke(server.address, createRequest(1), Number.NaN), RangeError);
+    await assert.rejects(remoting.invokeOneway(server.address, createRequest(1), -1), RangeError);
+    assert.equal(remoting.inflightCount, 0);
+  });
+
   it('ignores responses with an unknown opaque', async () => {
     const server = await serve((request, connection) => {
       connection.write(createResponse({ opaque: request.opaque + 1_000_000, serializeType: 0 }, ResponseCode.SYSTEM_ERROR));

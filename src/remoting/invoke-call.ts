@@ -46,6 +46,10 @@ export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
 
   start(): void {
     const client = this.client;
+    if (!(this.timeoutMillis >= 0)) {
+      this.finishWithError(new RangeError(`timeoutMillis must be a number ≥ 0, got ${this.timeoutMillis}`));
+      return;
+    }
     const hookError = client.runBeforeHooks(this.address, this.request);
     if (hookError !== null) {
       this.finishWithError(hookError);

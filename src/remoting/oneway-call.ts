@@ -41,6 +41,9 @@ export class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
   }
 
   start(): void {
+    if (!(this.timeoutMillis >= 0)) {
+      return this.finish(new RangeError(`timeoutMillis must be a number ≥ 0, got ${this.timeoutMillis}`));
+    }
     const hookError = this.client.runBeforeHooks(this.address, this.request);
     if (hookError !== null) return this.finish(hookError);
     const channel = this.client.channelFor(this.address);

@@ -135,7 +135,8 @@ export class RemotingClient implements CallHost {
    * @param timeoutMillis - deadline for the response, counted from subscription (connect and permit wait included)
    * @param options - see {@link InvokeOptions}
    * @returns an Observable that emits the response once, then completes; or errors with a {@link RemotingError}
-   *   (`RMQ_ERR_REMOTING_TIMEOUT`, `_CONNECT`, `_SEND_REQUEST`, `_TOO_MUCH_REQUEST`) or a hook's error.
+   *   (`RMQ_ERR_REMOTING_TIMEOUT`, `_CONNECT`, `_SEND_REQUEST`, `_TOO_MUCH_REQUEST`), a hook's error, or a
+   *   `RangeError` when `timeoutMillis` is not a number ≥ 0.
    */
   invoke$(addr: string, request: RemotingCommand, timeoutMillis: number, options?: InvokeOptions): Observable<RemotingCommand> {
     const permits = options?.async === true ? this.asyncPermits : null;
