@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MessageStore } from '../../src/embedded/message-store.js';
+
+function put(store: MessageStore, topic: string, queueId: number, body: string) {
+  return store.put({
+    topic,
+    queueId,
+    flag: 0,
+    sysFlag: 0,
+    bornTimestamp: 1700000000000,
+    bornHost: '192.168.0.2:54321',
+    reconsumeTimes: 0,
+    body: Buffer.from(body),
+    properties: 'KEYS\x01a b\x02UNIQ_KEY\x01C0A8000230391B6D358647B760000000\x02TAGS\x01TagA',
+  }, 1700000000005);
+}
+
+describe('MessageStore', () => {
+  it('keeps per-queue offsets and a commit-log offset growing by the record size', () => {
+    const store = new MessageStore('127.0.0.1:10911', 10);
+    const a = put(store, 'T', 0, 'Hello');
+    const b = put(store, 'T', 0, 'Hello');
+    const c = put(store, 'U', 0, 'Hello');
+    assert.deepEqual([a.queueOffset, b.queueOffset, c.queueOffset], [0, 1, 0]);
+    // §16(e): the same message is 195 bytes with topic "TopicTest" and a CLUSTER property; here topic "T" and no CLUSTER.
+    assert.equal(b.commitLogOffset, a.recordSize);
+    assert.equal(c.commitLogOffset, a.recordSize * 2);
+    assert.equal(a.msgId, '7F00000100002A9F0000000000000000');
+    const [message] = store.messages({ topic: 'U' });
+    assert.equal(message!.keys.join(','), 'a,b');
+    assert.equal(message!.storeTimestamp, 1700000000005);
+    assert.equal(message!.msgId, c.msgId);
+  });
+
+  it('is bounded: beyond maxStoredMessages the oldest are dropped, offsets keep growing', () => {
+    const store = new MessageStore('127.0.0.1:10911', 3);
+    for (let i = 0; i < 5; i++) put(store, 'T', 1, `m${i}`);
+    assert.equal(store.size, 3);
+    assert.equal(store.droppedCount, 2);
+    assert.deepEqual(store.messages({ queueId: 1 }).map((m) => [m.body.toString(), m.queueOffset]), [['m2', 2], ['m3', 3], ['m4', 4]]);
+    assert.equal(store.nextQueueOffset('T', 1), 5);
+    store.clear();
+    assert.equal(store.messages().length, 0);
+    assert.equal(put(store, 'T', 1, 'x').queueOffset, 5);
+  });
+});
