@@ -256,7 +256,8 @@ describe('BrokerProcessor: validation (§8.4)', () => {
 
   it('missing or malformed required header fields → SYSTEM_ERROR (JSON, like a Java exception), never a throw', () => {
     const { processor } = broker();
-    for (const ext of [{ e: '<absent>' }, { g: '<absent>' }, { h: '<absent>' }, { c: '<absent>', b: 'NewTopic' }]) {
+    const cases: Record<string, string>[] = [{ e: '<absent>' }, { g: '<absent>' }, { h: '<absent>' }, { c: '<absent>', b: 'NewTopic' }];
+    for (const ext of cases) {
       const response = processor.process(v2(ext), ORIGIN)!;
       assert.equal(response.code, ResponseCode.SYSTEM_ERROR);
       assert.equal(response.remark, 'java.lang.NullPointerException');
