@@ -152,6 +152,13 @@ export class NameServerProcessor {
     }
   }
 
+  /** Forgets brokers whose registration connection is not among `open` (closed connections). */
+  forgetConnectionsNotIn(open: ReadonlySet<unknown>): void {
+    for (const [brokerAddr, live] of [...this.brokerLiveTable]) {
+      if (live.connection !== undefined && !open.has(live.connection)) this.removeBrokerAddress(brokerAddr);
+    }
+  }
+
   private dispatch(request: RemotingCommand, origin: RequestOrigin, now: number): RemotingCommand | null {
     switch (request.code) {
       case RequestCode.REGISTER_BROKER:
