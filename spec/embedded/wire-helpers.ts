@@ -34,6 +34,8 @@ export function routeRequest(topic: string, version = 409, ext: Record<string, s
 export class RawConnection {
   readonly socket: Socket;
   readonly received: RemotingCommand[] = [];
+  /** Every chunk received, as is. */
+  readonly chunks: Buffer[] = [];
   closed = false;
   private readonly decoder = new FrameDecoder();
   private readonly waiters: (() => void)[] = [];
@@ -41,6 +43,7 @@ export class RawConnection {
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
       try {
         this.decoder.push(chunk, (command) => this.received.push(command));
       } catch {

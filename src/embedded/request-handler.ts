@@ -41,6 +41,8 @@ export function createFaultyHandler(
   versionOrdinal: number,
 ): FaultyHandler {
   const waits = new Set<() => void>();
+  /** Connections a close fault has condemned: requests already read from them are dropped. */
+  const closing = new WeakSet<ServerConnection>();
 
   const sleep = (millis: number): Promise<void> =>
     new Promise((resolve) => {
@@ -70,6 +72,7 @@ export function createFaultyHandler(
   };
 
   const handler: RequestHandler = async (request, connection) => {
+    if (closing.has(connection)) return null;
     if (faults.paused) {
       await whilePaused(connection);
       if (connection.closed) return null;
@@ -98,6 +101,9 @@ export function createFaultyHandler(
           }
         }
       } else if (action.kind === 'close') {
+        // Let the responses to earlier requests go out first: the close is "after N requests", not instead of them.
+        closing.add(connection);
+        await new Promise((resolve) => setImmediate(resolve));
         connection.destroy();
       } else if (action.kind === 'garbage') {
         connection.writeRaw(action.bytes);
