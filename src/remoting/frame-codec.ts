@@ -3,7 +3,8 @@
  * `int32 length (of what follows) | int32 (serializeType << 24 | headerLength) | header | body`.
  */
 import { RemotingProtocolError } from '../errors.js';
-import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, jsonHeaderText, writeBinaryHeader } from './header-codec.js';
+import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, writeBinaryHeader } from './header-codec.js';
+import { encodeJsonFrameHead } from './json-header-writer.js';
 import { SerializeType, type RemotingCommand } from './remoting-command.js';
 
 /** The Java decoder's limit on `4 + length`: 16 MiB. */
@@ -16,20 +17,20 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
  */
 export function encodeFrameHead(command: RemotingCommand, bodyLength = command.body?.length ?? 0): Buffer {
   if (command.serializeType === SerializeType.ROCKETMQ) {
-    const headerLength = binaryHeaderLength(command);
+    const headerLength = checkedHeaderLength(binaryHeaderLength(command));
     const head = Buffer.allocUnsafe(8 + headerLength);
     head.writeInt32BE(4 + headerLength + bodyLength, 0);
     head.writeInt32BE((SerializeType.ROCKETMQ << 24) | headerLength, 4);
     writeBinaryHeader(command, head, 8);
     return head;
   }
-  const text = jsonHeaderText(command);
-  const headerLength = Buffer.byteLength(text);
-  const head = Buffer.allocUnsafe(8 + headerLength);
-  head.writeInt32BE(4 + headerLength + bodyLength, 0);
-  head.writeInt32BE(headerLength, 4);
-  head.write(text, 8);
-  return head;
+  return encodeJsonFrameHead(command, bodyLength);
+}
+
+// The header length has 24 bits on the wire; a longer header would corrupt the serialize-type byte.
+function checkedHeaderLength(length: number): number {
+  if (length > 0xffffff) throw new RangeError(`Remoting header of ${length} bytes exceeds the 24-bit header length field`);
+  return length;
 }
 
 /** Encodes a whole frame (header and body) into one new buffer. */

@@ -117,9 +117,15 @@ function toExtFields(value: unknown): Record<string, string> | null {
   const ext: Record<string, string> = {};
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     if (raw === null || raw === undefined) continue;
-    ext[key] = typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+    setField(ext, key, typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw));
   }
   return ext;
+}
+
+/** Sets `ext[key]`, also for the key `__proto__` (a plain assignment would change the prototype instead). */
+function setField(ext: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(ext, key, { value, enumerable: true, writable: true, configurable: true });
+  else ext[key] = value;
 }
 
 /**
@@ -165,7 +171,7 @@ export function decodeBinaryHeader(bytes: Buffer, start: number, end: number, bo
       if (valueLength < 0 || valueLength > extEnd - pos) {
         throw new RemotingProtocolError(`ROCKETMQ header value length ${valueLength} exceeds the header`);
       }
-      if (keyLength > 0 && valueLength > 0) extFields[key] = bytes.toString('utf8', pos, pos + valueLength);
+      if (keyLength > 0 && valueLength > 0) setField(extFields, key, bytes.toString('utf8', pos, pos + valueLength));
       pos += valueLength;
     }
   }

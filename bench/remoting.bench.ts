@@ -1,0 +1,212 @@
+/**
+ * Round trips per second on loopback: `RemotingClient.invoke$` against a raw-socket baseline, in the same run and
+ * against the same server, with N requests in flight.
+ *
+ * The server runs in a worker thread so that its CPU does not compete with the client's in the main thread. It
+ * parses frames minimally (length prefix, serialize type, opaque) and answers each with a pre-encoded ROCKETMQ
+ * response whose opaque is patched in. The baseline client writes pre-encoded request frames and only counts the
+ * response frames by their length prefixes: that is the "raw frame" ceiling the client is measured against.
+ *
+ *   npx tsx bench/remoting.bench.ts [seconds-per-case]
+ */
+import { connect, type Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { RemotingClient } from '../src/remoting/remoting-client.js';
+import { encodeFrame } from '../src/remoting/frame-codec.js';
+import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../src/remoting/remoting-command.js';
+
+const SECONDS = Number(process.argv[2] ?? 2);
+const WARMUP_MILLIS = 500;
+const IN_FLIGHT = [1, 16, 128, 1024];
+
+// A typical SEND_MESSAGE_V2 exchange: header as the producer writes it, a 128-byte body.
+const BODY = Buffer.alloc(128, 0x61);
+const EXT = {
+  a: 'BenchGroup',
+  b: 'BenchTopic',
+  c: 'TBW102',
+  d: '4',
+  e: '1',
+  f: '0',
+  g: '1700000000000',
+  h: '0',
+  i: 'UNIQ_KEY\u0001C0A8000230391B6D358647B760000000\u0002WAIT\u0001true',
+  j: '0',
+  k: 'false',
+  m: 'false',
+  n: 'broker-a',
+};
+const newRequest = (): RemotingCommand => createRequest(310, EXT, { body: BODY });
+
+const RESPONSE_FRAME = encodeFrame(
+  createResponse({ opaque: 0, serializeType: SerializeType.ROCKETMQ }, 0, {
+    extFields: { msgId: '7F00000100002A9F0000000000001234', queueId: '1', queueOffset: '7', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' },
+  }),
+);
+
+const SERVER_SOURCE = `
+const { createServer } = require('node:net');
+const { parentPort, workerData } = require('node:worker_threads');
+const template = Buffer.from(workerData.response);
+const OPAQUE_KEY = Buffer.from('"opaque":');
+const server = createServer((socket) => {
+  socket.setNoDelay(true);
+  let pending = null;
+  socket.on('error', () => {});
+  socket.on('data', (chunk) => {
+    let buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
+    let pos = 0;
+    const out = [];
+    while (buf.length - pos >= 4) {
+      const size = buf.readInt32BE(pos) + 4;
+      if (buf.length - pos < size) break;
+      const type = buf[pos + 4];
+      let opaque;
+      if (type === 1) opaque = buf.readInt32BE(pos + 8 + 5);
+      else {
+        const headerEnd = pos + 8 + (buf.readInt32BE(pos + 4) & 0xffffff);
+        let at = buf.indexOf(OPAQUE_KEY, pos + 8) + OPAQUE_KEY.length;
+        let sign = 1;
+        if (buf[at] === 45) { sign = -1; at++; }
+        opaque = 0;
+        while (at < headerEnd && buf[at] >= 48 && buf[at] <= 57) opaque = opaque * 10 + (buf[at++] - 48);
+        opaque *= sign;
+      }
+      const response = Buffer.allocUnsafe(template.length);
+      template.copy(response);
+      response.writeInt32BE(opaque | 0, 8 + 5);
+      out.push(response);
+      pos += size;
+    }
+    pending = pos < buf.length ? buf.subarray(pos) : null;
+    if (out.length > 0) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+`;
+
+async function startServer(): Promise<{ address: string; stop: () => Promise<number> }> {
+  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { response: RESPONSE_FRAME } });
+  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+  return { address: `127.0.0.1:${port}`, stop: () => worker.terminate() };
+}
+
+interface Result {
+  roundTrips: number;
+  perSecond: number;
+  heapDeltaMiB: number;
+}
+
+async function measure(run: (stopAt: () => boolean) => Promise<number>): Promise<Result> {
+  await run(deadline(WARMUP_MILLIS));
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const start = performance.now();
+  const roundTrips = await run(deadline(SECONDS * 1000));
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    roundTrips,
+    perSecond: roundTrips / elapsed,
+    heapDeltaMiB: (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024,
+  };
+}
+
+function deadline(millis: number): () => boolean {
+  const end = performance.now() + millis;
+  let calls = 0;
+  let over = false;
+  return () => {
+    // performance.now() per round trip is cheap, but checking every 64th keeps the loop honest.
+    if (!over && (++calls & 63) === 0) over = performance.now() >= end;
+    return over;
+  };
+}
+
+/** The baseline: pre-encoded request frames, response frames counted by their length prefixes only. */
+async function rawRun(address: string, inFlight: number, stopAt: () => boolean): Promise<number> {
+  const [host, port] = address.split(':') as [string, string];
+  const socket: Socket = connect(Number(port), host);
+  socket.setNoDelay(true);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const frame = encodeFrame(newRequest());
+  let completed = 0;
+  let outstanding = 0;
+  let stopping = false;
+  let pending: Buffer | null = null;
+  return new Promise<number>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      const buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
+      let pos = 0;
+      let answered = 0;
+      while (buf.length - pos >= 4) {
+        const size = buf.readInt32BE(pos) + 4;
+        if (buf.length - pos < size) break;
+        pos += size;
+        answered++;
+      }
+      pending = pos < buf.length ? buf.subarray(pos) : null;
+      completed += answered;
+      outstanding -= answered;
+      if (!stopping && stopAt()) stopping = true;
+      if (!stopping) {
+        const more: Buffer[] = [];
+        for (let i = 0; i < answered; i++) more.push(frame);
+        outstanding += answered;
+        socket.write(more.length === 1 ? more[0]! : Buffer.concat(more));
+      }
+      if (stopping && outstanding === 0) {
+        socket.destroy();
+        resolve(completed);
+      }
+    });
+    const first: Buffer[] = [];
+    for (let i = 0; i < inFlight; i++) first.push(frame);
+    outstanding = inFlight;
+    socket.write(Buffer.concat(first));
+  });
+}
+
+/** The product: N concurrent invoke$ loops, each subscribing the next request when its response arrived. */
+function invokeRun(client: RemotingClient, address: string, inFlight: number, stopAt: () => boolean): Promise<number> {
+  let completed = 0;
+  let active = inFlight;
+  return new Promise<number>((resolve, reject) => {
+    const observer = {
+      next: (): void => {
+        completed++;
+      },
+      error: reject,
+      complete: (): void => {
+        if (stopAt()) {
+          if (--active === 0) resolve(completed);
+          return;
+        }
+        client.invoke$(address, newRequest(), 3000).subscribe(observer);
+      },
+    };
+    for (let i = 0; i < inFlight; i++) client.invoke$(address, newRequest(), 3000).subscribe(observer);
+  });
+}
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const client = new RemotingClient();
+  await client.invoke(server.address, newRequest(), 3000);
+  console.log(`remoting round trips on loopback, ${SECONDS} s per case, server in a worker thread (node ${process.version})`);
+  console.log('in flight | raw frames rt/s | invoke$ rt/s | invoke$/raw | invoke$ heap Δ MiB');
+  for (const inFlight of IN_FLIGHT) {
+    const raw = await measure((stopAt) => rawRun(server.address, inFlight, stopAt));
+    const rx = await measure((stopAt) => invokeRun(client, server.address, inFlight, stopAt));
+    console.log(
+      `${String(inFlight).padStart(9)} | ${raw.perSecond.toFixed(0).padStart(15)} | ${rx.perSecond.toFixed(0).padStart(12)} | ${(
+        rx.perSecond / raw.perSecond
+      )
+        .toFixed(2)
+        .padStart(11)} | ${rx.heapDeltaMiB.toFixed(1).padStart(18)}`,
+    );
+  }
+  await client.close();
+  await server.stop();
+}
+
+await main();

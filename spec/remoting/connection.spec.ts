@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { firstValueFrom, toArray, lastValueFrom } from 'rxjs';
+import { Connection, parseAddress, type OutboundFrame } from '../../src/remoting/connection.js';
+import { encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
+import { FrameDecoder } from '../../src/remoting/frame-decoder.js';
+import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
+import type { RemotingError } from '../../src/errors.js';
+
+interface Peer {
+  server: Server;
+  address: string;
+  sockets: Socket[];
+  received: RemotingCommand[];
+}
+
+async function peer(onSocket: (socket: Socket) => void = () => {}): Promise<Peer> {
+  const sockets: Socket[] = [];
+  const received: RemotingCommand[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, (command) => received.push(command));
+      } catch {
+        socket.destroy();
+      }
+    });
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const bound = server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : 0;
+  return { server, address: `127.0.0.1:${port}`, sockets, received };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+class Frame implements OutboundFrame {
+  cancelled = false;
+  sentCount = 0;
+  result: RemotingError | null | undefined = undefined;
+  readonly head: Buffer;
+  readonly body: Buffer | null;
+  constructor(command: RemotingCommand) {
+    this.head = encodeFrameHead(command);
+    this.body = command.body;
+  }
+  sent(): void {
+    this.sentCount++;
+  }
+  written = (error: RemotingError | null): void => {
+    this.result = error;
+  };
+}
+
+describe('Connection', () => {
+  const cleanup: (() => void)[] = [];
+  afterEach(() => {
+    for (const fn of cleanup.splice(0)) fn();
+  });
+
+  async function open(onSocket?: (socket: Socket) => void): Promise<{ p: Peer; connection: Connection }> {
+    const p = await peer(onSocket);
+    const connection = Connection.connect(p.address);
+    cleanup.push(() => {
+      connection.close();
+      for (const socket of p.sockets) socket.destroy();
+      p.server.close();
+    });
+    return { p, connection };
+  }
+
+  it('parses host:port addresses (IPv6 bracketed) and refuses others', () => {
+    assert.deepEqual(parseAddress('127.0.0.1:9876'), { host: '127.0.0.1', port: 9876 });
+    assert.deepEqual(parseAddress('[::1]:10911'), { host: '::1', port: 10911 });
+    for (const bad of ['nohost', ':1', 'h:0', 'h:70000', 'h:x']) {
+      assert.throws(() => parseAddress(bad), (error: RemotingError) => error.code === 'RMQ_ERR_REMOTING_CONNECT');
+    }
+  });
+
+  it('queues writes while connecting and coalesces them; frames arrive in order', async () => {
+    const { p, connection } = await open();
+    assert.equal(connection.state, 'connecting');
+    const big = Buffer.alloc(100_000, 3);
+    for (let i = 0; i < 100; i++) connection.write(createRequest(1, { i: String(i) }, { opaque: i, body: i % 10 === 0 ? big : null }));
+    await until(() => p.received.length === 100, 'the frames');
+    assert.equal(connection.state, 'open');
+    assert.deepEqual(
+      p.received.map((c) => c.opaque),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.deepEqual(p.received[10]!.body, big);
+  });
+
+  it('skips frames cancelled before the flush and reports written frames', async () => {
+    const { p, connection } = await open();
+    const kept = new Frame(createRequest(1, null, { opaque: 1 }));
+    const dropped = new Frame(createRequest(2, null, { opaque: 2 }));
+    connection.enqueue(dropped);
+    connection.enqueue(kept);
+    dropped.cancelled = true;
+    await until(() => kept.result !== undefined, 'the write');
+    assert.equal(kept.result, null);
+    assert.equal(kept.sentCount, 1);
+    assert.equal(dropped.sentCount, 0);
+    await sleep(10);
+    assert.deepEqual(
+      p.received.map((c) => c.opaque),
+      [1],
+    );
+  });
+
+  it('emits inbound commands and completes them, then reports the close as a value', async () => {
+    const { connection } = await open((socket) => {
+      socket.write(Buffer.concat([encodeFrame(createRequest(39, null, { opaque: 5 })), encodeFrame(createRequest(40, null, { opaque: 6 }))]));
+      setTimeout(() => socket.end(), 20);
+    });
+    const commands = await lastValueFrom(connection.commands$.pipe(toArray()));
+    assert.deepEqual(
+      commands.map((c) => c.code),
+      [39, 40],
+    );
+    const closed = await firstValueFrom(connection.closed$);
+    assert.equal(closed.wasOpen, true);
+    assert.equal(closed.error?.code, 'RMQ_ERR_REMOTING_SEND_REQUEST');
+    assert.equal(connection.state, 'closed');
+  });
+
+  it('closes with RMQ_ERR_REMOTING_PROTOCOL when the peer sends garbage (no exception escapes)', async () => {
+    const { connection } = await open((socket) => socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])));
+    const closed = await firstValueFrom(connection.closed$);
+    assert.equal(closed.error?.code, 'RMQ_ERR_REMOTING_PROTOCOL');
+  });
+
+  it('fails frames still queued at close with the close reason', async () => {
+    const { connection } = await open();
+    const frame = new Frame(createRequest(1));
+    connection.enqueue(frame);
+    connection.close();
+    assert.equal(frame.result?.code, 'RMQ_ERR_REMOTING_SEND_REQUEST');
+    const late = new Frame(createRequest(1));
+    assert.equal(connection.enqueue(late), false);
+    assert.equal(late.result?.code, 'RMQ_ERR_REMOTING_SEND_REQUEST');
+    assert.equal((await firstValueFrom(connection.closed$)).error, null, 'a local close has no error');
+  });
+
+  it('a refused connect closes with RMQ_ERR_REMOTING_CONNECT and wasOpen false', async () => {
+    const p = await peer();
+    await new Promise((resolve) => p.server.close(resolve));
+    const connection = Connection.connect(p.address);
+    const closed = await firstValueFrom(connection.closed$);
+    assert.equal(closed.wasOpen, false);
+    assert.equal(closed.error?.code, 'RMQ_ERR_REMOTING_CONNECT');
+  });
+
+  it('backpressure: when the peer stops reading, frames wait in the queue, not in the socket', async () => {
+    const { p, connection } = await open((socket) => socket.pause());
+    const body = Buffer.alloc(1024 * 1024, 1);
+    const frames = Array.from({ length: 64 }, (_, i) => new Frame(createRequest(1, null, { opaque: i, body })));
+    for (const frame of frames) connection.enqueue(frame);
+    await sleep(200);
+    assert.equal(connection.writeBlocked, true);
+    assert.ok(connection.queuedBytes > 0);
+    assert.ok(connection.socketBufferedBytes < 16 * body.length, `socket holds ${connection.socketBufferedBytes} bytes`);
+    assert.ok(frames.some((frame) => frame.result === undefined));
+    for (const socket of p.sockets) socket.resume();
+    await until(() => frames.every((frame) => frame.result === null), 'all writes');
+    await until(() => p.received.length === 64, 'all frames');
+    assert.equal(connection.queuedBytes, 0);
+  });
+});

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { decodeFrame, encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
+import { jsonHeaderText } from '../../src/remoting/header-codec.js';
+import { LanguageCode, SerializeType, type RemotingCommand, type SerializeTypeValue } from '../../src/remoting/remoting-command.js';
+
+function jsonFrame(headerText: string, body = ''): Buffer {
+  const header = Buffer.from(headerText);
+  const frame = Buffer.alloc(8 + header.length + body.length);
+  frame.writeInt32BE(4 + header.length + body.length, 0);
+  frame.writeInt32BE(header.length, 4);
+  header.copy(frame, 8);
+  frame.write(body, 8 + header.length);
+  return frame;
+}
+
+const command = (overrides: Partial<RemotingCommand> = {}): RemotingCommand => ({
+  code: 310,
+  language: 'JAVA',
+  version: 409,
+  opaque: 12345,
+  flag: 0,
+  remark: null,
+  extFields: null,
+  serializeType: SerializeType.JSON,
+  body: null,
+  ...overrides,
+});
+
+/** Strings as they appear in headers: ASCII, non-ASCII (BMP and astral), control characters, quotes. */
+const headerString = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 20 }),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }),
+  fc.constantFrom('Grüße', '日本語のリマーク', '😀 emoji', 'tab\tnew\nline', 'quote " back \\ slash', '\u0001\u0002'),
+);
+
+const arbitraryCommand = (serializeType: SerializeTypeValue): fc.Arbitrary<RemotingCommand> =>
+  fc.record({
+    code: fc.integer({ min: -32768, max: 32767 }),
+    language: fc.constantFrom(...Object.keys(LanguageCode)),
+    version: fc.integer({ min: 0, max: 32767 }),
+    opaque: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+    flag: fc.integer({ min: 0, max: 3 }),
+    remark: fc.option(headerString, { nil: null }),
+    extFields: fc.option(fc.dictionary(headerString, headerString, { maxKeys: 6, noNullPrototype: true }), { nil: null }),
+    serializeType: fc.constant(serializeType),
+    body: fc.option(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+      { nil: null },
+    ),
+  }, { noNullPrototype: true });
+
+describe('header codecs: round trips', () => {
+  for (const [name, type] of [
+    ['JSON', SerializeType.JSON],
+    ['ROCKETMQ', SerializeType.ROCKETMQ],
+  ] as const) {
+    it(`${name} round-trips every field (property)`, () => {
+      fc.assert(
+        fc.property(arbitraryCommand(type), (original) => {
+          const decoded = decodeFrame(encodeFrame(original));
+          // ROCKETMQ has no way to say "empty map" / "empty remark": both decode as absent (as in Java).
+          const expected =
+            type === SerializeType.ROCKETMQ
+              ? {
+                  ...original,
+                  remark: original.remark === '' ? null : original.remark,
+                  extFields:
+                    original.extFields === null || Object.keys(original.extFields).length === 0 ? null : original.extFields,
+                }
+              : original;
+          assert.deepEqual(decoded, expected);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it(`${name} keeps non-ASCII remark, keys and values`, () => {
+      const original = command({
+        serializeType: type,
+        remark: 'Fehler: Thema „Größe“ — 日本語 😀',
+        extFields: { 'schlüssel': 'wert ü', 'キー': '値', emoji: '😀😀' },
+        body: Buffer.from('ünïcödé body'),
+      });
+      assert.deepEqual(decodeFrame(encodeFrame(original)), original);
+    });
+  }
+
+  it('JSON: numbers and booleans in extFields decode as strings, nulls as absent (fastjson)', () => {
+    const decoded = decodeFrame(
+      jsonFrame('{"code":310,"extFields":{"e":2,"k":false,"g":1700000000000,"x":null,"s":"v"},"flag":0,"opaque":7}'),
+    );
+    assert.deepEqual(decoded.extFields, { e: '2', k: 'false', g: '1700000000000', s: 'v' });
+  });
+
+  it('JSON: missing fields take the Java defaults; key order and whitespace do not matter', () => {
+    const decoded = decodeFrame(jsonFrame('{ "opaque" : 9 ,\n "code" : 0 , "unknown": [1,2] }', 'xy'));
+    assert.equal(decoded.code, 0);
+    assert.equal(decoded.opaque, 9);
+    assert.equal(decoded.language, 'JAVA');
+    assert.equal(decoded.version, 0);
+    assert.equal(decoded.flag, 0);
+    assert.equal(decoded.remark, null);
+    assert.equal(decoded.extFields, null);
+    assert.deepEqual(decoded.body, Buffer.from('xy'));
+  });
+
+  it('ROCKETMQ: empty strings decode as absent (remark → null, empty value → no entry)', () => {
+    const decoded = decodeFrame(
+      encodeFrame(command({ serializeType: SerializeType.ROCKETMQ, remark: '', extFields: { a: '', b: 'x' } })),
+    );
+    assert.equal(decoded.remark, null);
+    assert.deepEqual(decoded.extFields, { b: 'x' });
+  });
+
+  it('ROCKETMQ: a duplicated key overwrites (HashMap), as with an ACL hook on fast headers', () => {
+    const frame = encodeFrame(command({ serializeType: SerializeType.ROCKETMQ, extFields: { a: 'first', b: 'x' } }));
+    // Rename key "b" to "a" in place: the same key then appears twice.
+    const at = frame.indexOf(Buffer.from([0, 1, 0x62]));
+    frame[at + 2] = 0x61;
+    assert.deepEqual(decodeFrame(frame).extFields, { a: 'x' });
+  });
+
+  it('a "__proto__" key is an ordinary field in both serializations', () => {
+    for (const serializeType of [SerializeType.JSON, SerializeType.ROCKETMQ]) {
+      const extFields = JSON.parse('{"__proto__":"x","k":"v"}') as Record<string, string>;
+      const decoded = decodeFrame(encodeFrame(command({ serializeType, extFields })));
+      assert.deepEqual(Object.entries(decoded.extFields!), [
+        ['__proto__', 'x'],
+        ['k', 'v'],
+      ]);
+      assert.equal(Object.getPrototypeOf(decoded.extFields), Object.prototype);
+    }
+  });
+
+  it('encodeFrameHead + body on the wire is the same as encodeFrame', () => {
+    const original = command({ body: Buffer.alloc(10_000, 1), extFields: { k: 'v' } });
+    assert.deepEqual(Buffer.concat([encodeFrameHead(original), original.body!]), encodeFrame(original));
+  });
+
+  it('refuses to encode a header that does not fit the 24-bit header length', () => {
+    const huge = command({ remark: 'x'.repeat(0x1000000) });
+    assert.throws(() => encodeFrameHead(huge), RangeError);
+    assert.throws(() => encodeFrameHead({ ...huge, serializeType: SerializeType.ROCKETMQ }), RangeError);
+  });
+});
+
+describe('JSON header fast writer', () => {
+  const anyString = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)), maxLength: 30 }),
+    fc.constantFrom('\ud800', 'a\udc00b', '😀', '\u2028\u2029', '"\\/', '\u007f'),
+  );
+
+  it('writes exactly the bytes of the reference jsonHeaderText (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            code: fc.integer(),
+            language: anyString,
+            version: fc.integer(),
+            opaque: fc.integer(),
+            flag: fc.integer(),
+            remark: fc.option(anyString, { nil: null }),
+            extFields: fc.option(fc.dictionary(anyString, anyString, { maxKeys: 5, noNullPrototype: true }), { nil: null }),
+            serializeType: fc.constant(SerializeType.JSON),
+            body: fc.constant(null),
+          },
+          { noNullPrototype: true },
+        ),
+        fc.nat({ max: 1000 }),
+        (original, bodyLength) => {
+          const head = encodeFrameHead(original, bodyLength);
+          const text = Buffer.from(jsonHeaderText(original));
+          assert.deepEqual(head.subarray(8), text);
+          assert.equal(head.readInt32BE(0), 4 + text.length + bodyLength);
+          assert.equal(head.readInt32BE(4), text.length);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('grows past its scratch buffer for huge headers', () => {
+    const original = command({ remark: 'é'.repeat(100_000), extFields: { big: '\u0001'.repeat(50_000) } });
+    assert.deepEqual(encodeFrameHead(original).subarray(8), Buffer.from(jsonHeaderText(original)));
+    assert.deepEqual(decodeFrame(encodeFrame(original)), original);
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * One TCP connection speaking RocketMQ frames, as RxJS: inbound commands are an Observable, writes are queued and
+ * flushed together, and the end of the connection (with its reason) is a value, never a thrown error.
+ */
+import { connect as netConnect, Socket } from 'node:net';
+import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import { RemotingConnectError, RemotingProtocolError, RemotingSendRequestError, type RemotingError } from '../errors.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
+import { FrameDecoder } from './frame-decoder.js';
+import type { RemotingCommand } from './remoting-command.js';
+
+/** Options of a {@link Connection}. */
+export interface ConnectionOptions {
+  /**
+   * How long the TCP connect may take before it fails with `RMQ_ERR_REMOTING_CONNECT`, in milliseconds.
+   * @defaultValue 3000
+   */
+  connectTimeoutMillis?: number;
+  /**
+   * Largest accepted inbound frame, length prefix included; a larger one closes the connection with
+   * `RMQ_ERR_REMOTING_PROTOCOL`.
+   * @defaultValue 16 MiB (`DEFAULT_MAX_FRAME_BYTES`)
+   */
+  maxFrameBytes?: number;
+}
+
+/** Life-cycle state of a {@link Connection}. */
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+/** Why a connection ended: emitted once by {@link Connection.closed$}. */
+export interface ConnectionClosed {
+  /** `null` for an orderly close requested locally; otherwise what went wrong. */
+  readonly error: RemotingError | null;
+  /** Whether the connection was ever open (false: the connect itself failed or was abandoned). */
+  readonly wasOpen: boolean;
+}
+
+/**
+ * A frame waiting to be written. Requests implement it themselves, so queueing a request allocates nothing.
+ * @internal
+ */
+export interface OutboundFrame {
+  /** Length prefix, header-info word and header (see `encodeFrameHead`). */
+  readonly head: Buffer;
+  /** Body, written after `head`; `null` when none. */
+  readonly body: Buffer | null;
+  /** When true at flush time the frame is skipped (its caller unsubscribed before the write). */
+  readonly cancelled: boolean;
+  /** Called synchronously when the frame is handed to the socket. */
+  sent(): void;
+  /** If present: called once the socket has written the frame (`null`), or failed to (the error). */
+  written?: (error: RemotingError | null) => void;
+}
+
+/** Bodies above this size are written as their own buffer; smaller ones are copied into the batch. */
+const COPY_BODY_LIMIT = 4096;
+/** Queued bytes above which writes flush at once instead of at the end of the current tick. */
+const FLUSH_HIGH_WATER = 256 * 1024;
+
+class CommandFrame implements OutboundFrame {
+  readonly cancelled = false;
+  constructor(
+    readonly head: Buffer,
+    readonly body: Buffer | null,
+  ) {}
+  sent(): void {}
+}
+
+/** Parses `host:port` (IPv6 hosts may be bracketed). */
+export function parseAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  const port = Number(address.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new RemotingConnectError(`Invalid address "${address}" (expected host:port)`, { address, retriable: false });
+  }
+  let host = address.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, port };
+}
+
+/**
+ * One TCP socket carrying RocketMQ frames.
+ *
+ * - {@link commands$} emits every inbound command (body as a view into the received chunk) and completes when the
+ *   connection closes; a bad inbound stream closes the connection with `RMQ_ERR_REMOTING_PROTOCOL`.
+ * - {@link write} queues a frame; queued frames are flushed together at the end of the tick (or at once past
+ *   256 KiB), small ones coalesced into one buffer, bodies over 4 KiB written as their own buffer without a copy.
+ *   When the socket reports backpressure the queue waits for `'drain'`.
+ * - {@link closed$} emits one {@link ConnectionClosed} value and completes.
+ *
+ * @example
+ * ```ts
+ * const connection = Connection.connect('127.0.0.1:9876');
+ * connection.commands$.subscribe((command) => console.log(command.code));
+ * connection.write(createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TopicTest' }));
+ * ```
+ */
+export class Connection {
+  /** Remote `host:port`. */
+  readonly address: string;
+  /** Inbound commands; completes when the connection closes. */
+  readonly commands$: Observable<RemotingCommand>;
+  /** Emits once, when the connection has closed, then completes (late subscribers get the value too). */
+  readonly closed$: Observable<ConnectionClosed>;
+
+  private readonly socket: Socket;
+  private readonly decoder: FrameDecoder;
+  private readonly commands = new Subject<RemotingCommand>();
+  private readonly closed = new ReplaySubject<ConnectionClosed>(1);
+  private connectTimer: NodeJS.Timeout | null = null;
+  private stateValue: ConnectionState;
+  private wasOpen: boolean;
+  private queue: OutboundFrame[] = [];
+  private queuedBytesValue = 0;
+  private flushScheduled = false;
+  private blocked = false;
+  private readonly emitCommand = (command: RemotingCommand): void => this.commands.next(command);
+  private readonly flushTask = (): void => this.flush();
+
+  private constructor(address: string, socket: Socket, open: boolean, options: ConnectionOptions) {
+    this.address = address;
+    this.socket = socket;
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.stateValue = open ? 'open' : 'connecting';
+    this.wasOpen = open;
+    this.commands$ = this.commands.asObservable();
+    this.closed$ = this.closed.asObservable();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (error: Error) => this.onSocketError(error));
+    socket.on('close', () => this.finish(this.closeError ?? this.defaultCloseError()));
+    // The peer half-closed: RocketMQ has no half-open use, so close our side too.
+    socket.on('end', () => socket.end());
+    if (!open) {
+      socket.once('connect', () => this.onConnect());
+      this.connectTimer = setTimeout(() => {
+        const timeout = options.connectTimeoutMillis ?? 3000;
+        this.close(new RemotingConnectError(`Connect to ${address} timed out after ${timeout} ms`, { address }));
+      }, options.connectTimeoutMillis ?? 3000);
+      this.connectTimer.unref();
+    }
+  }
+
+  /**
+   * Opens a connection to `address` (`host:port`). Writes may be queued at once; they go out when it is open.
+   * An invalid address, a refused connect or the connect timeout close it with `RMQ_ERR_REMOTING_CONNECT`.
+   */
+  static connect(address: string, options: ConnectionOptions = {}): Connection {
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = parseAddress(address));
+    } catch (error) {
+      // Surface a bad address like any other connect failure: as the close value.
+      const connection = new Connection(address, new Socket(), false, options);
+      connection.close(error as RemotingError);
+      return connection;
+    }
+    return new Connection(address, netConnect({ host, port }), false, options);
+  }
+
+  /** Wraps a socket that is already connected (a server's accepted socket). */
+  static fromSocket(socket: Socket, options: ConnectionOptions = {}): Connection {
+    const address = `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`;
+    return new Connection(address, socket, true, options);
+  }
+
+  /** Current state. */
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** Whether the connection was open at some point. */
+  get hasBeenOpen(): boolean {
+    return this.wasOpen;
+  }
+
+  /** Bytes queued in this connection and not yet handed to the socket. */
+  get queuedBytes(): number {
+    return this.queuedBytesValue;
+  }
+
+  /** Bytes handed to the socket that it has not written to the kernel yet. */
+  get socketBufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Whether writes are waiting for the socket's `'drain'` (backpressure). */
+  get writeBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /**
+   * Queues a command. Returns false when the caller should slow down (the socket is applying backpressure or more
+   * than 256 KiB are queued); the command is queued either way, unless the connection is closed.
+   */
+  write(command: RemotingCommand): boolean {
+    return this.enqueue(new CommandFrame(encodeFrameHead(command), command.body !== null && command.body.length > 0 ? command.body : null));
+  }
+
+  /** Queues raw bytes, written as they are (fault injection: garbage, partial frames). */
+  writeRaw(bytes: Buffer): boolean {
+    return this.enqueue(new CommandFrame(bytes, null));
+  }
+
+  /**
+   * Queues a frame. If the connection is already closed, the frame's `written` callback (if any) gets the error
+   * and false is returned.
+   * @internal
+   */
+  enqueue(frame: OutboundFrame): boolean {
+    if (this.stateValue === 'closed') {
+      frame.written?.(new RemotingSendRequestError(`Connection to ${this.address} is closed`, { address: this.address }));
+      return false;
+    }
+    this.queue.push(frame);
+    this.queuedBytesValue += frame.head.length + (frame.body?.length ?? 0);
+    if (this.stateValue === 'open' && !this.blocked) {
+      if (this.queuedBytesValue >= FLUSH_HIGH_WATER) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushTask);
+      }
+    }
+    return !this.blocked && this.queuedBytesValue < FLUSH_HIGH_WATER;
+  }
+
+  /** Stops reading from the socket (the peer's writes then back up: a backpressure test aid). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  /** Resumes reading after {@link pause}. */
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /**
+   * Closes the connection at once (queued frames are dropped and their `written` callbacks get the error).
+   * `error` becomes the close reason; without it the close is an orderly local one (`error: null`).
+   */
+  close(error: RemotingError | null = null): void {
+    if (this.stateValue === 'closed') return;
+    this.closeError ??= error;
+    this.finish(this.closeError);
+    this.socket.destroy();
+  }
+
+  private closeError: RemotingError | null = null;
+
+  private onConnect(): void {
+    if (this.stateValue !== 'connecting') return;
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.stateValue = 'open';
+    this.wasOpen = true;
+    this.flush();
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, this.emitCommand);
+    } catch (error) {
+      const protocolError =
+        error instanceof RemotingProtocolError
+          ? error
+          : new RemotingProtocolError('Failed to process an inbound frame', { cause: error, address: this.address });
+      this.close(protocolError);
+    }
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    this.flush();
+  }
+
+  private onSocketError(error: Error): void {
+    if (this.closeError !== null) return;
+    const options = { cause: error, address: this.address };
+    this.closeError = this.wasOpen
+      ? new RemotingSendRequestError(`Connection to ${this.address} failed: ${error.message}`, options)
+      : new RemotingConnectError(`Connect to ${this.address} failed: ${error.message}`, options);
+  }
+
+  private defaultCloseError(): RemotingError {
+    return this.wasOpen
+      ? new RemotingSendRequestError(`Connection to ${this.address} closed by the peer`, { address: this.address })
+      : new RemotingConnectError(`Connect to ${this.address} failed`, { address: this.address });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.stateValue !== 'open' || this.blocked || this.queue.length === 0) return;
+    const queue = this.queue;
+    const socket = this.socket;
+    let parts: Buffer[] = [];
+    let partsBytes = 0;
+    let notify: OutboundFrame[] | null = null;
+    let ok = true;
+    let index = 0;
+    socket.cork();
+    // Stop handing frames to the socket as soon as it reports backpressure: the rest waits here for 'drain', so
+    // the socket's own buffer never holds more than about one batch beyond its high-water mark.
+    while (index < queue.length && ok) {
+      const frame = queue[index++]!;
+      this.queuedBytesValue -= frame.head.length + (frame.body?.length ?? 0);
+      if (frame.cancelled) continue;
+      frame.sent();
+      parts.push(frame.head);
+      partsBytes += frame.head.length;
+      const body = frame.body;
+      if (body !== null) {
+        if (body.length > COPY_BODY_LIMIT) {
+          ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes));
+          ok = socket.write(body) && ok;
+          parts = [];
+          partsBytes = 0;
+        } else {
+          parts.push(body);
+          partsBytes += body.length;
+        }
+      }
+      if (frame.written !== undefined) (notify ??= []).push(frame);
+      if (partsBytes >= FLUSH_HIGH_WATER) {
+        ok = socket.write(Buffer.concat(parts, partsBytes)) && ok;
+        parts = [];
+        partsBytes = 0;
+      }
+    }
+    if (parts.length > 0) ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes)) && ok;
+    this.queue = index === queue.length ? [] : queue.slice(index);
+    if (notify !== null) {
+      const frames = notify;
+      // The empty write completes after everything written before it in this batch.
+      socket.write(EMPTY, (error) => {
+        const failure =
+          error === null || error === undefined
+            ? null
+            : new RemotingSendRequestError(`Write to ${this.address} failed`, { cause: error, address: this.address });
+        for (const frame of frames) frame.written!(failure);
+      });
+    }
+    socket.uncork();
+    if (!ok) this.blocked = true;
+  }
+
+  private finish(error: RemotingError | null): void {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = 'closed';
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    const queue = this.queue;
+    this.queue = [];
+    this.queuedBytesValue = 0;
+    const dropped = error ?? new RemotingSendRequestError(`Connection to ${this.address} closed`, { address: this.address });
+    for (const frame of queue) if (!frame.cancelled) frame.written?.(dropped);
+    this.commands.complete();
+    this.closed.next({ error, wasOpen: this.wasOpen });
+    this.closed.complete();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

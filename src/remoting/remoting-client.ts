@@ -1,0 +1,577 @@
+/**
+ * The client side of the remoting protocol: one shared connection per address, requests correlated to responses
+ * by opaque, timeouts, permits, RPC hooks, and requests the server sends to us.
+ */
+import { firstValueFrom, Observable, Subject, type Subscriber } from 'rxjs';
+import {
+  RemotingConnectError,
+  RemotingSendRequestError,
+  RemotingTimeoutError,
+  RemotingTooMuchRequestError,
+  type RemotingError,
+} from '../errors.js';
+import { Connection, type OutboundFrame } from './connection.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
+import { InflightTable, type InflightEntry } from './inflight.js';
+import { Permits, type PermitWaiter } from './permits.js';
+import {
+  createResponse,
+  isOneway,
+  isResponse,
+  nextOpaque,
+  RPC_ONEWAY,
+  RPC_TYPE_RESPONSE,
+  type RemotingCommand,
+} from './remoting-command.js';
+import { ResponseCode } from './response-code.js';
+
+/**
+ * Hook run around every request, e.g. to sign it (ACL). Hooks run in the order they were added.
+ *
+ * A hook that throws fails that request with the thrown error (as the error of `invoke$` / the rejection of
+ * `invoke` / `invokeOneway`); for `doBeforeRequest` nothing is written.
+ */
+export interface RPCHook {
+  /** Called before the request is encoded and written; may add `extFields`. */
+  doBeforeRequest(addr: string, request: RemotingCommand): void;
+  /** Called with the response before it is emitted (not for oneway requests). */
+  doAfterResponse(addr: string, request: RemotingCommand, response: RemotingCommand): void;
+}
+
+/** Options of a {@link RemotingClient}. */
+export interface RemotingClientOptions {
+  /**
+   * TCP connect timeout in milliseconds.
+   * @defaultValue 3000
+   */
+  connectTimeoutMillis?: number;
+  /**
+   * Maximum `{ async: true }` invokes in flight (Java `clientAsyncSemaphoreValue`).
+   * @defaultValue 65535
+   */
+  clientAsyncSemaphoreValue?: number;
+  /**
+   * Maximum oneway requests not yet written (Java `clientOnewaySemaphoreValue`).
+   * @defaultValue 65535
+   */
+  clientOnewaySemaphoreValue?: number;
+  /**
+   * Largest accepted inbound frame, length prefix included.
+   * @defaultValue 16 MiB
+   */
+  maxFrameBytes?: number;
+  /**
+   * RPC hooks, run in order around every request.
+   * @defaultValue `[]`
+   */
+  rpcHooks?: RPCHook[];
+}
+
+/** Options of one invoke. */
+export interface InvokeOptions {
+  /**
+   * Take a permit from `clientAsyncSemaphoreValue` for this request (what the Java client does for async sends).
+   * @defaultValue false
+   */
+  async?: boolean;
+}
+
+/** A request the server sent to this client (e.g. the broker's CHECK_TRANSACTION_STATE). */
+export interface ServerRequest {
+  /** `host:port` of the server that sent it. */
+  address: string;
+  /** The request. */
+  request: RemotingCommand;
+  /**
+   * Writes the response on the connection the request came from. The response's opaque is set to the request's
+   * and its response bit is set. Ignored for oneway requests, after the first call, and once the connection closed.
+   */
+  respond(response: RemotingCommand): void;
+}
+
+/** One connection of the client plus its correlation table. */
+class Channel {
+  readonly table = new InflightTable();
+  /** Set when the connection has closed: what requests still arriving for this channel fail with. */
+  closedWith: RemotingError | null = null;
+  constructor(
+    readonly address: string,
+    readonly connection: Connection,
+  ) {}
+}
+
+const enum CallState {
+  Created,
+  WaitingPermit,
+  Queued,
+  Sent,
+  Done,
+}
+
+/** One request/response exchange; it is at once the inflight entry, the queued frame and the permit waiter. */
+class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
+  opaque: number;
+  readonly deadline: number;
+  head: Buffer = EMPTY;
+  body: Buffer | null = null;
+  cancelled = false;
+  private state = CallState.Created;
+  private permits: Permits | null = null;
+  private channel: Channel | null = null;
+
+  constructor(
+    private readonly client: RemotingClient,
+    private readonly address: string,
+    private readonly request: RemotingCommand,
+    private readonly timeoutMillis: number,
+    private readonly permitPool: Permits | null,
+    private readonly subscriber: Subscriber<RemotingCommand>,
+  ) {
+    this.opaque = request.opaque;
+    this.deadline = performance.now() + timeoutMillis;
+  }
+
+  start(): void {
+    const client = this.client;
+    const hookError = client.runBeforeHooks(this.address, this.request);
+    if (hookError !== null) {
+      this.finishWithError(hookError);
+      return;
+    }
+    const channel = client.channelFor(this.address);
+    if (channel === null || channel.closedWith !== null) {
+      // Closed client, or a connection that failed synchronously (e.g. an invalid address).
+      this.finishWithError(channel?.closedWith ?? client.closedError(this.address));
+      return;
+    }
+    this.channel = channel;
+    if (!channel.table.add(this)) {
+      // Another exchange with the same opaque is in flight (e.g. the same request subscribed twice): use a fresh
+      // opaque for this one rather than mixing up their responses.
+      do this.opaque = nextOpaque();
+      while (!channel.table.add(this));
+    }
+    const pool = this.permitPool;
+    if (pool !== null) {
+      if (!pool.tryAcquire()) {
+        this.state = CallState.WaitingPermit;
+        pool.wait(this);
+        return;
+      }
+      this.permits = pool;
+    }
+    this.enqueue();
+  }
+
+  grant(): boolean {
+    if (this.state !== CallState.WaitingPermit) return false;
+    this.permits = this.permitPool;
+    this.enqueue();
+    return true;
+  }
+
+  private enqueue(): void {
+    const request = this.request;
+    try {
+      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
+    } catch (error) {
+      this.channel!.table.remove(this);
+      this.finishWithError(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
+      return;
+    }
+    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
+    this.state = CallState.Queued;
+    this.channel!.connection.enqueue(this);
+  }
+
+  sent(): void {
+    this.state = CallState.Sent;
+  }
+
+  resolve(response: RemotingCommand): void {
+    if (this.state === CallState.Done) return;
+    const hookError = this.client.runAfterHooks(this.address, this.request, response);
+    if (hookError !== null) {
+      this.finishWithError(hookError);
+      return;
+    }
+    this.state = CallState.Done;
+    this.releasePermit();
+    this.subscriber.next(response);
+    this.subscriber.complete();
+  }
+
+  expire(): void {
+    if (this.state === CallState.Done) return;
+    if (this.state === CallState.WaitingPermit) {
+      this.finishWithError(
+        new RemotingTooMuchRequestError(
+          `No permit for a request to ${this.address} within ${this.timeoutMillis} ms (${this.permitPool!.total} in flight)`,
+          { address: this.address },
+        ),
+      );
+      return;
+    }
+    this.finishWithError(
+      new RemotingTimeoutError(`No response from ${this.address} within ${this.timeoutMillis} ms`, this.timeoutMillis, {
+        address: this.address,
+      }),
+    );
+  }
+
+  fail(error: RemotingError): void {
+    this.finishWithError(error);
+  }
+
+  /** Teardown: unsubscribing removes the entry and, if not written yet, keeps it from being written. */
+  unsubscribe(): void {
+    if (this.state === CallState.Done) return;
+    this.state = CallState.Done;
+    this.cancelled = true;
+    this.channel?.table.remove(this);
+    this.releasePermit();
+  }
+
+  private finishWithError(error: Error): void {
+    if (this.state === CallState.Done) return;
+    this.state = CallState.Done;
+    this.cancelled = true;
+    this.releasePermit();
+    this.subscriber.error(error);
+  }
+
+  private releasePermit(): void {
+    const permits = this.permits;
+    if (permits !== null) {
+      this.permits = null;
+      permits.release();
+    }
+  }
+}
+
+/** A oneway request: settles once written. It sits in the table only until it is handed to the socket. */
+class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
+  opaque: number;
+  readonly deadline: number;
+  head: Buffer = EMPTY;
+  body: Buffer | null = null;
+  cancelled = false;
+  private waitingPermit = false;
+  private done = false;
+  private holdsPermit = false;
+  private channel: Channel | null = null;
+  private settle: (error: Error | null) => void = noop;
+  readonly promise: Promise<void>;
+
+  constructor(
+    private readonly client: RemotingClient,
+    private readonly address: string,
+    private readonly request: RemotingCommand,
+    private readonly timeoutMillis: number,
+    private readonly permits: Permits,
+  ) {
+    this.opaque = request.opaque;
+    this.deadline = performance.now() + timeoutMillis;
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === null ? resolve() : reject(error));
+    });
+  }
+
+  start(): void {
+    const hookError = this.client.runBeforeHooks(this.address, this.request);
+    if (hookError !== null) return this.finish(hookError);
+    const channel = this.client.channelFor(this.address);
+    if (channel === null || channel.closedWith !== null) {
+      return this.finish(channel?.closedWith ?? this.client.closedError(this.address));
+    }
+    this.channel = channel;
+    if (!channel.table.add(this)) {
+      do this.opaque = nextOpaque();
+      while (!channel.table.add(this));
+    }
+    if (!this.permits.tryAcquire()) {
+      this.waitingPermit = true;
+      this.permits.wait(this);
+      return;
+    }
+    this.holdsPermit = true;
+    this.enqueue();
+  }
+
+  grant(): boolean {
+    if (!this.waitingPermit || this.done) return false;
+    this.waitingPermit = false;
+    this.holdsPermit = true;
+    this.enqueue();
+    return true;
+  }
+
+  private enqueue(): void {
+    const request = this.request;
+    try {
+      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
+    } catch (error) {
+      this.channel!.table.remove(this);
+      return this.finish(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
+    }
+    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
+    this.channel!.connection.enqueue(this);
+  }
+
+  sent(): void {
+    // Written: from now on the socket's write callback settles it; an unsolicited response must find no entry.
+    this.channel!.table.remove(this);
+  }
+
+  readonly written = (error: RemotingError | null): void => this.finish(error);
+
+  resolve(): void {
+    // A response to a oneway request (4.9 servers may send one) is ignored.
+  }
+
+  expire(): void {
+    this.finish(
+      this.waitingPermit
+        ? new RemotingTooMuchRequestError(
+            `No oneway permit for ${this.address} within ${this.timeoutMillis} ms (${this.permits.total} in flight)`,
+            { address: this.address },
+          )
+        : new RemotingTimeoutError(`Oneway request to ${this.address} not written within ${this.timeoutMillis} ms`, this.timeoutMillis, {
+            address: this.address,
+          }),
+    );
+  }
+
+  fail(error: RemotingError): void {
+    this.finish(error);
+  }
+
+  private finish(error: Error | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.waitingPermit = false;
+    this.cancelled = true;
+    if (this.holdsPermit) {
+      this.holdsPermit = false;
+      this.permits.release();
+    }
+    this.settle(error);
+  }
+}
+
+/**
+ * RocketMQ remoting client: multiplexes requests over one lazily opened TCP connection per address.
+ *
+ * Errors (all {@link RemotingError}s, see `code`): `RMQ_ERR_REMOTING_CONNECT` (connect failed or timed out, or the
+ * connection closed before it was ever open), `RMQ_ERR_REMOTING_SEND_REQUEST` (the connection failed after it was
+ * open, before the response), `RMQ_ERR_REMOTING_TIMEOUT`, `RMQ_ERR_REMOTING_TOO_MUCH_REQUEST` (no permit within the
+ * timeout). A throwing {@link RPCHook} fails the request with the hook's own error.
+ *
+ * @example
+ * ```ts
+ * const client = new RemotingClient();
+ * const response = await client.invoke('127.0.0.1:9876', createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'T' }), 3000);
+ * await client.close();
+ * ```
+ */
+export class RemotingClient {
+  /**
+   * Requests the servers send us. With no subscriber, non-oneway ones are answered REQUEST_CODE_NOT_SUPPORTED
+   * (remark `" request type N not supported"`, as Java); oneway ones are dropped.
+   */
+  readonly serverRequests$: Observable<ServerRequest>;
+
+  private readonly connectTimeoutMillis: number;
+  private readonly maxFrameBytes: number;
+  private readonly asyncPermits: Permits;
+  private readonly onewayPermits: Permits;
+  private readonly hooks: RPCHook[];
+  private readonly channels = new Map<string, Channel>();
+  private readonly serverRequests = new Subject<ServerRequest>();
+  private closing = false;
+
+  /** @param options - see {@link RemotingClientOptions} */
+  constructor(options: RemotingClientOptions = {}) {
+    this.connectTimeoutMillis = positive('connectTimeoutMillis', options.connectTimeoutMillis ?? 3000);
+    this.maxFrameBytes = positive('maxFrameBytes', options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.asyncPermits = new Permits(positive('clientAsyncSemaphoreValue', options.clientAsyncSemaphoreValue ?? 65535));
+    this.onewayPermits = new Permits(positive('clientOnewaySemaphoreValue', options.clientOnewaySemaphoreValue ?? 65535));
+    this.hooks = [...(options.rpcHooks ?? [])];
+    this.serverRequests$ = this.serverRequests.asObservable();
+  }
+
+  /** Requests waiting for a response (or, for oneway requests, to be written), over all connections. */
+  get inflightCount(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) count += channel.table.size;
+    return count;
+  }
+
+  /**
+   * Sends `request` to `addr` and emits its response. Cold: nothing happens until subscription, which writes the
+   * request (opening the connection first if needed). Unsubscribing before the write writes nothing; after it,
+   * the pending entry is removed and a late response is ignored.
+   *
+   * @param addr - `host:port`
+   * @param request - the request (its `opaque` correlates the response)
+   * @param timeoutMillis - deadline for the response, counted from subscription (connect and permit wait included)
+   * @param options - see {@link InvokeOptions}
+   * @returns an Observable that emits the response once, then completes; or errors with a {@link RemotingError}
+   *   (`RMQ_ERR_REMOTING_TIMEOUT`, `_CONNECT`, `_SEND_REQUEST`, `_TOO_MUCH_REQUEST`) or a hook's error.
+   */
+  invoke$(addr: string, request: RemotingCommand, timeoutMillis: number, options?: InvokeOptions): Observable<RemotingCommand> {
+    const permits = options?.async === true ? this.asyncPermits : null;
+    return new Observable<RemotingCommand>((subscriber) => {
+      const call = new InvokeCall(this, addr, request, timeoutMillis, permits, subscriber);
+      call.start();
+      return call;
+    });
+  }
+
+  /**
+   * Promise form of {@link invoke$}.
+   * @returns the response; rejects as `invoke$` errors
+   */
+  invoke(addr: string, request: RemotingCommand, timeoutMillis: number, options?: InvokeOptions): Promise<RemotingCommand> {
+    return firstValueFrom(this.invoke$(addr, request, timeoutMillis, options));
+  }
+
+  /**
+   * Sends a oneway request (sets its oneway flag bit): no response is expected.
+   * @returns resolves once the frame is written to the socket; rejects with `RMQ_ERR_REMOTING_TOO_MUCH_REQUEST`
+   *   (no oneway permit within `timeoutMillis`), `_TIMEOUT` (not written within `timeoutMillis`), `_CONNECT`,
+   *   `_SEND_REQUEST`, or a hook's error
+   */
+  invokeOneway(addr: string, request: RemotingCommand, timeoutMillis: number): Promise<void> {
+    request.flag |= RPC_ONEWAY;
+    const call = new OnewayCall(this, addr, request, timeoutMillis, this.onewayPermits);
+    call.start();
+    return call.promise;
+  }
+
+  /** Adds an RPC hook, run after those already installed. */
+  addRPCHook(hook: RPCHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Closes the connection to `addr` (its pending requests fail at once); the next request opens a new one. */
+  closeConnection(addr: string): void {
+    this.channels.get(addr)?.connection.close();
+  }
+
+  /** Fails everything pending and closes every connection; later requests fail with `RMQ_ERR_REMOTING_CONNECT`. */
+  close(): Promise<void> {
+    this.closing = true;
+    const closes: Promise<unknown>[] = [];
+    for (const channel of [...this.channels.values()]) {
+      closes.push(firstValueFrom(channel.connection.closed$));
+      channel.connection.close();
+    }
+    this.serverRequests.complete();
+    return Promise.all(closes).then(() => undefined);
+  }
+
+  /** @internal The channel for `addr`, opened if needed; `null` once the client is closed. */
+  channelFor(addr: string): Channel | null {
+    const existing = this.channels.get(addr);
+    if (existing !== undefined) return existing;
+    if (this.closing) return null;
+    const connection = Connection.connect(addr, {
+      connectTimeoutMillis: this.connectTimeoutMillis,
+      maxFrameBytes: this.maxFrameBytes,
+    });
+    const channel = new Channel(addr, connection);
+    this.channels.set(addr, channel);
+    connection.commands$.subscribe((command) => this.onCommand(channel, command));
+    connection.closed$.subscribe(({ error, wasOpen }) => {
+      if (this.channels.get(addr) === channel) this.channels.delete(addr);
+      channel.closedWith = pendingError(addr, error, wasOpen);
+      channel.table.rejectAll(channel.closedWith);
+    });
+    return channel;
+  }
+
+  /** @internal */
+  closedError(addr: string): RemotingError {
+    return new RemotingConnectError(`RemotingClient is closed; no request to ${addr}`, { address: addr, retriable: false });
+  }
+
+  /** @internal Runs the before-hooks; returns the first thrown error, or `null`. */
+  runBeforeHooks(addr: string, request: RemotingCommand): Error | null {
+    const hooks = this.hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!.doBeforeRequest(addr, request);
+      } catch (error) {
+        return toError(error);
+      }
+    }
+    return null;
+  }
+
+  /** @internal Runs the after-hooks; returns the first thrown error, or `null`. */
+  runAfterHooks(addr: string, request: RemotingCommand, response: RemotingCommand): Error | null {
+    const hooks = this.hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!.doAfterResponse(addr, request, response);
+      } catch (error) {
+        return toError(error);
+      }
+    }
+    return null;
+  }
+
+  private onCommand(channel: Channel, command: RemotingCommand): void {
+    if (isResponse(command)) {
+      // Unknown opaques (late or unsolicited responses) are ignored.
+      channel.table.resolve(command);
+      return;
+    }
+    const oneway = isOneway(command);
+    if (!this.serverRequests.observed) {
+      if (!oneway) {
+        channel.connection.write(
+          createResponse(command, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, {
+            remark: ` request type ${command.code} not supported`,
+          }),
+        );
+      }
+      return;
+    }
+    let answered = oneway;
+    this.serverRequests.next({
+      address: channel.address,
+      request: command,
+      respond: (response) => {
+        if (answered || channel.connection.state === 'closed') return;
+        answered = true;
+        const fixed =
+          response.opaque === command.opaque && (response.flag & RPC_TYPE_RESPONSE) !== 0
+            ? response
+            : { ...response, opaque: command.opaque, flag: response.flag | RPC_TYPE_RESPONSE };
+        channel.connection.write(fixed);
+      },
+    });
+  }
+}
+
+function pendingError(addr: string, reason: RemotingError | null, wasOpen: boolean): RemotingError {
+  const options = { address: addr, cause: reason ?? undefined };
+  return wasOpen
+    ? new RemotingSendRequestError(`Connection to ${addr} closed before the response arrived`, options)
+    : new RemotingConnectError(`Could not connect to ${addr}`, options);
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`RemotingClientOptions.${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function noop(): void {}
+
+const EMPTY = Buffer.alloc(0);
