@@ -133,9 +133,9 @@ export class MessageStore {
       queueOffset: BigInt(queueOffset),
       commitLogOffset: BigInt(commitLogOffset),
       sysFlag: input.sysFlag,
-      bornTimestamp: BigInt(input.bornTimestamp),
+      bornTimestamp: input.bornTimestamp,
       bornHost: input.bornHost,
-      storeTimestamp: BigInt(storeTimestamp),
+      storeTimestamp,
       storeHost: this.storeHost,
       reconsumeTimes: input.reconsumeTimes,
       preparedTransactionOffset: 0n,
@@ -213,7 +213,7 @@ function toStoredMessage(entry: StoredRecord): StoredMessage {
     keys: keys === undefined ? [] : keys.split(' ').filter((key) => key.length > 0),
     properties,
     uniqueId: properties.UNIQ_KEY ?? null,
-    body: (fields.sysFlag & COMPRESSED_FLAG) !== 0 ? inflated(rawBody) : rawBody,
+    body: (fields.sysFlag & COMPRESSED_FLAG) !== 0 ? inflated(rawBody, fields.sysFlag) : rawBody,
     rawBody,
     sysFlag: fields.sysFlag,
     flag: fields.flag,
@@ -227,9 +227,9 @@ function toStoredMessage(entry: StoredRecord): StoredMessage {
 }
 
 /** The inflated body; a body that does not inflate is returned as stored (the broker stores what it gets). */
-function inflated(body: Buffer): Buffer {
+function inflated(body: Buffer, sysFlag: number): Buffer {
   try {
-    return decompressBody(body);
+    return decompressBody(body, sysFlag);
   } catch {
     return body;
   }
