@@ -135,6 +135,14 @@ export class EmbeddedCluster {
     return this.brokers.find((broker) => broker.name === name);
   }
 
+  /**
+   * Creates a topic on every broker (what `mqadmin updateTopic -c <cluster>` does) and waits until the NameServer
+   * has it; for clients that, unlike the Java client, do not fall back to TBW102 (e.g. ali-ons).
+   */
+  async createTopic(topic: string, queueNums?: number): Promise<void> {
+    await Promise.all(this.brokers.filter((broker) => broker.isRunning).map((broker) => broker.createTopic(topic, queueNums)));
+  }
+
   /** Stored messages of every broker (broker order, then store order). */
   messages(filter: MessageFilter = {}): StoredMessage[] {
     return this.brokers.flatMap((broker) => broker.messages(filter));

@@ -78,7 +78,7 @@ export function createFaultyHandler(
       if (connection.closed) return null;
       connection.resume();
     }
-    const entry = stats.begin(request.code, request.opaque, isOneway(request), connection.remoteAddress, topicOf(request));
+    const entry = stats.begin(request.code, request.opaque, isOneway(request), request.version, connection.remoteAddress, topicOf(request));
     let response: RemotingCommand | null = null;
     try {
       const decision = faults.decide(request.code);

@@ -9,6 +9,8 @@ export interface RequestLogEntry {
   code: number;
   opaque: number;
   oneway: boolean;
+  /** The request's `version` (the client's MQVersion ordinal). */
+  version: number;
   /** `ip:port` of the client. */
   remoteAddress: string;
   /** `Date.now()` when it arrived. */
@@ -88,7 +90,7 @@ export class RequestStats {
   }
 
   /** @internal A request arrived; returns its log entry (or `null` when not recording). */
-  begin(code: number, opaque: number, oneway: boolean, remoteAddress: string, topic: string | null): RequestLogEntry | null {
+  begin(code: number, opaque: number, oneway: boolean, version: number, remoteAddress: string, topic: string | null): RequestLogEntry | null {
     this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
     this.total++;
     this.current++;
@@ -98,6 +100,7 @@ export class RequestStats {
       code,
       opaque,
       oneway,
+      version,
       remoteAddress,
       receivedAt: Date.now(),
       inFlight: this.current,
