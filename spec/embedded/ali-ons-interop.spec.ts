@@ -10,7 +10,6 @@ import { RequestCode } from '../../src/remoting/request-code.js';
 
 const require = createRequire(import.meta.url);
 // ali-ons is CommonJS without types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ons = require('ali-ons') as {
   Producer: new (options: Record<string, unknown>) => AliProducer;
   Message: new (topic: string, tags: string, body: Buffer | string) => AliMessage;
