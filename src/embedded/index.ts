@@ -16,5 +16,4 @@ export type { StoredMessage, MessageFilter } from './message-store.js';
 export type { BrokerVersion, ClientRecord, EndTransactionRecord, MessageStoredEvent } from './broker-processor.js';
 export type { RegisteredBroker } from './name-server-processor.js';
 export type { TopicConfig } from './topic-config.js';
-export { PermName } from './topic-config.js';
 export type { SpawnedCluster, ClusterStats } from './spawn.js';
