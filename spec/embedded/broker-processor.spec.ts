@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { BrokerProcessor, type BrokerVersion } from '../../src/embedded/broker-processor.js';
+import { BrokerProcessor, type BrokerVersion, type RequestOrigin } from '../../src/embedded/broker-processor.js';
 import { MessageStore } from '../../src/embedded/message-store.js';
 import { createRequest, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 import { ResponseCode } from '../../src/remoting/response-code.js';
 
 const ORIGIN = { remoteAddress: '127.0.0.1:54321' };
+
+/** Every request but the reply codes is answered synchronously. */
+function run(processor: BrokerProcessor, request: RemotingCommand, origin: RequestOrigin = ORIGIN): RemotingCommand | null {
+  const response = processor.process(request, origin);
+  assert.ok(!(response instanceof Promise));
+  return response;
+}
 const P = (entries: Record<string, string>): string =>
   Object.entries(entries)
     .map(([k, v]) => `${k}\x01${v}`)
@@ -74,7 +81,7 @@ function batchBody(records: { body: string; props: string; flag?: number }[]): B
 describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
   it('auto-creates the topic, stores the message and answers like a 4.9 broker', () => {
     const { processor, store, created } = broker();
-    const response = processor.process(v2({}), ORIGIN)!;
+    const response = run(processor, v2({}), ORIGIN)!;
     assert.equal(response.code, ResponseCode.SUCCESS);
     assert.equal(response.opaque, 2);
     assert.equal(response.flag, 1);
@@ -105,9 +112,9 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
 
   it('assigns per-queue offsets from 0 and grows the commit-log offset by the record size', () => {
     const { processor, store } = broker();
-    const first = processor.process(v2({}), ORIGIN)!;
-    const second = processor.process(v2({}), ORIGIN)!;
-    const other = processor.process(v2({ e: '1' }), ORIGIN)!;
+    const first = run(processor, v2({}), ORIGIN)!;
+    const second = run(processor, v2({}), ORIGIN)!;
+    const other = run(processor, v2({ e: '1' }), ORIGIN)!;
     assert.equal(first.extFields!.queueOffset, '0');
     assert.equal(second.extFields!.queueOffset, '1');
     assert.equal(other.extFields!.queueOffset, '0');
@@ -122,19 +129,19 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
   it('answers in the request serialization (4.9) with the fast-header field order', () => {
     const { processor } = broker();
     const request = { ...v2({}), serializeType: SerializeType.ROCKETMQ };
-    const response = processor.process(request, ORIGIN)!;
+    const response = run(processor, request, ORIGIN)!;
     assert.equal(response.serializeType, SerializeType.ROCKETMQ);
     assert.deepEqual(Object.keys(response.extFields!), ['msgId', 'queueId', 'queueOffset', 'TRACE_ON', 'MSG_REGION']);
   });
 
   it('5.x: transactionId, JSON answers, WAIT kept, UNIQ_KEY generated when missing', () => {
     const { processor, store } = broker({ version: '5.x' });
-    const response = processor.process({ ...v2({}), serializeType: SerializeType.ROCKETMQ }, ORIGIN)!;
+    const response = run(processor, { ...v2({}), serializeType: SerializeType.ROCKETMQ }, ORIGIN)!;
     assert.equal(response.serializeType, SerializeType.JSON);
     assert.equal(response.version, 479);
     assert.deepEqual(Object.keys(response.extFields!), ['queueId', 'transactionId', 'msgId', 'TRACE_ON', 'MSG_REGION', 'queueOffset']);
     assert.equal(response.extFields!.transactionId, 'C0A8000230391B6D358647B760000000');
-    const noKey = processor.process(v2({ i: P({ TAGS: 'x' }) }), ORIGIN)!;
+    const noKey = run(processor, v2({ i: P({ TAGS: 'x' }) }), ORIGIN)!;
     assert.match(noKey.extFields!.transactionId!, /^[0-9A-F]{32}$/);
     const stored = store.messages();
     assert.equal(stored[0]!.properties.WAIT, 'true');
@@ -161,7 +168,7 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
       },
       { body: Buffer.from('V1') },
     );
-    const response = processor.process(request, ORIGIN)!;
+    const response = run(processor, request, ORIGIN)!;
     assert.equal(response.code, ResponseCode.SUCCESS);
     assert.equal(response.extFields!.queueId, '3');
     const [message] = store.messages();
@@ -171,7 +178,7 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
 
   it('a negative queueId picks a random writable queue', () => {
     const { processor } = broker();
-    const response = processor.process(v2({ e: '-1' }), ORIGIN)!;
+    const response = run(processor, v2({ e: '-1' }), ORIGIN)!;
     assert.equal(response.code, ResponseCode.SUCCESS);
     const queueId = Number(response.extFields!.queueId);
     assert.ok(queueId >= 0 && queueId < 4);
@@ -180,7 +187,7 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
   it('inflates compressed bodies for messages() and keeps the raw body', () => {
     const { processor, store } = broker();
     const raw = deflateSync(Buffer.from('x'.repeat(5000)), { level: 5 });
-    processor.process(v2({ f: '769' }, raw), ORIGIN);
+    run(processor, v2({ f: '769' }, raw), ORIGIN);
     const [message] = store.messages();
     assert.equal(message!.sysFlag, 769);
     assert.equal(message!.body.toString(), 'x'.repeat(5000));
@@ -191,23 +198,23 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
 describe('BrokerProcessor: validation (§8.4)', () => {
   it('invalid topic names → SYSTEM_ERROR (4.9) / INVALID_PARAMETER (5.x) with TRACE_ON and MSG_REGION', () => {
     const { processor } = broker();
-    const illegal = processor.process(v2({ b: 'bad topic!' }), ORIGIN)!;
+    const illegal = run(processor, v2({ b: 'bad topic!' }), ORIGIN)!;
     assert.equal(illegal.code, ResponseCode.SYSTEM_ERROR);
     assert.equal(illegal.remark, 'The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$');
     assert.deepEqual(illegal.extFields, { TRACE_ON: 'true', MSG_REGION: 'DefaultRegion' });
-    const long = processor.process(v2({ b: 'T'.repeat(128) }), ORIGIN)!;
+    const long = run(processor, v2({ b: 'T'.repeat(128) }), ORIGIN)!;
     assert.equal(long.remark, 'The specified topic is longer than topic max length.');
-    const blank = processor.process(v2({ b: '<absent>' }), ORIGIN)!;
+    const blank = run(processor, v2({ b: '<absent>' }), ORIGIN)!;
     assert.equal(blank.code, ResponseCode.SYSTEM_ERROR);
     assert.equal(blank.remark, 'The specified topic is blank.');
-    const five = broker({ version: '5.x' }).processor.process(v2({ b: 'bad topic!' }), ORIGIN)!;
+    const five = run(broker({ version: '5.x' }).processor, v2({ b: 'bad topic!' }), ORIGIN)!;
     assert.equal(five.code, ResponseCode.INVALID_PARAMETER);
   });
 
   it('system topics a client may not send to → NO_PERMISSION', () => {
     const { processor } = broker();
     for (const topic of ['SCHEDULE_TOPIC_XXXX', 'RMQ_SYS_TRANS_HALF_TOPIC', 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT']) {
-      const response = processor.process(v2({ b: topic }), ORIGIN)!;
+      const response = run(processor, v2({ b: topic }), ORIGIN)!;
       assert.equal(response.code, ResponseCode.NO_PERMISSION);
       assert.equal(response.remark, `Sending message to topic[${topic}] is forbidden.`);
     }
@@ -215,7 +222,7 @@ describe('BrokerProcessor: validation (§8.4)', () => {
 
   it('unknown topic without auto-creation → TOPIC_NOT_EXIST with the Java remark', () => {
     const { processor, created } = broker({ autoCreateTopic: false });
-    const response = processor.process(v2({}), ORIGIN)!;
+    const response = run(processor, v2({}), ORIGIN)!;
     assert.equal(response.code, ResponseCode.TOPIC_NOT_EXIST);
     assert.equal(response.remark, 'topic[TopicTest] not exist, apply first please!\nSee http://rocketmq.apache.org/docs/faq/ for further details.');
     assert.deepEqual(created, []);
@@ -223,7 +230,7 @@ describe('BrokerProcessor: validation (§8.4)', () => {
 
   it('auto-creation takes min(d, template queues) queues and drops PERM_INHERIT', () => {
     const { processor } = broker();
-    processor.process(v2({ d: '2', e: '0' }), ORIGIN);
+    run(processor, v2({ d: '2', e: '0' }), ORIGIN);
     const config = processor.topicConfigs.get('TopicTest')!;
     assert.equal(config.writeQueueNums, 2);
     assert.equal(config.perm, 6);
@@ -232,7 +239,7 @@ describe('BrokerProcessor: validation (§8.4)', () => {
   it('queueId out of range → SYSTEM_ERROR with the Java remark', () => {
     const { processor } = broker();
     processor.createTopic('Fixed', 4);
-    const response = processor.process(v2({ b: 'Fixed', e: '4' }), ORIGIN)!;
+    const response = run(processor, v2({ b: 'Fixed', e: '4' }), ORIGIN)!;
     assert.equal(response.code, ResponseCode.SYSTEM_ERROR);
     assert.equal(
       response.remark,
@@ -242,15 +249,15 @@ describe('BrokerProcessor: validation (§8.4)', () => {
 
   it('properties longer than 32767 or a body over maxMessageSize → MESSAGE_ILLEGAL', () => {
     const { processor, store } = broker({ maxMessageSize: 1024 });
-    const big = processor.process(v2({}, Buffer.alloc(1025, 1)), ORIGIN)!;
+    const big = run(processor, v2({}, Buffer.alloc(1025, 1)), ORIGIN)!;
     assert.equal(big.code, ResponseCode.MESSAGE_ILLEGAL);
     assert.equal(
       big.remark,
       'the message is illegal, maybe msg body or properties length not matched. msg body length limit 1024B, msg properties length limit 32KB.',
     );
-    const props = processor.process(v2({ i: P({ TAGS: 'x'.repeat(32768) }) }), ORIGIN)!;
+    const props = run(processor, v2({ i: P({ TAGS: 'x'.repeat(32768) }) }), ORIGIN)!;
     assert.equal(props.code, ResponseCode.MESSAGE_ILLEGAL);
-    assert.equal(processor.process(v2({}, Buffer.alloc(1024, 1)), ORIGIN)!.code, ResponseCode.SUCCESS);
+    assert.equal(run(processor, v2({}, Buffer.alloc(1024, 1)), ORIGIN)!.code, ResponseCode.SUCCESS);
     assert.equal(store.size, 1);
   });
 
@@ -258,16 +265,16 @@ describe('BrokerProcessor: validation (§8.4)', () => {
     const { processor } = broker();
     const cases: Record<string, string>[] = [{ e: '<absent>' }, { g: '<absent>' }, { h: '<absent>' }, { c: '<absent>', b: 'NewTopic' }];
     for (const ext of cases) {
-      const response = processor.process(v2(ext), ORIGIN)!;
+      const response = run(processor, v2(ext), ORIGIN)!;
       assert.equal(response.code, ResponseCode.SYSTEM_ERROR);
       assert.equal(response.remark, 'java.lang.NullPointerException');
       assert.equal(response.extFields, null);
     }
-    const nan = processor.process({ ...v2({ e: 'abc' }), serializeType: SerializeType.ROCKETMQ }, ORIGIN)!;
+    const nan = run(processor, { ...v2({ e: 'abc' }), serializeType: SerializeType.ROCKETMQ }, ORIGIN)!;
     assert.equal(nan.code, ResponseCode.SYSTEM_ERROR);
     assert.equal(nan.remark, 'java.lang.NumberFormatException: For input string: "abc"');
     assert.equal(nan.serializeType, SerializeType.JSON);
-    const none = processor.process(createRequest(RequestCode.SEND_MESSAGE_V2, null, { body: Buffer.from('x') }), ORIGIN)!;
+    const none = run(processor, createRequest(RequestCode.SEND_MESSAGE_V2, null, { body: Buffer.from('x') }), ORIGIN)!;
     assert.equal(none.code, ResponseCode.SYSTEM_ERROR);
   });
 });
@@ -275,12 +282,12 @@ describe('BrokerProcessor: validation (§8.4)', () => {
 describe('BrokerProcessor: SEND_BATCH_MESSAGE', () => {
   it('stores every record with record + batch properties + CLUSTER; msgIds comma-joined, first offset', () => {
     const { processor, store } = broker();
-    processor.process(v2({}), ORIGIN); // queue 2 now at offset 1
+    run(processor, v2({}), ORIGIN); // queue 2 now at offset 1
     const body = batchBody([
       { body: 'Hello', props: P({ UNIQ_KEY: 'C0A8000230391B6D358647B760000000', TAGS: 'TagA' }) },
       { body: 'World', props: P({ UNIQ_KEY: 'C0A8000230391B6D358647B760000001', TAGS: 'TagA' }) + '\x02', flag: 3 },
     ]);
-    const response = processor.process(v2({ i: P({ WAIT: 'true' }), m: 'true' }, body, RequestCode.SEND_BATCH_MESSAGE), ORIGIN)!;
+    const response = run(processor, v2({ i: P({ WAIT: 'true' }), m: 'true' }, body, RequestCode.SEND_BATCH_MESSAGE), ORIGIN)!;
     assert.equal(response.code, ResponseCode.SUCCESS);
     assert.equal(response.extFields!.queueOffset, '1');
     const ids = response.extFields!.msgId!.split(',');
@@ -301,7 +308,7 @@ describe('BrokerProcessor: SEND_BATCH_MESSAGE', () => {
 
   it('a batch body that does not decode → SYSTEM_ERROR, nothing stored', () => {
     const { processor, store } = broker();
-    const response = processor.process(v2({ m: 'true' }, Buffer.from([0, 0, 0, 99, 1, 2]), RequestCode.SEND_BATCH_MESSAGE), ORIGIN)!;
+    const response = run(processor, v2({ m: 'true' }, Buffer.from([0, 0, 0, 99, 1, 2]), RequestCode.SEND_BATCH_MESSAGE), ORIGIN)!;
     assert.equal(response.code, ResponseCode.SYSTEM_ERROR);
     assert.equal(store.size, 0);
   });
@@ -309,7 +316,7 @@ describe('BrokerProcessor: SEND_BATCH_MESSAGE', () => {
   it('a batch body over maxMessageSize → MESSAGE_ILLEGAL', () => {
     const { processor } = broker({ maxMessageSize: 64 });
     const body = batchBody([{ body: 'x'.repeat(60), props: '' }]);
-    const response = processor.process(v2({ m: 'true' }, body, RequestCode.SEND_BATCH_MESSAGE), ORIGIN)!;
+    const response = run(processor, v2({ m: 'true' }, body, RequestCode.SEND_BATCH_MESSAGE), ORIGIN)!;
     assert.equal(response.code, ResponseCode.MESSAGE_ILLEGAL);
   });
 });
@@ -320,34 +327,34 @@ describe('BrokerProcessor: other requests', () => {
     const body = Buffer.from(
       JSON.stringify({ clientID: '192.168.0.2@1#2', consumerDataSet: [], producerDataSet: [{ groupName: 'CLIENT_INNER_PRODUCER' }, { groupName: 'PG' }] }),
     );
-    const heartbeat = processor.process(createRequest(RequestCode.HEART_BEAT, null, { body }), ORIGIN)!;
+    const heartbeat = run(processor, createRequest(RequestCode.HEART_BEAT, null, { body }), ORIGIN)!;
     assert.equal(heartbeat.code, ResponseCode.SUCCESS);
     assert.equal(heartbeat.extFields, null);
     assert.deepEqual(processor.clients.get('192.168.0.2@1#2')!.producerGroups, ['CLIENT_INNER_PRODUCER', 'PG']);
-    const unregister = processor.process(
+    const unregister = run(processor, 
       createRequest(RequestCode.UNREGISTER_CLIENT, { producerGroup: 'PG', clientID: '192.168.0.2@1#2' }),
       ORIGIN,
     )!;
     assert.equal(unregister.code, ResponseCode.SUCCESS);
     assert.deepEqual(unregister.extFields, {});
     assert.deepEqual(processor.clients.get('192.168.0.2@1#2')!.producerGroups, ['CLIENT_INNER_PRODUCER']);
-    const bad = processor.process(createRequest(RequestCode.HEART_BEAT, null, { body: Buffer.from('{nope') }), ORIGIN)!;
+    const bad = run(processor, createRequest(RequestCode.HEART_BEAT, null, { body: Buffer.from('{nope') }), ORIGIN)!;
     assert.equal(bad.code, ResponseCode.SYSTEM_ERROR);
   });
 
   it('unknown request codes → REQUEST_CODE_NOT_SUPPORTED with the Java remark; oneway requests are never answered', () => {
     const { processor } = broker();
-    const response = processor.process(createRequest(999, null, { opaque: 8 }), ORIGIN)!;
+    const response = run(processor, createRequest(999, null, { opaque: 8 }), ORIGIN)!;
     assert.equal(response.code, ResponseCode.REQUEST_CODE_NOT_SUPPORTED);
     assert.equal(response.remark, ' request type 999 not supported');
     assert.equal(response.opaque, 8);
-    assert.equal(processor.process(createRequest(999, null, { oneway: true }), ORIGIN), null);
-    assert.equal(processor.process(v2({}, Buffer.from('x'), RequestCode.SEND_MESSAGE_V2, true), ORIGIN), null);
+    assert.equal(run(processor, createRequest(999, null, { oneway: true }), ORIGIN), null);
+    assert.equal(run(processor, v2({}, Buffer.from('x'), RequestCode.SEND_MESSAGE_V2, true), ORIGIN), null);
   });
 
   it('transactional half messages are parked in the half topic; END_TRANSACTION commit moves them to the real topic', () => {
     const { processor, store } = broker({ version: '5.x' });
-    const half = processor.process(
+    const half = run(processor, 
       v2({ f: '4', i: P({ TRAN_MSG: 'true', PGROUP: 'PG', UNIQ_KEY: 'C0A8000230391B6D358647B760000009', TAGS: 't' }) }),
       ORIGIN,
     )!;
@@ -370,7 +377,7 @@ describe('BrokerProcessor: other requests', () => {
       },
       { oneway: true },
     );
-    assert.equal(processor.process(end, ORIGIN), null);
+    assert.equal(run(processor, end, ORIGIN), null);
     assert.equal(processor.endTransactions.length, 1);
     assert.equal(processor.endTransactions[0]!.commitOrRollback, 8);
     const committed = store.messages({ topic: 'TopicTest' });

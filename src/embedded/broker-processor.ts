@@ -4,7 +4,7 @@
  * §12, §13 of the protocol notes); `EmbeddedBroker` wires it to TCP.
  * @internal
  */
-import { createResponse, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
+import { createRequest, createResponse, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
 import { ResponseCode } from '../remoting/response-code.js';
 import { createUniqueId, decodeBatchBody, decodeProperties, encodeProperties } from './codec.js';
@@ -55,6 +55,11 @@ export interface BrokerProcessorOptions {
   onTopicCreated?: (config: TopicConfig) => void;
   /** Called after every stored message. */
   onMessageStored?: (event: MessageStoredEvent) => void;
+  /**
+   * Sends a request to a client over its connection and resolves with the client's response (used to push reply
+   * messages, PUSH_REPLY_MESSAGE_TO_CLIENT). Without it, reply messages fail as if the requester were not connected.
+   */
+  callClient?: (connection: unknown, request: RemotingCommand) => Promise<RemotingCommand>;
 }
 
 /** What {@link BrokerProcessorOptions.onMessageStored} reports. */
@@ -164,26 +169,38 @@ export class BrokerProcessor {
   /**
    * Processes one request. Returns the response, or `null` when none is sent (oneway requests are never answered).
    */
-  process(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null {
-    let response: RemotingCommand | null;
+  process(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null | Promise<RemotingCommand | null> {
+    let response: RemotingCommand | null | Promise<RemotingCommand | null>;
     try {
       response = this.dispatch(request, origin);
     } catch (error) {
-      // The Java remoting layer answers a processor exception with SYSTEM_ERROR in its default (JSON) serialization.
-      const remark = error instanceof JavaException ? error.javaDescription : `java.lang.RuntimeException: ${String(error)}`;
-      response = this.response(request, ResponseCode.SYSTEM_ERROR, { remark, serializeType: SerializeType.JSON });
+      response = this.exceptionResponse(request, error);
+    }
+    if (response instanceof Promise) {
+      return response.then(
+        (result) => (isOneway(request) ? null : result),
+        (error: unknown) => (isOneway(request) ? null : this.exceptionResponse(request, error)),
+      );
     }
     return isOneway(request) ? null : response;
   }
 
-  private dispatch(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null {
+  /** The Java remoting layer answers a processor exception with SYSTEM_ERROR in its default (JSON) serialization. */
+  private exceptionResponse(request: RemotingCommand, error: unknown): RemotingCommand {
+    const remark = error instanceof JavaException ? error.javaDescription : `java.lang.RuntimeException: ${String(error)}`;
+    return this.response(request, ResponseCode.SYSTEM_ERROR, { remark, serializeType: SerializeType.JSON });
+  }
+
+  private dispatch(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null | Promise<RemotingCommand | null> {
     switch (request.code) {
       case RequestCode.SEND_MESSAGE:
-      case RequestCode.SEND_REPLY_MESSAGE:
         return this.sendMessage(request, origin, readHeaderV1(request.extFields ?? {}), false);
       case RequestCode.SEND_MESSAGE_V2:
-      case RequestCode.SEND_REPLY_MESSAGE_V2:
         return this.sendMessage(request, origin, readHeaderV2(request.extFields ?? {}), false);
+      case RequestCode.SEND_REPLY_MESSAGE:
+        return this.replyMessage(request, origin, readHeaderV1(request.extFields ?? {}));
+      case RequestCode.SEND_REPLY_MESSAGE_V2:
+        return this.replyMessage(request, origin, readHeaderV2(request.extFields ?? {}));
       case RequestCode.SEND_BATCH_MESSAGE:
         return this.sendMessage(request, origin, readHeaderV2(request.extFields ?? {}), true);
       case RequestCode.HEART_BEAT:
@@ -225,7 +242,8 @@ export class BrokerProcessor {
 
   // ---- sends -----------------------------------------------------------------------------------------------------
 
-  private sendMessage(request: RemotingCommand, origin: RequestOrigin, header: SendHeader, batch: boolean): RemotingCommand {
+  /** AbstractSendMessageProcessor.msgCheck plus the queue choice: the queue to use, or the error response. */
+  private checkSend(request: RemotingCommand, origin: RequestOrigin, header: SendHeader): { topic: string; queueId: number } | RemotingCommand {
     const options = this.options;
     const topic = header.topic;
     const topicProblem = topicNameProblem(topic);
@@ -258,13 +276,90 @@ export class BrokerProcessor {
       queueId = Math.floor(Math.random() * 99999999) % config.writeQueueNums;
     }
     if (header.sysFlag === null || header.bornTimestamp === null || header.flag === null) throw nullPointer();
-    if (batch && options.version === '5.x' && topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+    return { topic, queueId };
+  }
+
+  private sendMessage(request: RemotingCommand, origin: RequestOrigin, header: SendHeader, batch: boolean): RemotingCommand {
+    const checked = this.checkSend(request, origin, header);
+    if (!('queueId' in checked && 'topic' in checked && !('code' in checked))) return checked as RemotingCommand;
+    const { topic, queueId } = checked;
+    if (batch && this.options.version === '5.x' && topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     }
     const body = request.body ?? Buffer.alloc(0);
     return batch
       ? this.storeBatch(request, origin, header, topic, queueId, body)
       : this.storeSingle(request, origin, header, topic, queueId, body);
+  }
+
+  /**
+   * ReplyMessageProcessor: push the reply to the requester (found by the `REPLY_TO_CLIENT` client id it registered by
+   * heartbeat) with PUSH_REPLY_MESSAGE_TO_CLIENT, answer SUCCESS (msgId "0", offset 0) if it acknowledged, then store
+   * the reply with its properties string as sent.
+   */
+  private async replyMessage(request: RemotingCommand, origin: RequestOrigin, header: SendHeader): Promise<RemotingCommand> {
+    const checked = this.checkSend(request, origin, header);
+    if ('code' in checked) return checked;
+    const { topic, queueId } = checked;
+    const options = this.options;
+    const body = request.body ?? Buffer.alloc(0);
+    const propertiesText = header.properties ?? '';
+    const properties = decodeProperties(propertiesText);
+    const senderId = properties.REPLY_TO_CLIENT;
+    let pushRemark: string | null;
+    if (senderId === undefined) {
+      pushRemark = 'reply message properties[REPLY_TO_CLIENT] is null';
+    } else {
+      const client = this.clients.get(senderId);
+      if (client === undefined || options.callClient === undefined) {
+        pushRemark = `push reply message fail, channel of <${senderId}> not found.`;
+      } else {
+        properties.PUSH_REPLY_TIME = String(Date.now());
+        const push = createRequest(
+          RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT,
+          {
+            bornHost: origin.remoteAddress,
+            storeHost: options.address,
+            storeTimestamp: String(Date.now()),
+            producerGroup: header.producerGroup ?? '',
+            topic,
+            defaultTopic: header.defaultTopic ?? '',
+            defaultTopicQueueNums: String(header.defaultTopicQueueNums ?? ''),
+            queueId: String(header.queueId),
+            sysFlag: String(header.sysFlag),
+            bornTimestamp: String(header.bornTimestamp),
+            flag: String(header.flag),
+            properties: encodeProperties(properties),
+            reconsumeTimes: String(header.reconsumeTimes ?? 0),
+            unitMode: String(header.unitMode),
+          },
+          { body, version: this.versionOrdinal },
+        );
+        try {
+          const pushed = await options.callClient(client.connection, push);
+          pushRemark = pushed.code === ResponseCode.SUCCESS ? null : `push reply message to ${senderId}fail.`;
+        } catch {
+          pushRemark = `push reply message to ${senderId}fail.`;
+        }
+      }
+    }
+    const response =
+      pushRemark === null ? this.sendOk(request, queueId, 0, '0', undefined) : this.sendError(request, ResponseCode.SYSTEM_ERROR, pushRemark);
+    if (Buffer.byteLength(propertiesText) <= MAX_PROPERTIES_LENGTH && body.length <= options.maxMessageSize) {
+      const result = options.store.put({
+        topic,
+        queueId,
+        flag: header.flag ?? 0,
+        sysFlag: header.sysFlag ?? 0,
+        bornTimestamp: header.bornTimestamp ?? 0,
+        bornHost: origin.remoteAddress,
+        reconsumeTimes: header.reconsumeTimes ?? 0,
+        body,
+        properties: propertiesText,
+      });
+      options.onMessageStored?.({ topic, queueId, queueOffset: result.queueOffset, msgId: result.msgId, bodyLength: body.length, bornHost: origin.remoteAddress });
+    }
+    return response;
   }
 
   private createTopicInSendMessageMethod(topic: string, defaultTopic: string, clientQueueNums: number): TopicConfig | undefined {

@@ -97,6 +97,8 @@ export class EmbeddedBroker {
   private registrations = 0;
   private lastRegisterError: unknown = null;
   private readonly unsubscribePause: () => void;
+  /** Broker → client requests waiting for their response, by opaque. */
+  private readonly clientCalls = new Map<number, { resolve: (response: RemotingCommand) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
 
   private constructor(options: EmbeddedBrokerOptions) {
     this.name = options.brokerName;
@@ -285,6 +287,11 @@ export class EmbeddedBroker {
     this.running = false;
     this.stopTimer();
     this.handler.releaseAll();
+    for (const call of this.clientCalls.values()) {
+      clearTimeout(call.timer);
+      call.reject(new Error('broker stopped'));
+    }
+    this.clientCalls.clear();
     const client = this.client;
     this.client = null;
     await Promise.all([this.server?.close(), this.vipServer?.close(), client?.close()]);
@@ -344,7 +351,32 @@ export class EmbeddedBroker {
       // Java re-registers (oneway) right after auto-creating a topic, so routes pick it up before the next period.
       onTopicCreated: () => void this.registerAll(true),
       onMessageStored: onStored === undefined ? undefined : (event) => onStored({ ...event, brokerName: this.name }),
+      callClient: (connection, request) => this.callClient(connection as ServerConnection, request),
     });
+  }
+
+  /** Broker2Client.callClient: a request to a client and its response (3 s timeout, as Java). */
+  private callClient(connection: ServerConnection, request: RemotingCommand, timeoutMillis = 3000): Promise<RemotingCommand> {
+    return new Promise((resolve, reject) => {
+      if (connection.closed) {
+        reject(new Error('client connection closed'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.clientCalls.delete(request.opaque);
+        reject(new Error(`client did not answer within ${timeoutMillis} ms`));
+      }, timeoutMillis);
+      this.clientCalls.set(request.opaque, { resolve, reject, timer });
+      connection.write(request);
+    });
+  }
+
+  private onClientResponse(response: RemotingCommand): void {
+    const call = this.clientCalls.get(response.opaque);
+    if (call === undefined) return;
+    this.clientCalls.delete(response.opaque);
+    clearTimeout(call.timer);
+    call.resolve(response);
   }
 
   private identity(): BrokerIdentity {
@@ -360,7 +392,11 @@ export class EmbeddedBroker {
 
   private async listen(port: number): Promise<void> {
     const make = (): RemotingServer =>
-      new RemotingServer(this.handler.handler, { host: this.options.host, maxFrameBytes: this.options.maxFrameBytes });
+      new RemotingServer(this.handler.handler, {
+        host: this.options.host,
+        maxFrameBytes: this.options.maxFrameBytes,
+        onResponse: (response) => this.onClientResponse(response),
+      });
     if (!this.options.vipChannel) {
       const server = make();
       this.boundPort = await server.listen(port);

@@ -11,7 +11,7 @@ import type { RequestStats } from './request-stats.js';
 
 /** Something that answers requests (`BrokerProcessor`, `NameServerProcessor`). */
 export interface RequestProcessor {
-  process(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null;
+  process(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null | Promise<RemotingCommand | null>;
 }
 
 /** A request handler plus the means to release its pending delays when the server stops. */
@@ -86,7 +86,7 @@ export function createFaultyHandler(
       if (connection.closed) return null;
       const action = decision.action;
       if (action === null) {
-        response = processor().process(request, { remoteAddress: connection.remoteAddress, connection });
+        response = await processor().process(request, { remoteAddress: connection.remoteAddress, connection });
       } else if (action.kind === 'respond') {
         if (!isOneway(request) || action.answerOneway) {
           response = createResponse(request, action.code, {
