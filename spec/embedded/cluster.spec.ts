@@ -192,6 +192,20 @@ describe('EmbeddedCluster: two brokers, kill and restart', () => {
     }
   });
 
+  it('removeBrokerOnDisconnect: a killed broker leaves the route as soon as its connection closes (Java behaviour)', async () => {
+    const cluster = await EmbeddedCluster.start({ brokers: 2, removeBrokerOnDisconnect: true });
+    try {
+      await cluster.brokers[1]!.kill();
+      await eventually(() => {
+        cluster.nameServer.scanNow();
+        return cluster.nameServer.brokers().length === 1;
+      });
+      assert.deepEqual(cluster.nameServer.topicRoute('TBW102')!.brokerDatas.map((b) => b.brokerName), ['broker-a']);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('stop() unregisters and frees every port', async () => {
     const cluster = await EmbeddedCluster.start({ brokers: 2, vipChannel: true });
     const ports = [cluster.nameServer.port, ...cluster.brokers.flatMap((b) => [b.port, b.port - 2])];

@@ -111,13 +111,20 @@ describe('fault injection on the wire', () => {
     raw.close();
   });
 
-  it('NameServer kill() refuses connections; restart() listens on the same port with its routes', async () => {
+  it('NameServer kill() refuses connections; restart() listens on the same port with empty tables (or keepRoutes)', async () => {
     const port = cluster.nameServer.port;
     await cluster.nameServer.kill();
     await assert.rejects(client.invoke(cluster.namesrvAddr, routeRequest('TBW102'), 1000), (error: { code: string }) => error.code.startsWith('RMQ_ERR_REMOTING'));
     await assert.rejects(client.invoke(cluster.namesrvAddr, routeRequest('TBW102'), 1000), { code: 'RMQ_ERR_REMOTING_CONNECT' });
     await cluster.nameServer.restart();
     assert.equal(cluster.nameServer.port, port);
+    // A restarted NameServer knows nothing until the brokers register again.
+    assert.equal((await client.invoke(cluster.namesrvAddr, routeRequest('TBW102'), 3000)).code, ResponseCode.TOPIC_NOT_EXIST);
+    await broker().registerNow();
+    assert.equal((await client.invoke(cluster.namesrvAddr, routeRequest('TBW102'), 3000)).code, ResponseCode.SUCCESS);
+    await cluster.nameServer.kill();
+    client.closeConnection(cluster.namesrvAddr);
+    await cluster.nameServer.restart({ keepRoutes: true });
     assert.equal((await client.invoke(cluster.namesrvAddr, routeRequest('TBW102'), 3000)).code, ResponseCode.SUCCESS);
   });
 });

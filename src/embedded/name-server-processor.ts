@@ -152,6 +152,14 @@ export class NameServerProcessor {
     }
   }
 
+  /** Forgets every registration and route (a NameServer process that restarted: its tables live in memory only). */
+  reset(): void {
+    this.clusterAddrTable.clear();
+    this.brokerAddrTable.clear();
+    this.topicQueueTable.clear();
+    this.brokerLiveTable.clear();
+  }
+
   /** Forgets brokers whose registration connection is not among `open` (closed connections). */
   forgetConnectionsNotIn(open: ReadonlySet<unknown>): void {
     for (const [brokerAddr, live] of [...this.brokerLiveTable]) {

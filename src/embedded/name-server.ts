@@ -131,7 +131,7 @@ export class EmbeddedNameServer {
     }
   }
 
-  /** Closes the listener and every connection (a crash); routes are kept for {@link restart}. */
+  /** Closes the listener and every connection (a crash). */
   async kill(): Promise<void> {
     const server = this.server;
     if (server === null) return;
@@ -142,9 +142,14 @@ export class EmbeddedNameServer {
     await server.close();
   }
 
-  /** Listens again on the same port. */
-  async restart(): Promise<void> {
+  /**
+   * Listens again on the same port. Like a restarted Java NameServer it starts with empty tables (routes come back
+   * as brokers re-register, within their `registerIntervalMillis`; `broker.registerNow()` hurries them), unless
+   * `keepRoutes` is set.
+   */
+  async restart(options: { keepRoutes?: boolean } = {}): Promise<void> {
     if (this.server !== null) return;
+    if (options.keepRoutes !== true) this.processor.reset();
     await this.listen(this.boundPort);
   }
 
