@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { BrokerProcessor, type BrokerVersion, type RequestOrigin } from '../../src/embedded/broker-processor.js';
 import { MessageStore } from '../../src/embedded/message-store.js';
+import { decodeFrame, encodeFrame } from '../../src/remoting/frame-codec.js';
 import { createRequest, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
+import { goldenFile } from '../helpers/golden.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 import { ResponseCode } from '../../src/remoting/response-code.js';
 
@@ -192,6 +194,25 @@ describe('BrokerProcessor: SEND_MESSAGE_V2', () => {
     assert.equal(message!.sysFlag, 769);
     assert.equal(message!.body.toString(), 'x'.repeat(5000));
     assert.deepEqual(message!.rawBody, raw);
+  });
+});
+
+describe('BrokerProcessor: golden 4.9.8 sends', () => {
+  it('answers the captured SEND_MESSAGE_V2 with the captured frame, and stores a record of the real size', () => {
+    const { processor, store } = broker();
+    processor.createTopic('BenchTopic', 4);
+    const request = decodeFrame(goldenFile('send_v2_BenchTopic.request.frame.bin'));
+    const response = run(processor, request)!;
+    const golden = decodeFrame(goldenFile('send_v2_BenchTopic.response.frame.bin'));
+    // Same frame apart from the store position, which depends on what the real broker had stored before.
+    const expected = { ...golden, extFields: { ...golden.extFields!, msgId: '7F00000100002A9F0000000000000000', queueOffset: '0' } };
+    assert.deepEqual(encodeFrame(response), encodeFrame(expected));
+    // The real broker's commit log grew by 0x11A2656D − 0x11A264A0 = 205 bytes between this send and the next one:
+    // the §11 record with WAIT dropped and CLUSTER added.
+    assert.equal(store.maxCommitLogOffset, 0x11a2656d - 0x11a264a0);
+    const next = run(processor, decodeFrame(goldenFile('send_v2_autocreate.request.frame.bin')))!;
+    const goldenNext = decodeFrame(goldenFile('send_v2_autocreate.response.frame.bin'));
+    assert.deepEqual(encodeFrame(next), encodeFrame({ ...goldenNext, extFields: { ...goldenNext.extFields!, msgId: '7F00000100002A9F00000000000000CD' } }));
   });
 });
 

@@ -7,6 +7,7 @@ import { decodeFrame, encodeFrame } from '../../src/remoting/frame-codec.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 import { ResponseCode } from '../../src/remoting/response-code.js';
+import { parseTopicRouteData } from '../../src/route/topic-route.js';
 import { goldenFile } from '../helpers/golden.js';
 
 const ORIGIN = { remoteAddress: '127.0.0.1:40000', connection: 'conn-1' };
@@ -51,6 +52,8 @@ describe('NameServerProcessor', () => {
     assert.equal(route(processor, 'BenchTopic', 121).body!.toString(), legacy);
     assert.match(route(processor, 'BenchTopic', 121, { acceptStandardJsonOnly: 'true' }).body!.toString(), /\{"0":"127/);
     assert.match(route(processor, 'BenchTopic', 409).body!.toString(), /\{"0":"127/);
+    // The library's route parser reads both forms to the same route.
+    assert.deepEqual(parseTopicRouteData(route(processor, 'BenchTopic', 0).body!), parseTopicRouteData(route(processor, 'BenchTopic', 409).body!));
   });
 
   it('unknown topic → TOPIC_NOT_EXIST with the exact golden frame', () => {
