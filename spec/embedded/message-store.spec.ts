@@ -44,4 +44,16 @@ describe('MessageStore', () => {
     assert.equal(store.messages().length, 0);
     assert.equal(put(store, 'T', 1, 'x').queueOffset, 5);
   });
+
+  it('is bounded in bytes too: the oldest records go first, the newest always stays', () => {
+    const probe = new MessageStore('127.0.0.1:10911', 10);
+    const size = put(probe, 'T', 0, 'aaaa').recordSize;
+    const store = new MessageStore('127.0.0.1:10911', 100, size * 2);
+    for (let i = 0; i < 4; i++) put(store, 'T', 0, `m${i}xx`);
+    assert.deepEqual(store.messages().map((m) => m.body.toString()), ['m2xx', 'm3xx']);
+    assert.equal(store.storedBytes, size * 2);
+    const tiny = new MessageStore('127.0.0.1:10911', 100, 1);
+    put(tiny, 'T', 0, 'big');
+    assert.equal(tiny.size, 1);
+  });
 });

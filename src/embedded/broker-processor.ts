@@ -281,7 +281,7 @@ export class BrokerProcessor {
 
   private sendMessage(request: RemotingCommand, origin: RequestOrigin, header: SendHeader, batch: boolean): RemotingCommand {
     const checked = this.checkSend(request, origin, header);
-    if (!('queueId' in checked && 'topic' in checked && !('code' in checked))) return checked as RemotingCommand;
+    if ('code' in checked) return checked;
     const { topic, queueId } = checked;
     if (batch && this.options.version === '5.x' && topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);

@@ -43,6 +43,8 @@ export interface EmbeddedBrokerOptions {
   version?: BrokerVersion;
   /** Messages kept in memory; the oldest are dropped beyond it. @defaultValue `100000` */
   maxStoredMessages?: number;
+  /** Total bytes of stored records kept in memory; the oldest are dropped beyond it. @defaultValue `268435456` (256 MiB) */
+  maxStoredBytes?: number;
   /** Largest accepted body (`maxMessageSize`). @defaultValue `4194304` */
   maxMessageSize?: number;
   /** Interval of the periodic REGISTER_BROKER. @defaultValue `30000` */
@@ -114,6 +116,7 @@ export class EmbeddedBroker {
       autoCreateTopic: options.autoCreateTopic ?? true,
       version: options.version ?? '4.9',
       maxStoredMessages: options.maxStoredMessages ?? 100_000,
+      maxStoredBytes: options.maxStoredBytes ?? 256 * 1024 * 1024,
       maxMessageSize: options.maxMessageSize ?? 4 * 1024 * 1024,
       registerIntervalMillis: options.registerIntervalMillis ?? 30_000,
       recordRequests: options.recordRequests ?? false,
@@ -334,7 +337,7 @@ export class EmbeddedBroker {
   }
 
   private createProcessor(): BrokerProcessor {
-    this.storeInstance = new MessageStore(this.address, this.options.maxStoredMessages);
+    this.storeInstance = new MessageStore(this.address, this.options.maxStoredMessages, this.options.maxStoredBytes);
     const onStored = this.onMessageStored;
     return new BrokerProcessor({
       brokerName: this.name,

@@ -28,6 +28,8 @@ export interface EmbeddedClusterOptions {
   registerIntervalMillis?: number;
   /** Messages each broker keeps in memory. @defaultValue `100000` */
   maxStoredMessages?: number;
+  /** Bytes of stored records each broker keeps in memory. @defaultValue `268435456` (256 MiB) */
+  maxStoredBytes?: number;
   /** Largest accepted body. @defaultValue `4194304` */
   maxMessageSize?: number;
   /** Java generation to imitate. @defaultValue `'4.9'` */
@@ -102,6 +104,7 @@ export class EmbeddedCluster {
             autoCreateTopic: options.autoCreateTopic,
             version: options.version,
             maxStoredMessages: options.maxStoredMessages,
+            maxStoredBytes: options.maxStoredBytes,
             maxMessageSize: options.maxMessageSize,
             registerIntervalMillis: options.registerIntervalMillis,
             recordRequests: options.recordRequests,

@@ -85,6 +85,8 @@ export interface MessageFilter {
 /** @internal */
 export class MessageStore {
   private readonly maxStoredMessages: number;
+  private readonly maxStoredBytes: number;
+  private keptBytes = 0;
   private readonly storeHost: string;
   private ring: (StoredRecord | undefined)[] = [];
   private head = 0;
@@ -96,10 +98,17 @@ export class MessageStore {
   /**
    * @param storeHost - `ip:port` written into every record and offset message id.
    * @param maxStoredMessages - records kept; the oldest are dropped beyond it.
+   * @param maxStoredBytes - total record bytes kept; the oldest are dropped beyond it (the newest is always kept).
    */
-  constructor(storeHost: string, maxStoredMessages: number) {
+  constructor(storeHost: string, maxStoredMessages: number, maxStoredBytes = Infinity) {
     this.storeHost = storeHost;
     this.maxStoredMessages = Math.max(1, maxStoredMessages);
+    this.maxStoredBytes = maxStoredBytes;
+  }
+
+  /** Bytes of the records kept. */
+  get storedBytes(): number {
+    return this.keptBytes;
   }
 
   /** Messages stored and still kept. */
@@ -178,16 +187,23 @@ export class MessageStore {
     this.ring = [];
     this.head = 0;
     this.count = 0;
+    this.keptBytes = 0;
   }
 
   private append(entry: StoredRecord): void {
-    if (this.count < this.maxStoredMessages) {
-      this.ring[(this.head + this.count) % this.maxStoredMessages] = entry;
-      this.count++;
-      return;
-    }
-    this.ring[this.head] = entry;
+    if (this.count === this.maxStoredMessages) this.dropOldest();
+    this.ring[(this.head + this.count) % this.maxStoredMessages] = entry;
+    this.count++;
+    this.keptBytes += entry.record.length;
+    while (this.keptBytes > this.maxStoredBytes && this.count > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.ring[this.head];
+    this.ring[this.head] = undefined;
     this.head = (this.head + 1) % this.maxStoredMessages;
+    this.count--;
+    this.keptBytes -= oldest?.record.length ?? 0;
     this.dropped++;
   }
 
