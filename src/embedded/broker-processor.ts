@@ -541,7 +541,9 @@ export class BrokerProcessor {
       lastHeartbeatAt: Date.now(),
       connection: origin.connection,
     });
-    return this.response(request, ResponseCode.SUCCESS);
+    // 5.1.4+ brokers advertise heartbeat v2 (a consumer feature) on every heartbeat answer.
+    const extFields = this.options.version === '5.x' ? { IS_SUPPORT_HEART_BEAT_V2: 'true', IS_SUB_CHANGE: 'true' } : null;
+    return this.response(request, ResponseCode.SUCCESS, { extFields });
   }
 
   private unregisterClient(request: RemotingCommand): RemotingCommand {
