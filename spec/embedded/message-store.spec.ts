@@ -56,4 +56,15 @@ describe('MessageStore', () => {
     put(tiny, 'T', 0, 'big');
     assert.equal(tiny.size, 1);
   });
+
+  it('sets the IPv6 address bits itself (mapped IPv4 clients are stored as IPv4)', () => {
+    const store = new MessageStore('127.0.0.1:10911', 10);
+    const input = { topic: 'T', queueId: 0, flag: 0, sysFlag: 0x10, bornTimestamp: 1, reconsumeTimes: 0, body: Buffer.from('x'), properties: '' };
+    store.put({ ...input, bornHost: '::ffff:127.0.0.1:4000' });
+    store.put({ ...input, bornHost: '::1:4001' });
+    const [mapped, v6] = store.messages();
+    assert.equal(mapped!.bornHost, '127.0.0.1:4000');
+    assert.equal(mapped!.sysFlag, 0);
+    assert.equal(v6!.sysFlag, 0x10);
+  });
 });

@@ -7,6 +7,18 @@ import { createOffsetMessageId, decodeProperties, decodeStoredMessage, decompres
 
 /** sysFlag bit: the body is compressed (`MessageSysFlag.COMPRESSED_FLAG`). */
 const COMPRESSED_FLAG = 0x1;
+const BORNHOST_V6_FLAG = 0x10;
+const STOREHOST_V6_FLAG = 0x20;
+
+/** `::ffff:1.2.3.4:5` (an IPv4 client seen by a dual-stack socket) → `1.2.3.4:5`. */
+function unmapIPv4(address: string): string {
+  return address.startsWith('::ffff:') && address.indexOf('.') > 0 ? address.slice(7) : address;
+}
+
+/** Whether an `ip:port` address has an IPv6 host. */
+function isIPv6(address: string): boolean {
+  return address.indexOf(':') !== address.lastIndexOf(':');
+}
 
 /** A message as the embedded broker stored it, decoded for assertions. */
 export interface StoredMessage {
@@ -136,14 +148,20 @@ export class MessageStore {
     const key = `${input.topic}\0${input.queueId}`;
     const queueOffset = this.queueOffsets.get(key) ?? 0;
     const commitLogOffset = this.commitLogOffset;
+    const bornHost = unmapIPv4(input.bornHost);
+    // The broker, not the client, decides the address-family bits (MessageExtBrokerInner.setBornHostV6Flag & co).
+    const sysFlag =
+      (input.sysFlag & ~(BORNHOST_V6_FLAG | STOREHOST_V6_FLAG)) |
+      (isIPv6(bornHost) ? BORNHOST_V6_FLAG : 0) |
+      (isIPv6(this.storeHost) ? STOREHOST_V6_FLAG : 0);
     const record = encodeStoredMessage({
       queueId: input.queueId,
       flag: input.flag,
       queueOffset: BigInt(queueOffset),
       commitLogOffset: BigInt(commitLogOffset),
-      sysFlag: input.sysFlag,
+      sysFlag,
       bornTimestamp: input.bornTimestamp,
-      bornHost: input.bornHost,
+      bornHost,
       storeTimestamp,
       storeHost: this.storeHost,
       reconsumeTimes: input.reconsumeTimes,
