@@ -29,4 +29,15 @@ describe('a broker that writes garbage', () => {
     const result = await producer.send({ topic, body: 'retried' });
     assert.equal(result.sendStatus, 'SEND_OK');
   });
+
+  it('a broker closing the connection mid-request fails that attempt; the retry reconnects and succeeds', async () => {
+    const producer = await startProducer(cluster);
+    const topic = unique('Closer');
+    await producer.send({ topic, body: 'warm' });
+    const fault = cluster.brokers[0]!.faults.closeConnectionAfter(0, { requestCode: SEND_V2, times: 1 });
+    const result = await producer.send({ topic, body: 'survives' });
+    assert.equal(result.sendStatus, 'SEND_OK');
+    assert.equal(fault.applied, 1);
+    assert.equal(cluster.brokers[0]!.messages({ topic }).filter((m) => m.uniqueId === result.msgId).length, 1);
+  });
 });

@@ -7,7 +7,13 @@ import type { RPCHook } from '../remoting/remoting-client.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
 import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
 
-/** Options of `new Producer(options)`. Every field is optional; the defaults are those of the Java client. */
+/**
+ * Options of `new Producer(options)`. Every field is optional; the defaults are those of the Java client.
+ * @example
+ * ```ts
+ * const options: ProducerOptions = { producerGroup: 'PG', namesrvAddr: '10.0.0.1:9876;10.0.0.2:9876', sendMsgTimeout: 5000 };
+ * ```
+ */
 export interface ProducerOptions {
   /**
    * Producer group: producers of the same role share it (it matters for transactions).
@@ -223,6 +229,10 @@ export const DEFAULT_RETRY_RESPONSE_CODES: readonly number[] = Object.freeze([17
 /**
  * Every default, with the Java client's names and values (units: milliseconds and bytes).
  * `namesrvAddr: null` means "read `NAMESRV_ADDR`"; `clientIP: null` means "detect".
+ * @example
+ * ```ts
+ * DEFAULTS.retryTimesWhenSendFailed; // 2
+ * ```
  */
 export const DEFAULTS = Object.freeze({
   producerGroup: 'DEFAULT_PRODUCER',
@@ -329,6 +339,10 @@ function nameServers(value: unknown): readonly string[] {
  * @param env - where `NAMESRV_ADDR` is read from when `namesrvAddr` is unset.
  * @returns frozen resolved options.
  * @throws InvalidOptionError (`code` `RMQ_ERR_INVALID_OPTION`, `option` = the field's name) on the first bad field.
+ * @example
+ * ```ts
+ * resolveOptions({ namesrvAddr: 'a:9876;b:9876' }).namesrvAddr; // ['a:9876', 'b:9876']
+ * ```
  */
 export function resolveOptions(
   options: ProducerOptions = {},

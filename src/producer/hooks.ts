@@ -60,6 +60,13 @@ export interface CheckForbiddenContext {
 /**
  * May refuse a send: throwing from `checkForbidden` fails the send with `MQClientError` code
  * `RMQ_ERR_SEND_FORBIDDEN` (the thrown value as its `cause`), and the send is not retried.
+ * @example
+ * ```ts
+ * const noTests: CheckForbiddenHook = {
+ *   name: 'no-test-topics',
+ *   checkForbidden: (ctx) => { if (ctx.message.topic.startsWith('Test')) throw new Error('test topic'); },
+ * };
+ * ```
  */
 export interface CheckForbiddenHook {
   /** Shown in diagnostics. */
@@ -99,6 +106,14 @@ export interface SendMessageContext {
 /**
  * Observes every send attempt. `sendMessageBefore` runs just before the request is written, `sendMessageAfter`
  * once the attempt settled (with `sendResult` or `exception` set). Throws are isolated.
+ * @example
+ * ```ts
+ * const timing: SendMessageHook = {
+ *   name: 'timing',
+ *   sendMessageBefore: (ctx) => { ctx.mqTraceContext = performance.now(); },
+ *   sendMessageAfter: (ctx) => console.log(ctx.mq.brokerName, performance.now() - (ctx.mqTraceContext as number)),
+ * };
+ * ```
  */
 export interface SendMessageHook {
   /** Shown in diagnostics. */
