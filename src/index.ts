@@ -104,5 +104,11 @@ export type {
   SendMessageContext,
 } from './producer/hooks.js';
 export type { ProducerState } from './producer/operators/validate.js';
-export { hookErrorChannel, sendChannel } from './producer/diagnostics.js';
-export type { HookErrorEvent, SendEvent } from './producer/diagnostics.js';
+export { hookErrorChannel, sendChannel, callbackErrorChannel } from './producer/diagnostics.js';
+export type {
+  HookErrorEvent,
+  SendEvent,
+  CallbackErrorEvent,
+  ProducerEvent,
+  ProducerEventSource,
+} from './producer/diagnostics.js';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { EmbeddedCluster } from '../../src/embedded/index.js';
 import type { MQClientError } from '../../src/errors.js';
 import type { SendMessageContext } from '../../src/producer/hooks.js';
+import type { ProducerEvent } from '../../src/producer/diagnostics.js';
 import { Producer } from '../../src/producer/producer.js';
 import { HEART_BEAT, UNREGISTER_CLIENT, countRequests, eventually, startCluster, startProducer, stopAll, unique } from './cluster-fixture.js';
 
@@ -112,5 +113,44 @@ describe('life cycle, heartbeats, shared client instances, namespace, VIP channe
     });
     assert.equal(successes, 1);
     assert.equal(exceptions, 0);
+  });
+
+  it('events$ emits this producer\'s send attempts, hook errors and callback errors, and nothing of others', async () => {
+    const producer = await startProducer(cluster, {
+      sendMessageHooks: [
+        {
+          name: 'broken',
+          sendMessageBefore: () => {
+            throw new Error('hook bug');
+          },
+        },
+      ],
+    });
+    const other = await startProducer(cluster);
+    const events: ProducerEvent[] = [];
+    const subscription = producer.events$.subscribe((e) => events.push(e));
+    const topic = unique('EventsTopic');
+    await producer.send({ topic, body: 'x' });
+    await other.send({ topic, body: 'y' });
+    await new Promise<void>((resolve) =>
+      producer.sendAsync(
+        { topic, body: 'z' },
+        {
+          onSuccess: () => {
+            setTimeout(resolve, 10);
+            throw new Error('callback bug');
+          },
+        },
+      ),
+    );
+    subscription.unsubscribe();
+    await producer.send({ topic, body: 'after unsubscribe' });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['hookError', 'send', 'hookError', 'send', 'callbackError'],
+    );
+    assert.ok(events.every((e) => e.producerId === producer.id && e.producerGroup === producer.options.producerGroup));
+    const send = events.find((e) => e.type === 'send')!;
+    assert.ok(send.type === 'send' && send.error === null && send.attempt === 1 && send.topic === topic);
   });
 });

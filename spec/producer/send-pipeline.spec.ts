@@ -40,6 +40,7 @@ function pipeline(answer: Answer, extra: Record<string, unknown> = {}) {
   const send = createSendPipeline({
     options,
     producerGroup: 'PG',
+    producerId: 1,
     clientIP: '10.0.0.1',
     state: () => 'RUNNING',
     client,

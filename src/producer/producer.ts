@@ -1,6 +1,8 @@
-import type { Observable, Subscription } from 'rxjs';
-import { defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { CallbackErrorEvent, ProducerEvent } from './diagnostics.js';
+import { callbackErrorChannel } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
 import type { Message, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
@@ -37,8 +39,6 @@ export interface SendCallback {
   onException?(error: Error): void;
 }
 
-/** `rocketmq:producer:callbackError`: a `sendAsync` callback threw; the producer went on. */
-const callbackErrorChannel = diagnosticsChannel.channel('rocketmq:producer:callbackError');
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
@@ -50,6 +50,13 @@ function detectClientIP(): string {
 }
 
 let instanceSeq = 0;
+let producerSeq = 0;
+
+const EVENT_CHANNELS = [
+  ['send', 'rocketmq:producer:send'],
+  ['hookError', 'rocketmq:producer:hookError'],
+  ['callbackError', 'rocketmq:producer:callbackError'],
+] as const;
 
 /**
  * An Apache RocketMQ producer: the Java `DefaultMQProducer` send path (routes, queue selection with latency fault
@@ -66,6 +73,14 @@ let instanceSeq = 0;
 export class Producer {
   /** The resolved options (defaults applied). */
   readonly options: ResolvedProducerOptions;
+  /** Process-unique number of this producer; tags its diagnostics events. */
+  readonly id: number = ++producerSeq;
+  /**
+   * This producer's diagnostics as an Observable: one value per settled send attempt (`type: 'send'`), per throwing
+   * send hook (`'hookError'`) and per throwing `sendAsync` callback (`'callbackError'`). Hot, never completes; a
+   * thin view over the `rocketmq:producer:*` diagnostics channels (nothing is built while nobody listens).
+   */
+  readonly events$: Observable<ProducerEvent>;
 
   private serviceState: ProducerState = 'CREATE_JUST';
   private instance: ClientInstance | null = null;
@@ -84,6 +99,20 @@ export class Producer {
    */
   constructor(options: ProducerOptions = {}) {
     this.options = resolveOptions(options);
+    this.events$ = new Observable<ProducerEvent>((subscriber) => {
+      const listeners = EVENT_CHANNELS.map(([type, name]) => {
+        const listener = (message: unknown): void => {
+          if ((message as { producerId?: unknown }).producerId === this.id) {
+            subscriber.next({ type, ...(message as object) } as ProducerEvent);
+          }
+        };
+        diagnosticsChannel.subscribe(name, listener);
+        return [name, listener] as const;
+      });
+      return () => {
+        for (const [name, listener] of listeners) diagnosticsChannel.unsubscribe(name, listener);
+      };
+    });
     this.checkForbiddenHooks = [...this.options.checkForbiddenHooks];
     this.sendMessageHooks = [...this.options.sendMessageHooks];
     this.groupOnWire = withNamespace(this.options.namespace, this.options.producerGroup);
@@ -156,6 +185,7 @@ export class Producer {
     this.pipeline = createSendPipeline({
       options: { ...o, checkForbiddenHooks: this.checkForbiddenHooks, sendMessageHooks: this.sendMessageHooks },
       producerGroup: this.groupOnWire,
+      producerId: this.id,
       clientIP: this.clientIP,
       state: () => this.serviceState,
       client: instance.remoting,
@@ -243,7 +273,14 @@ export class Producer {
         if (which === 'onSuccess') callback.onSuccess?.(value as SendResult);
         else callback.onException?.(value as Error);
       } catch (error) {
-        if (callbackErrorChannel.hasSubscribers) callbackErrorChannel.publish({ callback: which, error });
+        if (callbackErrorChannel.hasSubscribers) {
+          callbackErrorChannel.publish({
+            producerId: this.id,
+            producerGroup: this.groupOnWire,
+            callback: which,
+            error,
+          } satisfies CallbackErrorEvent);
+        }
       }
     };
     const fire = (which: 'onSuccess' | 'onException', value: SendResult | Error): void => {

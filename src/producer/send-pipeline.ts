@@ -43,6 +43,8 @@ export interface SendPipelineDeps {
   readonly options: ResolvedProducerOptions;
   /** Producer group as sent (namespaced). */
   readonly producerGroup: string;
+  /** Tags the diagnostics events. */
+  readonly producerId: number;
   /** Client IP (hooks' `bornHost`). */
   readonly clientIP: string;
   readonly state: () => ProducerState;
@@ -83,6 +85,7 @@ export function createSendPipeline(
         checkForbiddenHooks: o.checkForbiddenHooks,
         sendMessageHooks: o.sendMessageHooks,
         producerGroup: deps.producerGroup,
+        producerId: deps.producerId,
         nameSrvAddr: o.namesrvAddr.join(';'),
         bornHost: deps.clientIP,
         namespace: o.namespace,
@@ -110,6 +113,8 @@ export function createSendPipeline(
   const publish = (context: Routed, error: unknown): void => {
     if (!sendChannel.hasSubscribers) return;
     sendChannel.publish({
+      producerId: deps.producerId,
+      producerGroup: deps.producerGroup,
       topic: context.topic,
       brokerName: context.queue?.brokerName ?? null,
       attempt: context.attempt,

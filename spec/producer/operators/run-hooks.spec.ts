@@ -26,6 +26,7 @@ function deps(extra: Partial<RunHooksDeps>): RunHooksDeps {
     checkForbiddenHooks: [],
     sendMessageHooks: [],
     producerGroup: 'PG',
+    producerId: 1,
     nameSrvAddr: '127.0.0.1:9876',
     bornHost: '10.0.0.1',
     namespace: null,

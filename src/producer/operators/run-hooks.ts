@@ -13,6 +13,8 @@ export interface RunHooksDeps {
   readonly sendMessageHooks: readonly SendMessageHook[];
   /** Producer group as sent. */
   readonly producerGroup: string;
+  /** Tags hook-error events. */
+  readonly producerId: number;
   /** Name servers, `;`-joined. */
   readonly nameSrvAddr: string;
   /** Client IP. */
@@ -50,7 +52,7 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
       try {
         hook.sendMessageAfter?.(hookContext);
       } catch (error) {
-        publishHookError(hook.name, 'sendMessageAfter', error);
+        publishHookError(deps, hook.name, 'sendMessageAfter', error);
       }
     }
   };
@@ -105,7 +107,7 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
           try {
             hook.sendMessageBefore?.(hookContext);
           } catch (error) {
-            publishHookError(hook.name, 'sendMessageBefore', error);
+            publishHookError(deps, hook.name, 'sendMessageBefore', error);
           }
         }
         let settled = false;
