@@ -5,6 +5,7 @@ import type { MQClientError } from '../../src/errors.js';
 import type { SendMessageContext } from '../../src/producer/hooks.js';
 import type { ProducerEvent } from '../../src/producer/diagnostics.js';
 import { Producer } from '../../src/producer/producer.js';
+import { ClientInstance } from '../../src/producer/client-instance.js';
 import { HEART_BEAT, UNREGISTER_CLIENT, countRequests, eventually, startCluster, startProducer, stopAll, unique } from './cluster-fixture.js';
 
 describe('life cycle, heartbeats, shared client instances, namespace, VIP channel and hooks', () => {
@@ -47,6 +48,10 @@ describe('life cycle, heartbeats, shared client instances, namespace, VIP channe
     assert.equal((await b.send({ topic, body: 'b' })).sendStatus, 'SEND_OK', 'the other producer keeps the instance');
     const c = await startProducer(cluster);
     assert.notEqual(c.clientId, b.clientId, 'the default instance name is unique per producer');
+    const live = ClientInstance.count;
+    await b.shutdown();
+    await c.shutdown();
+    assert.equal(ClientInstance.count, live - 2, 'the last producer of an instance closes it');
   });
 
   it('applies the namespace to topic and group on the wire and strips it from results', async () => {
