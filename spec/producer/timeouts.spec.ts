@@ -59,6 +59,18 @@ describe('timeouts', () => {
     }
   });
 
+  it('shutdown lets sends in flight finish (bounded wait) before closing connections', async () => {
+    const producer = await startProducer(cluster, { shutdownTimeoutMillis: 2000 });
+    const topic = await warmTopic((t) => producer.send({ topic: t, body: 'warm' }));
+    for (const broker of cluster.brokers) broker.faults.delay(150, { requestCode: SEND_V2 });
+    const pending = producer.send({ topic, body: 'in flight' });
+    await sleep(20);
+    await producer.shutdown();
+    const result = await pending;
+    assert.equal(result.sendStatus, 'SEND_OK');
+    assert.equal(cluster.messages({ topic }).filter((m) => m.uniqueId === result.msgId).length, 1);
+  });
+
   it('nothing hangs after shutdown: sends in flight settle, callbacks fire once', async () => {
     const producer = await startProducer(cluster, { sendMsgTimeout: 10_000, shutdownTimeoutMillis: 100 });
     const topic = await warmTopic((t) => producer.send({ topic: t, body: 'warm' }));
