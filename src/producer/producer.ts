@@ -293,8 +293,11 @@ export class Producer {
     const subscription = this.send$(message, { ...options, mode: 'async' }).subscribe({
       next: (result) => fire('onSuccess', result),
       error: (error: unknown) => fire('onException', error instanceof Error ? error : new Error(String(error))),
-      complete: () =>
-        fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' })),
+      // Every successful send completes after its value: build the error only when no value came (an Error
+      // captures a stack, which is costly on the hot path).
+      complete: () => {
+        if (!fired) fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' }));
+      },
     });
     returned = true;
     return subscription;
