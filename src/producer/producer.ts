@@ -190,6 +190,7 @@ export class Producer {
       state: () => this.serviceState,
       client: instance.remoting,
       lookupRoute: (topic) => instance.routes.getPublishInfo(topic),
+      cachedRoute: (topic) => instance.routes.cachedPublishInfo(topic),
       invalidateRoute: (topic) => instance.routes.invalidate(topic),
       faultStrategy: this.faultStrategy,
     });

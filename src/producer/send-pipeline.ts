@@ -51,6 +51,8 @@ export interface SendPipelineDeps {
   readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'>;
   /** Route cache look-up (NameServer and TBW102 fallback behind it). */
   readonly lookupRoute: (topic: string) => Promise<TopicPublishInfo>;
+  /** The route cache's synchronous answer (fresh route with a send queue), else `undefined`. */
+  readonly cachedRoute?: (topic: string) => TopicPublishInfo | undefined;
   /** Drops a cached route so that the next look-up asks the NameServer. */
   readonly invalidateRoute: (topic: string) => void;
   readonly faultStrategy: Pick<MQFaultStrategy, 'selectOneMessageQueue' | 'updateFaultItem'>;
@@ -148,7 +150,7 @@ export function createSendPipeline(
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
     prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
-    resolveRoute({ lookup: deps.lookupRoute, createTopicKey: o.createTopicKey, scheduler }),
+    resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
 
   const retry = {
