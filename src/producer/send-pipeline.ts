@@ -9,7 +9,8 @@
  * @internal
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { asyncScheduler, catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import { catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import { coarseTimerScheduler } from './coarse-timer-scheduler.js';
 import { sendChannel } from './diagnostics.js';
 import type { SendEvent } from './diagnostics.js';
 import { MQBrokerError } from '../errors.js';
@@ -56,6 +57,7 @@ export interface SendPipelineDeps {
   /** Drops a cached route so that the next look-up asks the NameServer. */
   readonly invalidateRoute: (topic: string) => void;
   readonly faultStrategy: Pick<MQFaultStrategy, 'selectOneMessageQueue' | 'updateFaultItem'>;
+  /** Clock and timers of the send deadlines (tests pass a TestScheduler); default: one shared coarse timer. */
   readonly scheduler?: SchedulerLike;
   readonly createUniqueId?: () => string;
 }
@@ -71,7 +73,8 @@ export function createSendPipeline(
   deps: SendPipelineDeps,
 ): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
   const o = deps.options;
-  const scheduler = deps.scheduler ?? asyncScheduler;
+  // Deadlines share one timer (a send's deadline is nearly always cancelled by its response long before it is due).
+  const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
   const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
 
