@@ -36,6 +36,7 @@ import {
   writeWire,
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
+import { lightStep } from './operators/light-step.js';
 import type { PreparedContext, SendContext } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
@@ -130,7 +131,16 @@ export function createSendPipeline(
   const attempt = (context: Routed): Observable<SendResult> =>
     of(context).pipe(
       attemptSteps,
-      tap({ next: () => publish(context, null), error: (error: unknown) => publish(context, error) }),
+      lightStep<SendResult, SendResult>(
+        (result, downstream) => {
+          publish(context, null);
+          downstream.next(result);
+        },
+        (error, downstream) => {
+          publish(context, error);
+          downstream.error(error);
+        },
+      ),
     );
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
