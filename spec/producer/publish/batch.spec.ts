@@ -87,6 +87,17 @@ describe('batches (SEND_BATCH_MESSAGE)', () => {
     }
   });
 
+  it('batch attempts show on producer.events$ like single sends', async () => {
+    const topic = unique('BatchEvents');
+    const events: { type: string; topic?: string; error?: unknown }[] = [];
+    const subscription = producer.events$.subscribe((event) => events.push(event as never));
+    await producer.sendBatch([{ topic, body: 'x' }, { topic, body: 'y' }]);
+    subscription.unsubscribe();
+    const sends = events.filter((e) => e.type === 'send' && e.topic === topic);
+    assert.equal(sends.length, 1);
+    assert.equal(sends[0]!.error, null);
+  });
+
   it('sendBatch refuses what Java refuses, with a typed error naming the message', async () => {
     const topic = unique('BatchRules');
     await assert.rejects(producer.sendBatch([]), { code: 'RMQ_ERR_BATCH_EMPTY' });
@@ -102,7 +113,7 @@ describe('batches (SEND_BATCH_MESSAGE)', () => {
     await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic, body: 'b', waitStoreMsgOK: false }]), {
       code: 'RMQ_ERR_BATCH_WAIT_STORE_MISMATCH',
     });
-    await assert.rejects(producer.sendBatch([{ topic, body: '' }]), { code: 'RMQ_ERR_EMPTY_BODY' });
+    await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic, body: '' }]), { code: 'RMQ_ERR_EMPTY_BODY', index: 1 });
     assert.equal(cluster.messages({ topic }).length, 0, 'nothing of a refused list is sent');
   });
 

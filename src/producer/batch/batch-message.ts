@@ -72,7 +72,17 @@ export interface PrepareBatchItemOptions {
  * @internal
  */
 export function prepareBatchItem(message: Message, index: number, options: PrepareBatchItemOptions): BatchItem {
-  const { bytes, contentType } = checkMessage(message, options.maxMessageSize);
+  let encoded;
+  try {
+    encoded = checkMessage(message, options.maxMessageSize);
+  } catch (error) {
+    // Keep the validation code, and say which message of the batch it is.
+    if (error instanceof MQClientError) {
+      throw new BatchMessageError(`message #${index}: ${error.message}`, error.code, index, error.responseCode);
+    }
+    throw error;
+  }
+  const { bytes, contentType } = encoded;
   if ((message.delayTimeLevel ?? 0) > 0) {
     throw new BatchMessageError(
       `message #${index} has delayTimeLevel ${String(message.delayTimeLevel)}; batches cannot be delayed: send it on its own`,

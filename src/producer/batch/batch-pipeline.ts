@@ -10,6 +10,8 @@
  */
 import type { Observable } from 'rxjs';
 import { asyncScheduler, catchError, defer, EMPTY, from, map, of, pipe, tap, throwError } from 'rxjs';
+import { sendChannel } from '../diagnostics.js';
+import type { SendEvent } from '../diagnostics.js';
 import { MQBrokerError } from '../../errors.js';
 import type { Message, SendResult } from '../../message/message.js';
 import { buildPropertiesString } from '../../message/properties.js';
@@ -107,7 +109,23 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
       ),
     ),
   );
-  const attempt = (context: Routed): Observable<SendResult> => of(context).pipe(attemptSteps);
+  const publish = (context: Routed, error: unknown): void => {
+    if (!sendChannel.hasSubscribers) return;
+    sendChannel.publish({
+      producerId: deps.producerId,
+      producerGroup: deps.producerGroup,
+      topic: context.topic,
+      brokerName: context.queue?.brokerName ?? null,
+      attempt: context.attempt,
+      durationMillis: now() - context.attemptStartedAt,
+      error,
+    } satisfies SendEvent);
+  };
+  const attempt = (context: Routed): Observable<SendResult> =>
+    of(context).pipe(
+      attemptSteps,
+      tap({ next: () => publish(context, null), error: (error: unknown) => publish(context, error) }),
+    );
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
     if (!(error instanceof MQBrokerError) || error.responseCode !== ResponseCode.TOPIC_NOT_EXIST) return EMPTY;
