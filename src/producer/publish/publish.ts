@@ -299,7 +299,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         }
         return target.send$(first.message, sendOptions).pipe(
           map((result): (SendResult | Error)[] => [result]),
-          defaultIfEmpty([new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' })]),
+          // An empty array: start() turns the missing entry into RMQ_ERR_NO_RESULT (built only then).
+          defaultIfEmpty([]),
           catchError((error: unknown) => of([asError(error)])),
         );
       };
@@ -314,7 +315,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           settled = true;
           const latency = Date.now() - unit.startedAt;
           unit.items.forEach((item, i) => {
-            const value = values[i] ?? new MQClientError('the batch result has no entry for this message', -1, { code: 'RMQ_ERR_NO_RESULT' });
+            const value = values[i] ?? new MQClientError('the send ended without a result for this message', -1, { code: 'RMQ_ERR_NO_RESULT' });
             if (value instanceof Error) fail(item, value, unit.startedAt);
             else deliver(item, { ok: true, message: item.message, result: value, index: item.index, latencyMillis: latency });
           });
