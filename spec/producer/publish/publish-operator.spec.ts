@@ -215,6 +215,39 @@ describe('publish operator (fake producer)', () => {
     assert.ok(r.completed);
   });
 
+  it('batch: a push source beyond the limits still fills whole batches', () => {
+    const target = new FakeTarget();
+    const r = run(target, from(msgs(30)), { maxInFlight: 1, batch: { maxMessages: 10 } });
+    const sizes: number[] = [];
+    while (target.pending.length > 0) {
+      sizes.push(target.pending[0]!.messages.length);
+      target.pending[0]!.succeed();
+    }
+    assert.deepEqual(sizes, [10, 10, 10]);
+    assert.ok(r.completed);
+  });
+
+  it('batch: a pull source that reaches the limits with nothing in flight sends its partial batch at once', async () => {
+    const target = new FakeTarget();
+    let pulled = 0;
+    function* generate(): Generator<Message> {
+      for (let i = 0; i < 6; i++) {
+        pulled += 1;
+        yield { topic: 'T', body: Buffer.alloc(100) };
+      }
+    }
+    const r = run(target, pullFrom(generate()), { maxInFlightBytes: 250, batch: { maxMessages: 10, maxDelayMs: 60_000 } });
+    await tick();
+    assert.equal(target.pending.length, 1);
+    assert.equal(target.pending[0]!.messages.length, 3);
+    while (!r.completed) {
+      target.settleAll();
+      await tick();
+    }
+    assert.equal(pulled, 6);
+    assert.equal(r.outcomes.length, 6);
+  });
+
   it('batch: a partial batch goes after maxDelayMs', async () => {
     const target = new FakeTarget();
     const source = new Subject<Message>();

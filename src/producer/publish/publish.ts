@@ -378,7 +378,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         }
         batch.push(item);
         batchBytes += batchItem.recordBytes;
-        if (batch.length >= batchMaxMessages || !open()) flushBatch();
+        // A pull source stops at the limits; if nothing is in flight either, nothing would ever let it go on.
+        if (batch.length >= batchMaxMessages || (!open() && active === 0 && ready.waiting === 0)) flushBatch();
         else if (batchTimer === null) {
           batchTimer = setTimeout(() => {
             batchTimer = null;
