@@ -11,9 +11,8 @@
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { EmbeddedCluster } from '../src/embedded/index.js';
 import type { SpawnedCluster } from '../src/embedded/spawn.js';
-import { Producer } from '../src/producer/producer.js';
+import * as fromSource from '../src/index.js';
 import { encodeFrame } from '../src/remoting/frame-codec.js';
 import { createRequest } from '../src/remoting/remoting-command.js';
 import { RequestCode } from '../src/remoting/request-code.js';
@@ -25,8 +24,11 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'sync,async,oneway,raw' },
     ali: { type: 'boolean', default: false },
     body: { type: 'string', default: '1024' },
+    // Measure the tsup build (run `npm run build` first): no tsx transform, e.g. no per-closure __name() calls.
+    dist: { type: 'boolean', default: false },
   },
 });
+const { EmbeddedCluster, Producer } = (args.dist ? await import('../dist/index.js' as string) : fromSource) as typeof fromSource;
 const SECONDS = Number(args.seconds);
 const WINDOW = Number(args.window);
 const BODY = Buffer.alloc(Number(args.body), 0x61);
@@ -271,7 +273,7 @@ async function main(): Promise<void> {
     if (args.ali) rows.push(...(await aliRows(cluster)));
     const raw = rows.find((row) => row.name === 'raw ceiling');
     const rate = (row: Row): number => row.msgs / row.seconds;
-    console.log(`body ${BODY.length} B, ${SECONDS} s per scenario, node ${process.version}`);
+    console.log(`body ${BODY.length} B, ${SECONDS} s per scenario, window ${WINDOW}, ${args.dist ? 'dist build' : 'src via tsx'}, node ${process.version}`);
     for (const row of rows) {
       const ratio = raw === undefined ? '' : `  (${(rate(row) / rate(raw)).toFixed(2)} of raw)`;
       console.log(`${row.name.padEnd(28)} ${rate(row).toFixed(0).padStart(8)} msg/s  ${row.cpuMicrosPerMsg.toFixed(1).padStart(6)} µs CPU/msg${ratio}`);
