@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { lightStep } from '../../../src/producer/operators/light-step.js';
+import { lightStep, lightSwitch } from '../../../src/producer/operators/light-step.js';
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => assert.deepStrictEqual(actual, expected));
@@ -74,5 +74,54 @@ describe('lightStep', () => {
     assert.deepEqual(values, [10]);
     assert.equal(completed, true);
     assert.equal(source.observed, false);
+  });
+});
+
+describe('lightSwitch', () => {
+  it('continues with the inner Observable of the one value and completes with it, as mergeMap', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a|', { a: 1 });
+      const inner = cold('--x-y|', { x: 10, y: 11 });
+      expectObservable(source.pipe(lightSwitch(() => inner))).toBe('---x-y|', { x: 10, y: 11 });
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+      expectSubscriptions(inner.subscriptions).toBe('-^----!');
+    });
+  });
+
+  it('completes with an empty source, and passes on source and inner errors', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('--|').pipe(lightSwitch(() => cold('x|')))).toBe('--|');
+      expectObservable(cold('-#').pipe(lightSwitch(() => cold('x|')))).toBe('-#');
+      expectObservable(cold('-a|').pipe(lightSwitch(() => cold('-#')))).toBe('--#');
+    });
+  });
+
+  it('turns a throw in project into the error', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const failing = lightSwitch<string, string>(() => {
+        throw new Error('bad');
+      });
+      expectObservable(cold('-a|').pipe(failing)).toBe('-#', undefined, new Error('bad'));
+    });
+  });
+
+  it('unsubscribing downstream unsubscribes the running inner Observable', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const inner = cold('-----x|');
+      expectObservable(cold('a|').pipe(lightSwitch(() => inner)), '^--!').toBe('---');
+      expectSubscriptions(inner.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('an outer error while the inner runs fails the stream and unsubscribes the inner, as mergeMap', () => {
+    const source = new Subject<number>();
+    const inner = new Subject<number>();
+    const seen: unknown[] = [];
+    source.pipe(lightSwitch(() => inner)).subscribe({ next: (v) => seen.push(v), error: (e: unknown) => seen.push(e) });
+    source.next(1);
+    inner.next(5);
+    source.error('boom');
+    assert.deepEqual(seen, [5, 'boom']);
+    assert.equal(inner.observed, false);
   });
 });

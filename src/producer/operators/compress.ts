@@ -1,7 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-import { from, map, mergeMap, of } from 'rxjs';
+import { from, map, of } from 'rxjs';
 import { COMPRESSED_ZLIB_SYSFLAG, compressBody, compressBodyAsync } from '../../message/compression.js';
 import type { CompressedContext, QueuedContext } from '../send-context.js';
+import { lightSwitch } from './light-step.js';
 
 /** Options of {@link compress}. @internal */
 export interface CompressOptions {
@@ -28,14 +29,11 @@ export function compress<C extends QueuedContext>(options: CompressOptions): Ope
     if (compressed) context.sysFlag |= COMPRESSED_ZLIB_SYSFLAG;
     return context as C & CompressedContext;
   };
-  return (source) =>
-    source.pipe(
-      mergeMap((context) => {
-        if (context.wireBody !== null) return of(context as C & CompressedContext);
-        const body = context.body;
-        if (body.length < options.compressMsgBodyOverHowmuch) return of(done(context, body, false));
-        if (body.length < asyncOver) return of(done(context, compressBody(body, options.compressLevel), true));
-        return from(compressBodyAsync(body, options.compressLevel)).pipe(map((bytes) => done(context, bytes, true)));
-      }),
-    );
+  return lightSwitch<C, C & CompressedContext>((context) => {
+    if (context.wireBody !== null) return of(context as C & CompressedContext);
+    const body = context.body;
+    if (body.length < options.compressMsgBodyOverHowmuch) return of(done(context, body, false));
+    if (body.length < asyncOver) return of(done(context, compressBody(body, options.compressLevel), true));
+    return from(compressBodyAsync(body, options.compressLevel)).pipe(map((bytes) => done(context, bytes, true)));
+  });
 }

@@ -1,8 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs';
 import { RequestCode } from '../../remoting/request-code.js';
 import { createRequest } from '../../remoting/remoting-command.js';
 import type { CompressedContext, EncodedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /** Options of {@link encodeRequest}. @internal */
 export interface EncodeRequestOptions {
@@ -30,29 +30,26 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
   const createTopicKey = options.createTopicKey;
   const queueNums = String(options.defaultTopicQueueNums);
   const unitMode = options.unitMode ? 'true' : 'false';
-  return (source) =>
-    source.pipe(
-      map((context) => {
-        const extFields: Record<string, string> = {
-          a: group,
-          b: context.topic,
-          c: createTopicKey,
-          d: queueNums,
-          e: String(context.queue.queueId),
-          f: String(context.sysFlag),
-          g: String(now()),
-          h: String(context.message.flag ?? 0),
-          i: context.properties,
-          j: '0',
-          k: unitMode,
-          m: 'false',
-          n: context.queue.brokerName,
-        };
-        context.request = createRequest(RequestCode.SEND_MESSAGE_V2, extFields, {
-          body: context.wireBody,
-          oneway: context.mode === 'oneway',
-        });
-        return context as C & EncodedContext;
-      }),
-    );
+  return lightStep<C, C & EncodedContext>((context, downstream) => {
+    const extFields: Record<string, string> = {
+      a: group,
+      b: context.topic,
+      c: createTopicKey,
+      d: queueNums,
+      e: String(context.queue.queueId),
+      f: String(context.sysFlag),
+      g: String(now()),
+      h: String(context.message.flag ?? 0),
+      i: context.properties,
+      j: '0',
+      k: unitMode,
+      m: 'false',
+      n: context.queue.brokerName,
+    };
+    context.request = createRequest(RequestCode.SEND_MESSAGE_V2, extFields, {
+      body: context.wireBody,
+      oneway: context.mode === 'oneway',
+    });
+    downstream.next(context as C & EncodedContext);
+  });
 }

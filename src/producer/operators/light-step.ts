@@ -59,3 +59,45 @@ class StepSubscriber<A, B> extends Subscriber<A> {
 export function lightStep<A, B>(onValue: StepNext<A, B>, onError?: StepError<B>): OperatorFunction<A, B> {
   return (source) => new Observable<B>((downstream) => source.subscribe(new StepSubscriber(downstream, onValue, onError)));
 }
+
+class SwitchSubscriber<A, B> extends Subscriber<A> {
+  private started = false;
+
+  constructor(
+    private readonly downstream: Subscriber<B>,
+    private readonly project: (value: A) => Observable<B>,
+  ) {
+    super(downstream);
+  }
+
+  protected override _next(value: A): void {
+    this.started = true;
+    let inner: Observable<B>;
+    try {
+      inner = this.project(value);
+    } catch (error) {
+      this.downstream.error(error);
+      return;
+    }
+    // The inner Observable talks to downstream directly: once the upstream completes, this subscriber is released
+    // and nothing of this step stays alive while the inner one (e.g. a request waiting for its response) runs.
+    inner.subscribe(this.downstream);
+  }
+
+  protected override _complete(): void {
+    if (this.started) this.unsubscribe();
+    else super._complete();
+  }
+}
+
+/**
+ * `mergeMap` for a source of at most one value (every send step's source emits the send's one context): the value's
+ * Observable is subscribed straight to the downstream subscriber, so the step keeps no subscriber of its own alive
+ * after its source completed. Emits, fails and completes as `mergeMap` would on such a source; a throwing `project`
+ * fails the stream.
+ * @param project - the Observable that continues the stream for the value
+ * @internal
+ */
+export function lightSwitch<A, B>(project: (value: A) => Observable<B>): OperatorFunction<A, B> {
+  return (source) => new Observable<B>((downstream) => source.subscribe(new SwitchSubscriber(downstream, project)));
+}

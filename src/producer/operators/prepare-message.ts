@@ -1,11 +1,11 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs';
 import { createUniqueId } from '../../message/message-id.js';
 import { buildPropertiesString } from '../../message/properties.js';
 import { checkPropertiesSize } from '../../message/validators.js';
 import { MessageType } from '../hooks.js';
 import { withNamespace } from '../namespace.js';
 import type { PreparedContext, ValidatedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /** Options of {@link prepareMessage}. @internal */
 export interface PrepareMessageOptions {
@@ -24,29 +24,26 @@ export interface PrepareMessageOptions {
  */
 export function prepareMessage<C extends ValidatedContext>(options: PrepareMessageOptions): OperatorFunction<C, C & PreparedContext> {
   const nextId = options.createUniqueId ?? createUniqueId;
-  return (source) =>
-    source.pipe(
-      map((context) => {
-        const message = context.message;
-        const uniqueId = nextId();
-        const properties = buildPropertiesString({
-          tags: message.tags ?? null,
-          keys: message.keys ?? null,
-          waitStoreMsgOK: message.waitStoreMsgOK !== false,
-          delayTimeLevel: message.delayTimeLevel ?? null,
-          userProperties: message.properties ?? null,
-          uniqKey: uniqueId,
-          instanceId: options.namespace,
-          contentType: context.contentType,
-        });
-        checkPropertiesSize(properties);
-        context.topic = withNamespace(options.namespace, message.topic);
-        context.uniqueId = uniqueId;
-        context.properties = properties;
-        if ((message.delayTimeLevel ?? 0) > 0 || message.properties?.['__STARTDELIVERTIME'] !== undefined) {
-          context.msgType = MessageType.DELAY;
-        }
-        return context as C & PreparedContext;
-      }),
-    );
+  return lightStep<C, C & PreparedContext>((context, downstream) => {
+    const message = context.message;
+    const uniqueId = nextId();
+    const properties = buildPropertiesString({
+      tags: message.tags ?? null,
+      keys: message.keys ?? null,
+      waitStoreMsgOK: message.waitStoreMsgOK !== false,
+      delayTimeLevel: message.delayTimeLevel ?? null,
+      userProperties: message.properties ?? null,
+      uniqKey: uniqueId,
+      instanceId: options.namespace,
+      contentType: context.contentType,
+    });
+    checkPropertiesSize(properties);
+    context.topic = withNamespace(options.namespace, message.topic);
+    context.uniqueId = uniqueId;
+    context.properties = properties;
+    if ((message.delayTimeLevel ?? 0) > 0 || message.properties?.['__STARTDELIVERTIME'] !== undefined) {
+      context.msgType = MessageType.DELAY;
+    }
+    downstream.next(context as C & PreparedContext);
+  });
 }

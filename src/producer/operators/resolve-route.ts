@@ -1,10 +1,11 @@
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
-import { asyncScheduler, defer, from, map, mergeMap, of, throwError, timeout } from 'rxjs';
+import { asyncScheduler, defer, from, map, of, throwError, timeout } from 'rxjs';
 import { RemotingTimeoutError } from '../../errors.js';
 import { routeNotFoundError } from '../../route/route-errors.js';
 import type { TopicPublishInfo } from '../../route/topic-publish-info.js';
 import { hasSendQueues } from '../../route/topic-publish-info.js';
 import type { PreparedContext, RoutedContext } from '../send-context.js';
+import { lightSwitch } from './light-step.js';
 
 /** Dependencies of {@link resolveRoute}. @internal */
 export interface ResolveRouteDeps {
@@ -29,27 +30,24 @@ export interface ResolveRouteDeps {
  */
 export function resolveRoute<C extends PreparedContext>(deps: ResolveRouteDeps): OperatorFunction<C, C & RoutedContext> {
   const scheduler = deps.scheduler ?? asyncScheduler;
-  return (source) =>
-    source.pipe(
-      mergeMap((context) => {
-        const cached = deps.cached?.(context.topic);
-        if (cached !== undefined) {
-          context.route = cached;
-          return of(context as C & RoutedContext);
-        }
-        const left = context.deadline - scheduler.now();
-        return defer(() => from(deps.lookup(context.topic))).pipe(
-          timeout({
-            first: Math.max(left, 0),
-            scheduler,
-            with: () => throwError(() => new RemotingTimeoutError(`route look-up of ${context.topic} timed out`, left)),
-          }),
-          map((info) => {
-            if (!hasSendQueues(info)) throw routeNotFoundError(context.topic, deps.createTopicKey);
-            context.route = info;
-            return context as C & RoutedContext;
-          }),
-        );
+  return lightSwitch<C, C & RoutedContext>((context) => {
+    const cached = deps.cached?.(context.topic);
+    if (cached !== undefined) {
+      context.route = cached;
+      return of(context as C & RoutedContext);
+    }
+    const left = context.deadline - scheduler.now();
+    return defer(() => from(deps.lookup(context.topic))).pipe(
+      timeout({
+        first: Math.max(left, 0),
+        scheduler,
+        with: () => throwError(() => new RemotingTimeoutError(`route look-up of ${context.topic} timed out`, left)),
+      }),
+      map((info) => {
+        if (!hasSendQueues(info)) throw routeNotFoundError(context.topic, deps.createTopicKey);
+        context.route = info;
+        return context as C & RoutedContext;
       }),
     );
+  });
 }

@@ -14,6 +14,7 @@ import {
   throwError,
   timeout,
 } from 'rxjs';
+import { lightSwitch } from './light-step.js';
 import { MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -145,29 +146,26 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
       }),
     );
 
-  return (source) =>
-    source.pipe(
-      mergeMap((context) => {
-        switch (options.mode) {
-          case 'sync':
-            return syncLoop(context, null);
-          case 'async': {
-            let lastError: unknown = null;
-            return defer(() => startAttempt(context, lastError)).pipe(
-              retry({
-                count: options.retryTimesWhenSendAsyncFailed,
-                resetOnSuccess: false,
-                delay: (error: unknown) => {
-                  lastError = error;
-                  if (!options.isRetriable(error) || scheduler.now() >= context.deadline) return throwError(() => error);
-                  return pause(error, context);
-                },
-              }),
-            );
-          }
-          default:
-            return startAttempt(context, null);
-        }
-      }),
-    );
+  return lightSwitch<C, R>((context) => {
+    switch (options.mode) {
+      case 'sync':
+        return syncLoop(context, null);
+      case 'async': {
+        let lastError: unknown = null;
+        return defer(() => startAttempt(context, lastError)).pipe(
+          retry({
+            count: options.retryTimesWhenSendAsyncFailed,
+            resetOnSuccess: false,
+            delay: (error: unknown) => {
+              lastError = error;
+              if (!options.isRetriable(error) || scheduler.now() >= context.deadline) return throwError(() => error);
+              return pause(error, context);
+            },
+          }),
+        );
+      }
+      default:
+        return startAttempt(context, null);
+    }
+  });
 }

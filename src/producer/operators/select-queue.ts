@@ -1,10 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs';
 import { MQClientError } from '../../errors.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import { masterAddress } from '../../route/topic-publish-info.js';
 import { vipChannelAddress } from '../namespace.js';
 import type { QueuedContext, RoutedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /** Dependencies of {@link selectQueue}. @internal */
 export interface SelectQueueDeps {
@@ -24,23 +24,20 @@ export interface SelectQueueDeps {
  * @internal
  */
 export function selectQueue<C extends RoutedContext>(deps: SelectQueueDeps): OperatorFunction<C, C & QueuedContext> {
-  return (source) =>
-    source.pipe(
-      map((context) => {
-        const last = context.queue === null ? null : context.queue.brokerName;
-        const queue = deps.faultStrategy.selectOneMessageQueue(context.route, last, deps.sendLatencyFaultEnable);
-        const addr = masterAddress(context.route, queue.brokerName);
-        if (addr === null) {
-          throw new MQClientError(`The broker[${queue.brokerName}] not exist`, 10003, {
-            code: 'RMQ_ERR_BROKER_NOT_FOUND',
-            retriable: true,
-          });
-        }
-        context.lastBrokerName = last;
-        context.queue = queue;
-        context.brokerAddr = vipChannelAddress(deps.sendMessageWithVIPChannel, addr);
-        context.brokersSent.push(queue.brokerName);
-        return context as C & QueuedContext;
-      }),
-    );
+  return lightStep<C, C & QueuedContext>((context, downstream) => {
+    const last = context.queue === null ? null : context.queue.brokerName;
+    const queue = deps.faultStrategy.selectOneMessageQueue(context.route, last, deps.sendLatencyFaultEnable);
+    const addr = masterAddress(context.route, queue.brokerName);
+    if (addr === null) {
+      throw new MQClientError(`The broker[${queue.brokerName}] not exist`, 10003, {
+        code: 'RMQ_ERR_BROKER_NOT_FOUND',
+        retriable: true,
+      });
+    }
+    context.lastBrokerName = last;
+    context.queue = queue;
+    context.brokerAddr = vipChannelAddress(deps.sendMessageWithVIPChannel, addr);
+    context.brokersSent.push(queue.brokerName);
+    downstream.next(context as C & QueuedContext);
+  });
 }

@@ -1,8 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs';
 import { MQClientError } from '../../errors.js';
 import { checkMessage } from '../../message/validators.js';
 import type { SendContext, ValidatedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /** Life-cycle state of a producer (Java `ServiceState`). */
 export type ProducerState = 'CREATE_JUST' | 'START_FAILED' | 'RUNNING' | 'SHUTDOWN_ALREADY';
@@ -34,16 +34,13 @@ export function notRunningError(state: ProducerState): MQClientError {
  * @internal
  */
 export function validate<C extends SendContext>(deps: ValidateDeps): OperatorFunction<C, C & ValidatedContext> {
-  return (source) =>
-    source.pipe(
-      map((context) => {
-        const state = deps.state();
-        if (state !== 'RUNNING') throw notRunningError(state);
-        // checkMessage encodes the body to measure it; keep the bytes so that nothing encodes it twice.
-        const { bytes, contentType } = checkMessage(context.message, deps.maxMessageSize);
-        context.body = bytes;
-        context.contentType = contentType;
-        return context as C & ValidatedContext;
-      }),
-    );
+  return lightStep<C, C & ValidatedContext>((context, downstream) => {
+    const state = deps.state();
+    if (state !== 'RUNNING') throw notRunningError(state);
+    // checkMessage encodes the body to measure it; keep the bytes so that nothing encodes it twice.
+    const { bytes, contentType } = checkMessage(context.message, deps.maxMessageSize);
+    context.body = bytes;
+    context.contentType = contentType;
+    downstream.next(context as C & ValidatedContext);
+  });
 }

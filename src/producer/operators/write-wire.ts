@@ -1,10 +1,10 @@
 import type { Observable, OperatorFunction } from 'rxjs';
-import { defer, map, mergeMap } from 'rxjs';
+import { defer, map } from 'rxjs';
 import type { RemotingClient } from '../../remoting/remoting-client.js';
 import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import type { EncodedContext } from '../send-context.js';
-import { lightStep } from './light-step.js';
+import { lightStep, lightSwitch } from './light-step.js';
 
 /** Dependencies of {@link writeWire}. @internal */
 export interface WriteWireDeps {
@@ -24,26 +24,23 @@ export interface WriteWireDeps {
  */
 export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): OperatorFunction<C, C> {
   const now = deps.now ?? Date.now;
-  return (source) =>
-    source.pipe(
-      mergeMap((context) => {
-        const { brokerAddr, request, attemptTimeout } = context;
-        const wire: Observable<RemotingCommand | null> =
-          context.mode === 'oneway'
-            ? defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).pipe(map(() => null))
-            : deps.client.invoke$(brokerAddr, request, attemptTimeout, { async: context.mode === 'async' });
-        return wire.pipe(
-          lightStep<RemotingCommand | null, C>(
-            (response, downstream) => {
-              context.response = response;
-              downstream.next(context);
-            },
-            (error, downstream) => {
-              deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
-              downstream.error(error);
-            },
-          ),
-        );
-      }),
+  return lightSwitch<C, C>((context) => {
+    const { brokerAddr, request, attemptTimeout } = context;
+    const wire: Observable<RemotingCommand | null> =
+      context.mode === 'oneway'
+        ? defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).pipe(map(() => null))
+        : deps.client.invoke$(brokerAddr, request, attemptTimeout, { async: context.mode === 'async' });
+    return wire.pipe(
+      lightStep<RemotingCommand | null, C>(
+        (response, downstream) => {
+          context.response = response;
+          downstream.next(context);
+        },
+        (error, downstream) => {
+          deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
+          downstream.error(error);
+        },
+      ),
     );
+  });
 }
