@@ -8,7 +8,7 @@
  * builds a fresh request for it; message preparation (unique id, properties, body) and compression happen once.
  * @internal
  */
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike, Subscriber } from 'rxjs';
 import { catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
 import { coarseTimerScheduler } from './coarse-timer-scheduler.js';
 import { sendChannel } from './diagnostics.js';
@@ -36,7 +36,7 @@ import {
   writeWire,
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
-import { lightStep } from './operators/light-step.js';
+import { lightStepWith } from './operators/light-step.js';
 import type { PreparedContext, SendContext } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
@@ -128,20 +128,16 @@ export function createSendPipeline(
       error,
     } satisfies SendEvent);
   };
+  const published = (result: SendResult, downstream: Subscriber<SendResult>, context: Routed): void => {
+    publish(context, null);
+    downstream.next(result);
+  };
+  const publishedError = (error: unknown, downstream: Subscriber<SendResult>, context: Routed): void => {
+    publish(context, error);
+    downstream.error(error);
+  };
   const attempt = (context: Routed): Observable<SendResult> =>
-    of(context).pipe(
-      attemptSteps,
-      lightStep<SendResult, SendResult>(
-        (result, downstream) => {
-          publish(context, null);
-          downstream.next(result);
-        },
-        (error, downstream) => {
-          publish(context, error);
-          downstream.error(error);
-        },
-      ),
-    );
+    of(context).pipe(attemptSteps, lightStepWith(context, published, publishedError));
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
     if (!(error instanceof MQBrokerError)) return EMPTY;

@@ -14,15 +14,16 @@ import type { OperatorFunction } from 'rxjs';
 import { Observable, Subscriber } from 'rxjs';
 
 /** What a light step does with a value. @internal */
-export type StepNext<A, B> = (value: A, downstream: Subscriber<B>) => void;
+export type StepNext<A, B, S = undefined> = (value: A, downstream: Subscriber<B>, state: S) => void;
 /** What a light step does with an upstream error (it must pass it on). @internal */
-export type StepError<B> = (error: unknown, downstream: Subscriber<B>) => void;
+export type StepError<B, S = undefined> = (error: unknown, downstream: Subscriber<B>, state: S) => void;
 
-class StepSubscriber<A, B> extends Subscriber<A> {
+class StepSubscriber<A, B, S> extends Subscriber<A> {
   constructor(
     private readonly downstream: Subscriber<B>,
-    private readonly onValue: StepNext<A, B>,
-    private readonly onFailure: StepError<B> | undefined,
+    private readonly onValue: StepNext<A, B, S>,
+    private readonly onFailure: StepError<B, S> | undefined,
+    private readonly state: S,
   ) {
     // Chains this subscriber to the downstream one: unsubscribing downstream tears it (and upstream) down.
     super(downstream);
@@ -30,7 +31,7 @@ class StepSubscriber<A, B> extends Subscriber<A> {
 
   protected override _next(value: A): void {
     try {
-      this.onValue(value, this.downstream);
+      this.onValue(value, this.downstream, this.state);
     } catch (error) {
       this.downstream.error(error);
     }
@@ -42,7 +43,7 @@ class StepSubscriber<A, B> extends Subscriber<A> {
       return;
     }
     try {
-      this.onFailure(error, this.downstream);
+      this.onFailure(error, this.downstream, this.state);
     } catch (thrown) {
       this.downstream.error(thrown);
     }
@@ -57,7 +58,20 @@ class StepSubscriber<A, B> extends Subscriber<A> {
  * @internal
  */
 export function lightStep<A, B>(onValue: StepNext<A, B>, onError?: StepError<B>): OperatorFunction<A, B> {
-  return (source) => new Observable<B>((downstream) => source.subscribe(new StepSubscriber(downstream, onValue, onError)));
+  return (source) =>
+    new Observable<B>((downstream) => source.subscribe(new StepSubscriber<A, B, undefined>(downstream, onValue, onError, undefined)));
+}
+
+/**
+ * {@link lightStep} with per-subscription state handed to the callbacks, so that the callbacks can be made once (per
+ * pipeline) instead of as closures per send: the step of one send is then a single subscriber object.
+ * @param state - passed to every call of the callbacks (e.g. the send context)
+ * @param onValue - handles a value: emits into `downstream`, or not, or fails it
+ * @param onError - sees an upstream error first and passes it on
+ * @internal
+ */
+export function lightStepWith<A, B, S>(state: S, onValue: StepNext<A, B, S>, onError?: StepError<B, S>): OperatorFunction<A, B> {
+  return (source) => new Observable<B>((downstream) => source.subscribe(new StepSubscriber<A, B, S>(downstream, onValue, onError, state)));
 }
 
 class SwitchSubscriber<A, B> extends Subscriber<A> {

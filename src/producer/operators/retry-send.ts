@@ -1,6 +1,7 @@
-import type { ObservableInput, OperatorFunction, SchedulerLike ,
-  Observable} from 'rxjs';
+import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import {
+  Observable,
+  Subscriber,
   asyncScheduler,
   catchError,
   concat,
@@ -12,7 +13,6 @@ import {
   of,
   retry,
   throwError,
-  timeout,
 } from 'rxjs';
 import { lightSwitch } from './light-step.js';
 import { MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
@@ -64,6 +64,78 @@ export function isRetriableSendError(error: unknown, retryResponseCodes: Readonl
   return false;
 }
 
+/**
+ * The attempt's cut-off, as `timeout({ first })` with a `RemotingTimeoutError`, but one subscriber object and one
+ * timer entry per attempt (no closures): it stays alive for the attempt's whole round trip.
+ */
+class DeadlineSubscriber<R> extends Subscriber<R> {
+  private timer: Subscription | null = null;
+  private seen = false;
+
+  constructor(
+    private readonly downstream: Subscriber<R>,
+    private readonly timeoutMillis: number,
+    private readonly attempt: number,
+  ) {
+    super(downstream);
+  }
+
+  arm(scheduler: SchedulerLike): void {
+    if (!this.seen && !this.closed) this.timer = scheduler.schedule(expireDeadline, this.timeoutMillis, this as DeadlineSubscriber<unknown>);
+  }
+
+  expire(): void {
+    this.timer = null;
+    const downstream = this.downstream;
+    // As `timeout`: the attempt is unsubscribed first, then the error goes downstream.
+    this.unsubscribe();
+    downstream.error(
+      new RemotingTimeoutError(`send attempt ${this.attempt} timed out after ${this.timeoutMillis} ms`, this.timeoutMillis),
+    );
+  }
+
+  protected override _next(value: R): void {
+    this.seen = true;
+    this.disarm();
+    this.downstream.next(value);
+  }
+
+  protected override _error(error: unknown): void {
+    this.disarm();
+    super._error(error);
+  }
+
+  protected override _complete(): void {
+    this.disarm();
+    super._complete();
+  }
+
+  override unsubscribe(): void {
+    this.disarm();
+    super.unsubscribe();
+  }
+
+  private disarm(): void {
+    const timer = this.timer;
+    if (timer !== null) {
+      this.timer = null;
+      timer.unsubscribe();
+    }
+  }
+}
+
+function expireDeadline(this: SchedulerAction<DeadlineSubscriber<unknown>>, subscriber?: DeadlineSubscriber<unknown>): void {
+  subscriber!.expire();
+}
+
+function withDeadline<R>(source: Observable<R>, scheduler: SchedulerLike, timeoutMillis: number, attempt: number): Observable<R> {
+  return new Observable<R>((downstream) => {
+    const subscriber = new DeadlineSubscriber<R>(downstream, timeoutMillis, attempt);
+    source.subscribe(subscriber);
+    subscriber.arm(scheduler);
+  });
+}
+
 type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
@@ -109,14 +181,7 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
       const cap = options.sendMsgMaxTimeoutPerRequest;
       const perAttempt = cap > -1 && context.attempt < total && left > cap ? cap : left;
       context.attemptTimeout = perAttempt;
-      return attempt(context).pipe(
-        timeout({
-          first: perAttempt,
-          scheduler,
-          with: () =>
-            throwError(() => new RemotingTimeoutError(`send attempt ${context.attempt} timed out after ${perAttempt} ms`, perAttempt)),
-        }),
-      );
+      return withDeadline(attempt(context), scheduler, perAttempt, context.attempt);
     });
 
   const pause = (error: unknown, context: C): Observable<unknown> => {

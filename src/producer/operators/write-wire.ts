@@ -1,10 +1,13 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction, Subscriber } from 'rxjs';
 import { defer, map } from 'rxjs';
 import type { RemotingClient } from '../../remoting/remoting-client.js';
 import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import type { EncodedContext } from '../send-context.js';
-import { lightStep, lightSwitch } from './light-step.js';
+import { lightStepWith, lightSwitch } from './light-step.js';
+
+const ASYNC_INVOKE = { async: true } as const;
+const SYNC_INVOKE = { async: false } as const;
 
 /** Dependencies of {@link writeWire}. @internal */
 export interface WriteWireDeps {
@@ -24,23 +27,20 @@ export interface WriteWireDeps {
  */
 export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): OperatorFunction<C, C> {
   const now = deps.now ?? Date.now;
+  const onResponse = (response: RemotingCommand | null, downstream: Subscriber<C>, context: C): void => {
+    context.response = response;
+    downstream.next(context);
+  };
+  const onFailure = (error: unknown, downstream: Subscriber<C>, context: C): void => {
+    deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
+    downstream.error(error);
+  };
   return lightSwitch<C, C>((context) => {
     const { brokerAddr, request, attemptTimeout } = context;
     const wire: Observable<RemotingCommand | null> =
       context.mode === 'oneway'
         ? defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).pipe(map(() => null))
-        : deps.client.invoke$(brokerAddr, request, attemptTimeout, { async: context.mode === 'async' });
-    return wire.pipe(
-      lightStep<RemotingCommand | null, C>(
-        (response, downstream) => {
-          context.response = response;
-          downstream.next(context);
-        },
-        (error, downstream) => {
-          deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
-          downstream.error(error);
-        },
-      ),
-    );
+        : deps.client.invoke$(brokerAddr, request, attemptTimeout, context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE);
+    return wire.pipe(lightStepWith(context, onResponse, onFailure));
   });
 }
