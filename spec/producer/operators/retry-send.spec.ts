@@ -218,6 +218,62 @@ describe('retrySend', () => {
     });
   });
 
+  it('async: beforeRetry runs between attempts with each error; unsubscribing during it starts no further attempt', () => {
+    scheduler().run(({ cold, expectObservable, flush }) => {
+      const seen: unknown[] = [];
+      const attempts: Observable<R>[] = [cold<R>('-#', {}, busy), cold<R>('-#', {}, refused), cold('-a|', { a: ok(3) })];
+      const c = ctx(1000);
+      const piped = of(c).pipe(
+        retrySend(() => attempts[c.attempt - 1]!, opts('async', { beforeRetry: (e) => (seen.push(e), cold('--x|')) })),
+      );
+      expectObservable(piped).toBe('---------a|', { a: ok(3) });
+      flush();
+      assert.deepEqual(seen, [busy, refused]);
+      assert.equal(c.attempt, 3);
+    });
+    scheduler().run(({ cold, expectObservable, flush }) => {
+      let n = 0;
+      const pause = cold('---x|');
+      const c = ctx(1000);
+      const piped = of(c).pipe(retrySend(() => (n++, cold<R>('-#', {}, busy)), opts('async', { beforeRetry: () => pause })));
+      expectObservable(piped, '^--!').toBe('---');
+      flush();
+      assert.equal(n, 1);
+    });
+  });
+
+  it('async: retryTimesWhenSendAsyncFailed 0 and 1 make one and two attempts; a synchronous error is retried too', () => {
+    for (const [count, expected] of [
+      [0, 1],
+      [1, 2],
+    ] as const) {
+      scheduler().run(({ cold, expectObservable, flush }) => {
+        let n = 0;
+        const c = ctx(1000);
+        const piped = of(c).pipe(retrySend(() => (n++, cold<R>('-#', {}, refused)), opts('async', { retryTimesWhenSendAsyncFailed: count })));
+        expectObservable(piped).toBe(`${'-'.repeat(expected)}#`, {}, refused);
+        flush();
+        assert.equal(n, expected);
+      });
+    }
+    scheduler().run(({ cold, expectObservable }) => {
+      const c = ctx(1000);
+      const attempts: Observable<R>[] = [cold<R>('#', {}, refused), cold<R>('#', {}, busy), cold('-a|', { a: ok(3) })];
+      expectObservable(of(c).pipe(retrySend(() => attempts[c.attempt - 1]!, opts('async')))).toBe('-a|', { a: ok(3) });
+    });
+  });
+
+  it('async: once the deadline has passed, the failed attempt\'s error is final', () => {
+    scheduler().run(({ cold, expectObservable, flush }) => {
+      let n = 0;
+      const c = ctx(3);
+      const piped = of(c).pipe(retrySend(() => (n++, cold<R>('---#', {}, refused)), opts('async')));
+      expectObservable(piped).toBe('---#', {}, refused);
+      flush();
+      assert.equal(n, 1);
+    });
+  });
+
   it('oneway: exactly one attempt, never retried', () => {
     scheduler().run(({ cold, expectObservable, flush }) => {
       let n = 0;

@@ -136,6 +136,44 @@ function withDeadline<R>(source: Observable<R>, scheduler: SchedulerLike, timeou
   });
 }
 
+/** The first async attempt: passes everything on, except that its error goes to `onError` (the retry decision). */
+class FirstAsyncAttempt<C, R> extends Subscriber<R> {
+  constructor(
+    private readonly downstream: Subscriber<R>,
+    private readonly context: C,
+    private readonly onError: (error: unknown, context: C, downstream: Subscriber<R>) => void,
+  ) {
+    super(downstream);
+  }
+
+  protected override _error(error: unknown): void {
+    const downstream = this.downstream;
+    // As `retry`: the failed attempt is torn down before the next one is subscribed.
+    this.unsubscribe();
+    try {
+      this.onError(error, this.context, downstream);
+    } catch (thrown) {
+      downstream.error(thrown);
+    }
+  }
+}
+
+/** `retry`'s notifier subscriber: a value starts the next attempts, an error fails the send, completion completes it. */
+class RetryNotifierSubscriber<R> extends Subscriber<unknown> {
+  constructor(
+    private readonly downstream: Subscriber<R>,
+    private readonly next$: Observable<R>,
+  ) {
+    super(downstream);
+  }
+
+  protected override _next(): void {
+    const downstream = this.downstream;
+    this.unsubscribe();
+    this.next$.subscribe(downstream);
+  }
+}
+
 type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
@@ -189,6 +227,28 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
     return work ? concat(from(work).pipe(ignoreElements()), of(0)) : of(0);
   };
 
+  // The async retry is RxJS `retry({ count: retryTimesWhenSendAsyncFailed })` around the attempt. Nearly every send
+  // succeeds on its first attempt, so the first attempt runs without it (one subscriber instead of retry's
+  // subscriber and closures, alive for the whole round trip); its error does exactly what `retry` does with a first
+  // error, and the attempts after it run under `retry` with the count that is left.
+  const asyncDelay = (error: unknown, context: C): ObservableInput<unknown> =>
+    !options.isRetriable(error) || scheduler.now() >= context.deadline ? throwError(() => error) : pause(error, context);
+  const afterFirstAsyncError = (error: unknown, context: C, downstream: Subscriber<R>): void => {
+    let lastError: unknown = error;
+    const notifier = from(asyncDelay(error, context));
+    const rest = defer(() => startAttempt(context, lastError)).pipe(
+      retry({
+        count: options.retryTimesWhenSendAsyncFailed - 1,
+        resetOnSuccess: false,
+        delay: (later: unknown) => {
+          lastError = later;
+          return asyncDelay(later, context);
+        },
+      }),
+    );
+    notifier.subscribe(new RetryNotifierSubscriber<R>(downstream, rest));
+  };
+
   const syncLoop = (context: C, lastError: unknown): Observable<R> =>
     startAttempt(context, lastError).pipe(
       map((value): Outcome<R> => ({ ok: true, value })),
@@ -215,20 +275,12 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
     switch (options.mode) {
       case 'sync':
         return syncLoop(context, null);
-      case 'async': {
-        let lastError: unknown = null;
-        return defer(() => startAttempt(context, lastError)).pipe(
-          retry({
-            count: options.retryTimesWhenSendAsyncFailed,
-            resetOnSuccess: false,
-            delay: (error: unknown) => {
-              lastError = error;
-              if (!options.isRetriable(error) || scheduler.now() >= context.deadline) return throwError(() => error);
-              return pause(error, context);
-            },
-          }),
-        );
-      }
+      case 'async':
+        // `retry` with count 0 is the identity.
+        if (options.retryTimesWhenSendAsyncFailed <= 0) return startAttempt(context, null);
+        return new Observable<R>((downstream) => {
+          startAttempt(context, null).subscribe(new FirstAsyncAttempt<C, R>(downstream, context, afterFirstAsyncError));
+        });
       default:
         return startAttempt(context, null);
     }
