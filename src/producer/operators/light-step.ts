@@ -11,14 +11,42 @@
  * @internal
  */
 import type { OperatorFunction } from 'rxjs';
-import { Observable, Subscriber } from 'rxjs';
+import type { TeardownLogic } from 'rxjs';
+import { Observable, Subscriber, Subscription } from 'rxjs';
 
 /** What a light step does with a value. @internal */
 export type StepNext<A, B, S = undefined> = (value: A, downstream: Subscriber<B>, state: S) => void;
 /** What a light step does with an upstream error (it must pass it on). @internal */
 export type StepError<B, S = undefined> = (error: unknown, downstream: Subscriber<B>, state: S) => void;
 
-class StepSubscriber<A, B, S> extends Subscriber<A> {
+/** The parts of RxJS's `Subscription` that {@link LeanSubscriber.add} sets (rxjs 7 internals). */
+interface SubscriptionInternals {
+  _finalizers: unknown[] | null;
+  _addParent(parent: Subscription): void;
+}
+
+/**
+ * A `Subscriber` whose first teardown is kept in a one-slot array: RxJS `add()` pushes into an empty array, which
+ * reserves room for 16 entries (about 150 bytes); a send subscriber nearly always holds exactly one teardown (its
+ * upstream subscriber), and there is one per step of every send in flight. Behaves exactly as `Subscriber.add`.
+ * @internal
+ */
+export class LeanSubscriber<T> extends Subscriber<T> {
+  override add(teardown: TeardownLogic): void {
+    const self = this as unknown as SubscriptionInternals;
+    if (self._finalizers === null && teardown && (teardown as unknown) !== this && !this.closed) {
+      if (teardown instanceof Subscription) {
+        if (teardown.closed) return;
+        (teardown as unknown as SubscriptionInternals)._addParent(this);
+      }
+      self._finalizers = [teardown];
+      return;
+    }
+    super.add(teardown);
+  }
+}
+
+class StepSubscriber<A, B, S> extends LeanSubscriber<A> {
   constructor(
     private readonly downstream: Subscriber<B>,
     private readonly onValue: StepNext<A, B, S>,
@@ -74,7 +102,7 @@ export function lightStepWith<A, B, S>(state: S, onValue: StepNext<A, B, S>, onE
   return (source) => new Observable<B>((downstream) => source.subscribe(new StepSubscriber<A, B, S>(downstream, onValue, onError, state)));
 }
 
-class SwitchSubscriber<A, B> extends Subscriber<A> {
+class SwitchSubscriber<A, B> extends LeanSubscriber<A> {
   private started = false;
 
   constructor(

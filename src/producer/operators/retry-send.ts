@@ -1,7 +1,6 @@
-import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import {
   Observable,
-  Subscriber,
   asyncScheduler,
   catchError,
   concat,
@@ -14,7 +13,7 @@ import {
   retry,
   throwError,
 } from 'rxjs';
-import { lightSwitch } from './light-step.js';
+import { LeanSubscriber, lightSwitch } from './light-step.js';
 import { MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -68,7 +67,7 @@ export function isRetriableSendError(error: unknown, retryResponseCodes: Readonl
  * The attempt's cut-off, as `timeout({ first })` with a `RemotingTimeoutError`, but one subscriber object and one
  * timer entry per attempt (no closures): it stays alive for the attempt's whole round trip.
  */
-class DeadlineSubscriber<R> extends Subscriber<R> {
+class DeadlineSubscriber<R> extends LeanSubscriber<R> {
   private timer: Subscription | null = null;
   private seen = false;
 
@@ -137,7 +136,7 @@ function withDeadline<R>(source: Observable<R>, scheduler: SchedulerLike, timeou
 }
 
 /** The first async attempt: passes everything on, except that its error goes to `onError` (the retry decision). */
-class FirstAsyncAttempt<C, R> extends Subscriber<R> {
+class FirstAsyncAttempt<C, R> extends LeanSubscriber<R> {
   constructor(
     private readonly downstream: Subscriber<R>,
     private readonly context: C,
@@ -159,7 +158,7 @@ class FirstAsyncAttempt<C, R> extends Subscriber<R> {
 }
 
 /** `retry`'s notifier subscriber: a value starts the next attempts, an error fails the send, completion completes it. */
-class RetryNotifierSubscriber<R> extends Subscriber<unknown> {
+class RetryNotifierSubscriber<R> extends LeanSubscriber<unknown> {
   constructor(
     private readonly downstream: Subscriber<R>,
     private readonly next$: Observable<R>,

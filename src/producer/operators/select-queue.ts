@@ -37,7 +37,9 @@ export function selectQueue<C extends RoutedContext>(deps: SelectQueueDeps): Ope
     context.lastBrokerName = last;
     context.queue = queue;
     context.brokerAddr = vipChannelAddress(deps.sendMessageWithVIPChannel, addr);
-    context.brokersSent.push(queue.brokerName);
+    // An exact-size array for the first attempt (push() on an empty array reserves 16 slots, kept while it waits).
+    if (context.brokersSent.length === 0) context.brokersSent = [queue.brokerName];
+    else context.brokersSent.push(queue.brokerName);
     downstream.next(context as C & QueuedContext);
   });
 }
