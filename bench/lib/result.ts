@@ -1,0 +1,57 @@
+/**
+ * The shape of one benchmark row and of a whole run, as written to `bench/results/*.json`.
+ */
+import type { LatencySummary } from './stats.js';
+
+/** Who sent: the raw-frame ceiling, this library, or the peer library. */
+export type ClientName = 'raw frames' | 'rocketmq-rx' | 'ali-ons';
+
+/** One measured scenario × body size. */
+export interface BenchRow {
+  /** `ceiling`, `sync`, `async`, `oneway`, `publish`, `publish batched`. */
+  scenario: string;
+  client: ClientName;
+  bodyBytes: number;
+  /** Most requests in flight at once (1 for sync). */
+  inFlight: number;
+  /** Messages measured (after warm-up). */
+  messages: number;
+  /** Messages that failed (should be 0). */
+  errors: number;
+  seconds: number;
+  opsPerSec: number;
+  /** Application bytes (uncompressed body) per second, MiB/s. */
+  mbPerSec: number;
+  /** Per-message latency in ms; `null` where there is no per-message completion (oneway). */
+  latency: LatencySummary | null;
+  /** Client process CPU (user + system) per message, µs. */
+  cpuMicrosPerMsg: number;
+  /** Highest RSS sampled during the measured phase, MiB. */
+  peakRssMiB: number;
+  /** `opsPerSec` / the ceiling row's for the same body size. */
+  ratioToCeiling: number | null;
+  /** rocketmq-rx `opsPerSec` / the ali-ons row's of the same scenario and size (rocketmq-rx rows only). */
+  ratioToPeer: number | null;
+  /** Anything the reader should know about this row. */
+  note?: string;
+}
+
+/** A target of issue 6, measured. */
+export interface TargetResult {
+  target: string;
+  measured: string;
+  /** `null` when the run did not include what the target needs. */
+  met: boolean | null;
+}
+
+/** A whole run. */
+export interface BenchReport {
+  startedAt: string;
+  machine: { nproc: number; cpu: string; node: string; platform: string };
+  options: { quick: boolean; inFlight: number; sizes: number[]; scale: number };
+  rows: BenchRow[];
+  targets: TargetResult[];
+  notes: string[];
+  /** RSS after 100k and 1M messages through publish, MiB (when run). */
+  rss?: { messages: number; rssMiB: number }[];
+}
