@@ -19,6 +19,7 @@ import type { BenchReport, BenchRow, ClientName, TargetResult } from './lib/resu
 import { ratio } from './lib/stats.js';
 import { formatBytes, formatReport } from './lib/table.js';
 import { measureCeiling } from './scenarios/ceiling.js';
+import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { loadProducerClass, startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 
@@ -101,6 +102,17 @@ async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons
         ...windowed,
       });
       return toRow('ceiling', 'raw frames', bodyBytes, inFlight, m);
+    });
+  }
+  if (wants(ctx, 'remoting')) {
+    await row(ctx, 'invoke$ (RemotingClient)', async () => {
+      const remoting = startRemoting(ctx.broker.brokerAddr, ctx.broker.brokerName);
+      try {
+        const m = await measureWindowed(remoting.issue(body), { ...windowed, inFlight });
+        return toRow('async', 'RemotingClient', bodyBytes, inFlight, m, 'invoke$ with a new request per message, no producer pipeline');
+      } finally {
+        await remoting.close();
+      }
     });
   }
   if (rx !== null) {

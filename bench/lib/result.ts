@@ -4,11 +4,11 @@
 import type { LatencySummary } from './stats.js';
 
 /** Who sent: the raw-frame ceiling, this library, or the peer library. */
-export type ClientName = 'raw frames' | 'rocketmq-rx' | 'ali-ons';
+export type ClientName = 'raw frames' | 'RemotingClient' | 'rocketmq-rx' | 'ali-ons';
 
 /** One measured scenario × body size. */
 export interface BenchRow {
-  /** `ceiling`, `sync`, `async`, `oneway`, `publish`, `publish batched`. */
+  /** `ceiling`, `invoke$`, `sync`, `async`, `oneway`, `publish`, `publish batched`. */
   scenario: string;
   client: ClientName;
   bodyBytes: number;
