@@ -8,7 +8,7 @@
  *   node --cpu-prof --import tsx bench/run.ts --only async --sizes 1k   # profile the async scenario
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { BenchArgsError, parseBenchArgs, USAGE, type BenchOptions, type ScenarioName } from './lib/args.js';
 import { startBroker, waitForSendRequests, type BenchBroker } from './lib/broker.js';
@@ -16,14 +16,14 @@ import { makeBody } from './lib/fixtures.js';
 import { installLoopbackGuard } from './lib/loopback-guard.js';
 import { measureSequential, measureWindowed, type Measurement } from './lib/measure.js';
 import type { BenchReport, BenchRow, ClientName, TargetResult } from './lib/result.js';
-import { ratio } from './lib/stats.js';
+import { medianBy, ratio } from './lib/stats.js';
 import { formatBytes, formatReport } from './lib/table.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { loadProducerClass, startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 
-/** Messages per row (full run); `--quick` divides by 10, 16 KiB rows by 4, `--scale` multiplies. */
+/** Messages per row (full run); `--quick` divides by 10 (sync rows by 4: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
 
 interface Context {
@@ -36,7 +36,7 @@ interface Context {
 
 function count(ctx: Context, kind: keyof typeof FULL_COUNTS, bodyBytes: number): { messages: number; warmup: number } {
   let n = FULL_COUNTS[kind] * ctx.options.scale;
-  if (ctx.options.quick) n /= 10;
+  if (ctx.options.quick) n /= kind === 'sync' ? 4 : 10;
   if (bodyBytes >= 16 * 1024) n /= 4;
   const messages = Math.max(100, Math.round(n));
   return { messages, warmup: Math.max(50, Math.round(messages / 10)) };
@@ -59,6 +59,8 @@ function toRow(scenario: string, client: ClientName, bodyBytes: number, inFlight
     peakRssMiB: m.peakRssBytes / (1024 * 1024),
     ratioToCeiling: null,
     ratioToPeer: null,
+    rounds: 1,
+    spread: 0,
   };
   const firstError = m.errors > 0 ? describeError(m.firstError) : null;
   const fullNote = [note, firstError === null ? undefined : `first error: ${firstError}`].filter((x) => x !== undefined).join('; ');
@@ -71,45 +73,34 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-async function row(ctx: Context, label: string, produce: () => Promise<BenchRow>): Promise<void> {
-  ctx.log(`  ${label} …`);
-  try {
-    const result = await produce();
-    ctx.rows.push(result);
-    ctx.log(`    ${Math.round(result.opsPerSec)} msgs/s, p99 ${result.latency?.p99.toFixed(3) ?? '—'} ms, ${result.cpuMicrosPerMsg.toFixed(1)} µs CPU/msg`);
-  } catch (error) {
-    ctx.notes.push(`${label}: not measured (${describeError(error)})`);
-    ctx.log(`    failed: ${describeError(error)}`);
-  }
+/** One row to measure: a label for progress lines and a function that measures one round of it. */
+interface RowSpec {
+  label: string;
+  measure: () => Promise<BenchRow>;
 }
 
 const wants = (ctx: Context, name: ScenarioName): boolean => ctx.options.only.includes(name);
 
-async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: AliOnsClient | null): Promise<void> {
+function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: AliOnsClient | null): RowSpec[] {
   const body = makeBody(bodyBytes);
   const inFlight = ctx.options.inFlight;
   const windowed = count(ctx, 'windowed', bodyBytes);
   const sync = count(ctx, 'sync', bodyBytes);
-  ctx.log(`${formatBytes(bodyBytes)}:`);
+  const specs: RowSpec[] = [];
+  const add = (label: string, measure: () => Promise<BenchRow>): void => void specs.push({ label, measure });
 
   if (wants(ctx, 'ceiling')) {
-    await row(ctx, 'ceiling (raw frames)', async () => {
-      const m = await measureCeiling({
-        brokerAddr: ctx.broker.brokerAddr,
-        brokerName: ctx.broker.brokerName,
-        body,
-        inFlight,
-        ...windowed,
-      });
+    add('ceiling (raw frames)', async () => {
+      const m = await measureCeiling({ brokerAddr: ctx.broker.brokerAddr, brokerName: ctx.broker.brokerName, body, inFlight, ...windowed });
       return toRow('ceiling', 'raw frames', bodyBytes, inFlight, m);
     });
   }
   if (wants(ctx, 'remoting')) {
-    await row(ctx, 'invoke$ (RemotingClient)', async () => {
+    add('invoke$ (RemotingClient)', async () => {
       const remoting = startRemoting(ctx.broker.brokerAddr, ctx.broker.brokerName);
       try {
         const m = await measureWindowed(remoting.issue(body), { ...windowed, inFlight });
-        return toRow('async', 'RemotingClient', bodyBytes, inFlight, m, 'invoke$ with a new request per message, no producer pipeline');
+        return toRow('invoke$', 'RemotingClient', bodyBytes, inFlight, m, 'RemotingClient.invoke$ with a new request per message, no producer pipeline');
       } finally {
         await remoting.close();
       }
@@ -117,17 +108,17 @@ async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons
   }
   if (rx !== null) {
     if (wants(ctx, 'sync')) {
-      await row(ctx, 'sync rocketmq-rx', async () =>
+      add('sync rocketmq-rx', async () =>
         toRow('sync', 'rocketmq-rx', bodyBytes, 1, await measureSequential(() => rx.sendOnce(body), sync)),
       );
     }
     if (wants(ctx, 'async')) {
-      await row(ctx, 'async rocketmq-rx', async () =>
+      add('async rocketmq-rx', async () =>
         toRow('async', 'rocketmq-rx', bodyBytes, inFlight, await measureWindowed(rx.issueAsync(body), { ...windowed, inFlight })),
       );
     }
     if (wants(ctx, 'oneway')) {
-      await row(ctx, 'oneway rocketmq-rx', async () => {
+      add('oneway rocketmq-rx', async () => {
         const base = await ctx.broker.sendRequests();
         const m = await measureWindowed(rx.issueOneway(body), {
           ...windowed,
@@ -138,21 +129,46 @@ async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons
         return toRow('oneway', 'rocketmq-rx', bodyBytes, inFlight, m, 'timed until the broker received every message');
       });
     }
-    if (wants(ctx, 'publish') && !rx.hasPublish && bodyBytes === ctx.options.sizes[0]) {
-      ctx.notes.push('publish rows left out: producer.publish() (issue 5) is not on this branch yet');
-    }
   }
   if (ons !== null) {
     if (wants(ctx, 'peer-sync')) {
-      await row(ctx, 'sync ali-ons', async () =>
-        toRow('sync', 'ali-ons', bodyBytes, 1, await measureSequential(() => ons.sendOnce(body), sync)),
-      );
+      add('sync ali-ons', async () => toRow('sync', 'ali-ons', bodyBytes, 1, await measureSequential(() => ons.sendOnce(body), sync)));
     }
     if (wants(ctx, 'peer-async')) {
-      await row(ctx, 'async ali-ons', async () =>
+      add('async ali-ons', async () =>
         toRow('async', 'ali-ons', bodyBytes, inFlight, await measureWindowed(ons.issue(body), { ...windowed, inFlight })),
       );
     }
+  }
+  return specs;
+}
+
+/** Measures every row of one body size `repeat` times, interleaved, and keeps each row's median round. */
+async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: AliOnsClient | null): Promise<void> {
+  const specs = rowSpecs(ctx, bodyBytes, rx, ons);
+  const rounds: BenchRow[][] = specs.map(() => []);
+  const failed = new Set<number>();
+  for (let round = 1; round <= ctx.options.repeat; round++) {
+    ctx.log(`${formatBytes(bodyBytes)}, round ${round} of ${ctx.options.repeat}:`);
+    for (const [i, spec] of specs.entries()) {
+      if (failed.has(i)) continue;
+      ctx.log(`  ${spec.label} …`);
+      try {
+        const result = await spec.measure();
+        rounds[i]!.push(result);
+        const p99 = result.latency === null ? '—' : result.latency.p99.toFixed(3);
+        ctx.log(`    ${Math.round(result.opsPerSec)} msgs/s, p99 ${p99} ms, ${result.cpuMicrosPerMsg.toFixed(1)} µs CPU/msg`);
+      } catch (error) {
+        failed.add(i);
+        ctx.notes.push(`${spec.label}, ${formatBytes(bodyBytes)}: not measured (${describeError(error)})`);
+        ctx.log(`    failed: ${describeError(error)}`);
+      }
+    }
+  }
+  for (const results of rounds) {
+    if (results.length === 0) continue;
+    const { median, min, max } = medianBy(results, (r) => r.opsPerSec);
+    ctx.rows.push({ ...median, rounds: results.length, spread: (max - min) / median.opsPerSec });
   }
 }
 
@@ -214,6 +230,7 @@ async function main(): Promise<void> {
   installLoopbackGuard();
   const log = options.json ? (): void => {} : (line: string): void => void process.stderr.write(`${line}\n`);
   const startedAt = new Date().toISOString();
+  const loadStart = loadavg()[0] ?? 0;
   const started = performance.now();
 
   log('starting the embedded broker in its own process …');
@@ -237,6 +254,9 @@ async function main(): Promise<void> {
         ctx.notes.push(`ali-ons rows left out: ${describeError(error)}`);
       }
     }
+    if (rx !== null && !rx.hasPublish && options.only.includes('publish')) {
+      ctx.notes.push('publish rows left out: producer.publish() (issue 5) is not on this branch yet');
+    }
     for (const size of options.sizes) await runSize(ctx, size, rx, ons);
   } finally {
     await rx?.close().catch(() => undefined);
@@ -248,7 +268,8 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     startedAt,
     machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` },
-    options: { quick: options.quick, inFlight: options.inFlight, sizes: options.sizes, scale: options.scale },
+    options: { quick: options.quick, inFlight: options.inFlight, sizes: options.sizes, scale: options.scale, repeat: options.repeat },
+    loadAverage: { start: loadStart, end: loadavg()[0] ?? 0 },
     rows: ctx.rows,
     targets: evaluateTargets(ctx.rows),
     notes: ctx.notes,

@@ -22,6 +22,8 @@ export interface BenchOptions {
   only: ScenarioName[];
   /** Multiplies every message count (e.g. 0.1 for a smoke run). @defaultValue `1` */
   scale: number;
+  /** Rounds of every row (interleaved); the row reported is the round with the median msgs/s. @defaultValue 3, 1 with `--quick` */
+  repeat: number;
   /** Where the JSON goes (besides stdout with `--json`). @defaultValue `'bench/results/latest.json'` */
   out: string;
 }
@@ -33,7 +35,7 @@ export class BenchArgsError extends Error {
 
 /** Usage text for `--help`. */
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--in-flight N] [--sizes 128,1024,16384]
-                        [--only ${SCENARIOS.join(',')}] [--scale X] [--out FILE]`;
+                        [--only ${SCENARIOS.join(',')}] [--scale X] [--repeat N] [--out FILE]`;
 
 /** The defaults, as {@link BenchOptions}. */
 export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
@@ -43,6 +45,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   sizes: [128, 1024, 16384],
   only: [...SCENARIOS],
   scale: 1,
+  repeat: 3,
   out: 'bench/results/latest.json',
 });
 
@@ -65,6 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
         sizes: { type: 'string' },
         only: { type: 'string' },
         scale: { type: 'string' },
+        repeat: { type: 'string' },
         out: { type: 'string' },
       },
     }));
@@ -78,14 +82,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
       : list(values.sizes).map((size) => positiveInteger('--sizes', size));
   const only = values.only === undefined ? [...SCENARIOS] : list(values.only).map(scenarioName);
   const scale = values.scale === undefined ? 1 : positiveNumber('--scale', values.scale);
+  const quick = values.quick ?? false;
+  const repeat = values.repeat === undefined ? (quick ? 1 : DEFAULT_BENCH_OPTIONS.repeat) : positiveInteger('--repeat', values.repeat);
   return {
-    quick: values.quick ?? false,
+    quick,
     json: values.json ?? false,
     help: values.help ?? false,
     inFlight,
     sizes,
     only,
     scale,
+    repeat,
     out: values.out ?? DEFAULT_BENCH_OPTIONS.out,
   };
 }

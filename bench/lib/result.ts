@@ -32,6 +32,10 @@ export interface BenchRow {
   ratioToCeiling: number | null;
   /** rocketmq-rx `opsPerSec` / the ali-ons row's of the same scenario and size (rocketmq-rx rows only). */
   ratioToPeer: number | null;
+  /** Rounds measured; the row is the one with the median `opsPerSec`. */
+  rounds: number;
+  /** `(max − min) / median` of `opsPerSec` over the rounds (0 for one round). */
+  spread: number;
   /** Anything the reader should know about this row. */
   note?: string;
 }
@@ -48,7 +52,9 @@ export interface TargetResult {
 export interface BenchReport {
   startedAt: string;
   machine: { nproc: number; cpu: string; node: string; platform: string };
-  options: { quick: boolean; inFlight: number; sizes: number[]; scale: number };
+  options: { quick: boolean; inFlight: number; sizes: number[]; scale: number; repeat: number };
+  /** 1-minute load average at the start and at the end: other work on the machine shows up here. */
+  loadAverage: { start: number; end: number };
   rows: BenchRow[];
   targets: TargetResult[];
   notes: string[];

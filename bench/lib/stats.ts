@@ -59,3 +59,14 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
 export function relativeChange(from: number, to: number): number {
   return (to - from) / from;
 }
+
+/**
+ * The round with the median throughput (the lower middle one for an even count), so the reported latency, CPU and
+ * RSS all come from one real round rather than being mixed across rounds.
+ * @throws RangeError when `rounds` is empty.
+ */
+export function medianBy<T>(rounds: readonly T[], value: (round: T) => number): { median: T; min: number; max: number } {
+  if (rounds.length === 0) throw new RangeError('medianBy: no rounds');
+  const sorted = [...rounds].sort((a, b) => value(a) - value(b));
+  return { median: sorted[(sorted.length - 1) >> 1]!, min: value(sorted[0]!), max: value(sorted[sorted.length - 1]!) };
+}

@@ -11,6 +11,7 @@ export const TABLE_COLUMNS = [
   'in flight',
   'msgs',
   'msgs/s',
+  'spread',
   'MiB/s',
   'p50 ms',
   'p99 ms',
@@ -56,6 +57,7 @@ function cells(row: BenchRow): string[] {
     String(row.inFlight),
     formatCount(row.messages) + (row.errors > 0 ? ` (${row.errors} failed)` : ''),
     formatCount(row.opsPerSec),
+    row.rounds > 1 ? `${Math.round(row.spread * 100)}%` : '—',
     formatFixed(row.mbPerSec, 1),
     formatMillis(row.latency?.p50),
     formatMillis(row.latency?.p99),
@@ -89,8 +91,10 @@ export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const lines = [
     `rocketmq-rx benchmarks — ${report.startedAt} — ${m.nproc} × ${m.cpu}, node ${m.node}, ${m.platform}` +
-      ` — ${report.options.quick ? 'quick' : 'full'} run, in flight ${report.options.inFlight}` +
-      (report.options.scale === 1 ? '' : `, scale ${report.options.scale}`),
+      ` — ${report.options.quick ? 'quick' : 'full'} run, in flight ${report.options.inFlight}, ` +
+      `${report.options.repeat === 1 ? '1 round' : `median of ${report.options.repeat} rounds`}` +
+      (report.options.scale === 1 ? '' : `, scale ${report.options.scale}`) +
+      `, load average ${report.loadAverage.start.toFixed(1)} → ${report.loadAverage.end.toFixed(1)}`,
     '',
     formatTable(report.rows),
   ];

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BenchArgsError, DEFAULT_BENCH_OPTIONS, SCENARIOS, parseBenchArgs } from '../../bench/lib/args.js';
-import { percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
+import { medianBy, percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
 import { formatBytes, formatTable, TABLE_COLUMNS } from '../../bench/lib/table.js';
 import type { BenchRow } from '../../bench/lib/result.js';
 
@@ -33,6 +33,16 @@ describe('bench harness: percentiles', () => {
     assert.equal(summary.mean, 3);
   });
 
+  it('keeps the round with the median throughput, whole', () => {
+    const rounds = [{ ops: 30, p99: 3 }, { ops: 10, p99: 1 }, { ops: 20, p99: 2 }, { ops: 40, p99: 4 }];
+    const { median, min, max } = medianBy(rounds, (r) => r.ops);
+    assert.deepEqual(median, { ops: 20, p99: 2 });
+    assert.equal(min, 10);
+    assert.equal(max, 40);
+    assert.deepEqual(medianBy([{ ops: 5 }], (r) => r.ops).median, { ops: 5 });
+    assert.throws(() => medianBy([], () => 0), RangeError);
+  });
+
   it('gives null ratios when a side is missing', () => {
     assert.equal(ratio(10, 4), 2.5);
     assert.equal(ratio(10, 0), null);
@@ -50,6 +60,12 @@ describe('bench harness: arguments', () => {
     assert.deepEqual(options.sizes, [128, 1024, 16384]);
     assert.deepEqual(options.only, [...SCENARIOS]);
     assert.equal(options.out, 'bench/results/latest.json');
+    assert.equal(options.repeat, 3);
+  });
+
+  it('runs one round with --quick unless --repeat says otherwise', () => {
+    assert.equal(parseBenchArgs(['--quick']).repeat, 1);
+    assert.equal(parseBenchArgs(['--quick', '--repeat', '2']).repeat, 2);
   });
 
   it('reads flags, k/m shorthands and scenario lists', () => {
@@ -87,6 +103,8 @@ describe('bench harness: table', () => {
     peakRssMiB: 120.4,
     ratioToCeiling: 0.8123,
     ratioToPeer: null,
+    rounds: 3,
+    spread: 0.1234,
   };
 
   it('renders a header, an alignment line and one line per row, with the same number of cells', () => {
@@ -96,7 +114,7 @@ describe('bench harness: table', () => {
     assert.match(lines[1]!, /^\|( ---: | --- )/);
     assert.equal(
       lines[2],
-      '| async | rocketmq-rx | 1 KiB | 512 | 200,000 | 100,000 | 97.7 | 0.500 | 3.25 | 12.3 | 9.9 | 120 | 0.81 | — |',
+      '| async | rocketmq-rx | 1 KiB | 512 | 200,000 | 100,000 | 12% | 97.7 | 0.500 | 3.25 | 12.3 | 9.9 | 120 | 0.81 | — |',
     );
     assert.match(lines[3]!, /^\| async \* \| ali-ons \|/);
   });
