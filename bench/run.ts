@@ -16,15 +16,21 @@ import { makeBody } from './lib/fixtures.js';
 import { installLoopbackGuard } from './lib/loopback-guard.js';
 import { measureSequential, measureWindowed, type Measurement } from './lib/measure.js';
 import type { BenchReport, BenchRow, ClientName, TargetResult } from './lib/result.js';
-import { medianBy, ratio } from './lib/stats.js';
+import { medianBy, ratio, relativeChange } from './lib/stats.js';
 import { formatBytes, formatReport } from './lib/table.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { loadProducerClass, startRx, type RxClient } from './scenarios/rocketmq-rx.js';
+import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
 
 /** Messages per row (full run); `--quick` divides by 10 (sync rows by 4: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
+
+/** Batching of the `publish batched` rows. */
+const PUBLISH_BATCH = { maxMessages: 64, maxDelayMs: 1 };
+/** Where RSS is read in the RSS run (full runs only). */
+const RSS_CHECKPOINTS = [100_000, 250_000, 500_000, 750_000, 1_000_000];
 
 interface Context {
   options: BenchOptions;
@@ -129,6 +135,16 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
         return toRow('oneway', 'rocketmq-rx', bodyBytes, inFlight, m, 'timed until the broker received every message');
       });
     }
+    const publish = rx.publish;
+    if (wants(ctx, 'publish') && publish !== null) {
+      add('publish rocketmq-rx', async () =>
+        toRow('publish', 'rocketmq-rx', bodyBytes, inFlight, await measurePublish(publish, { body, ...windowed, maxInFlight: inFlight })),
+      );
+      add('publish batched rocketmq-rx', async () => {
+        const m = await measurePublish(publish, { body, ...windowed, maxInFlight: inFlight, batch: PUBLISH_BATCH });
+        return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}`);
+      });
+    }
   }
   if (ons !== null) {
     if (wants(ctx, 'peer-sync')) {
@@ -183,7 +199,7 @@ function fillRatios(rows: BenchRow[]): void {
   }
 }
 
-function evaluateTargets(rows: BenchRow[]): TargetResult[] {
+function evaluateTargets(rows: BenchRow[], rss: RssCheckpoint[] | undefined): TargetResult[] {
   const find = (scenario: string, client: ClientName): BenchRow | undefined =>
     rows.find((r) => r.scenario === scenario && r.client === client && r.bodyBytes === 1024);
   const asyncRx = find('async', 'rocketmq-rx');
@@ -208,6 +224,17 @@ function evaluateTargets(rows: BenchRow[]): TargetResult[] {
     target: 'sync 1 KiB p99 ≤ ali-ons p99',
     measured: p99Rx === undefined || p99Ons === undefined ? 'not run' : `${p99Rx.toFixed(3)} ms vs ${p99Ons.toFixed(3)} ms`,
     met: p99Rx === undefined || p99Ons === undefined ? null : p99Rx <= p99Ons,
+  });
+  const first = rss?.find((r) => r.messages === RSS_CHECKPOINTS[0]);
+  const last = rss?.find((r) => r.messages === RSS_CHECKPOINTS.at(-1));
+  const change = first === undefined || last === undefined ? null : relativeChange(first.rssMiB, last.rssMiB);
+  targets.push({
+    target: 'RSS flat (±10%) from 100k to 1M messages through publish',
+    measured:
+      change === null || first === undefined || last === undefined
+        ? 'not run'
+        : `${first.rssMiB.toFixed(0)} MiB → ${last.rssMiB.toFixed(0)} MiB (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%)`,
+    met: change === null ? null : Math.abs(change) <= 0.1,
   });
   return targets;
 }
@@ -240,6 +267,7 @@ async function main(): Promise<void> {
 
   let rx: RxClient | null = null;
   let ons: AliOnsClient | null = null;
+  let rss: RssCheckpoint[] | undefined;
   try {
     const needsRx = options.only.some((s) => ['sync', 'async', 'oneway', 'publish', 'rss'].includes(s));
     if (needsRx) {
@@ -254,10 +282,22 @@ async function main(): Promise<void> {
         ctx.notes.push(`ali-ons rows left out: ${describeError(error)}`);
       }
     }
-    if (rx !== null && !rx.hasPublish && options.only.includes('publish')) {
-      ctx.notes.push('publish rows left out: producer.publish() (issue 5) is not on this branch yet');
+    if (rx !== null && rx.publish === null && options.only.some((s) => s === 'publish' || s === 'rss')) {
+      ctx.notes.push('publish rows and the RSS run left out: producer.publish() (issue 5) is not on this branch yet');
     }
     for (const size of options.sizes) await runSize(ctx, size, rx, ons);
+    if (rx?.publish && options.only.includes('rss')) {
+      if (options.quick) ctx.notes.push('RSS run (100k vs 1M messages through publish) skipped with --quick');
+      else {
+        log(`RSS run: ${RSS_CHECKPOINTS.at(-1)} messages of 1 KiB through publish({ maxInFlight: ${options.inFlight} }) …`);
+        try {
+          rss = await measurePublishRss(rx.publish, makeBody(1024), options.inFlight, RSS_CHECKPOINTS);
+          log(`  ${rss.map((r) => `${r.messages}: ${r.rssMiB.toFixed(0)} MiB`).join(', ')}`);
+        } catch (error) {
+          ctx.notes.push(`RSS run: not measured (${describeError(error)})`);
+        }
+      }
+    }
   } finally {
     await rx?.close().catch(() => undefined);
     await ons?.close().catch(() => undefined);
@@ -271,8 +311,9 @@ async function main(): Promise<void> {
     options: { quick: options.quick, inFlight: options.inFlight, sizes: options.sizes, scale: options.scale, repeat: options.repeat },
     loadAverage: { start: loadStart, end: loadavg()[0] ?? 0 },
     rows: ctx.rows,
-    targets: evaluateTargets(ctx.rows),
+    targets: evaluateTargets(ctx.rows, rss),
     notes: ctx.notes,
+    ...(rss === undefined ? {} : { rss }),
   };
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const json = JSON.stringify(report, null, 2);

@@ -58,6 +58,6 @@ export interface BenchReport {
   rows: BenchRow[];
   targets: TargetResult[];
   notes: string[];
-  /** RSS after 100k and 1M messages through publish, MiB (when run). */
-  rss?: { messages: number; rssMiB: number }[];
+  /** RSS (after a full GC) at checkpoints of one long publish stream, MiB (full runs with publish only). */
+  rss?: { messages: number; rssMiB: number; heapUsedMiB: number }[];
 }

@@ -55,7 +55,7 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
   return a / b;
 }
 
-/** Relative spread `(max − min) / min` of a series, e.g. RSS at 100k vs 1M messages. */
+/** Relative change `(to − from) / from`, e.g. RSS from 100k to 1M messages. */
 export function relativeChange(from: number, to: number): number {
   return (to - from) / from;
 }

@@ -3,6 +3,7 @@
  * `sendOneway()`, and `publish()` once it exists.
  */
 import type { Issue } from '../lib/measure.js';
+import type { PublishFn } from './publish.js';
 import { BENCH_GROUP, BENCH_TOPIC } from '../lib/fixtures.js';
 
 /** The part of the Producer API the harness uses (typed here so the harness builds before the Producer lands). */
@@ -15,7 +16,7 @@ interface ProducerLike {
     callback: { onSuccess?(result: unknown): void; onException?(error: Error): void },
   ): unknown;
   sendOneway(message: { topic: string; body: Buffer }): Promise<void>;
-  publish?: unknown;
+  publish?: PublishFn;
 }
 type ProducerClass = new (options: Record<string, unknown>) => ProducerLike;
 
@@ -26,8 +27,8 @@ export interface RxClient {
   issueAsync(body: Buffer): Issue;
   /** `sendOneway`: the window counts sends not yet written. */
   issueOneway(body: Buffer): Issue;
-  /** Whether `producer.publish` exists on this branch (issue 5). */
-  readonly hasPublish: boolean;
+  /** `producer.publish`, bound; `null` when it does not exist on this branch (issue 5). */
+  readonly publish: PublishFn | null;
   readonly producer: ProducerLike;
   close(): Promise<void>;
 }
@@ -47,7 +48,7 @@ export async function startRx(Producer: ProducerClass, namesrvAddr: string): Pro
   const message = (body: Buffer): { topic: string; body: Buffer } => ({ topic: BENCH_TOPIC, body });
   return {
     producer,
-    hasPublish: typeof producer.publish === 'function',
+    publish: typeof producer.publish === 'function' ? producer.publish.bind(producer) : null,
     sendOnce: (body) => producer.send(message(body)),
     issueAsync: (body) => (index, done) => {
       producer.sendAsync(message(body), {
