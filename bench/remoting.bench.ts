@@ -3,8 +3,8 @@
  * against the same server, with N requests in flight.
  *
  * The server runs in a worker thread so that its CPU does not compete with the client's in the main thread. It
- * parses frames minimally (length prefix, serialize type, opaque) and answers each with a pre-encoded ROCKETMQ
- * response whose opaque is patched in. The baseline client writes pre-encoded request frames and only counts the
+ * parses frames minimally (length prefix, serialize type, opaque) and answers each with the JSON response a 4.9
+ * broker sends to SEND_MESSAGE_V2 (spec §16 (b)), built from a template with the request's opaque. The baseline client writes pre-encoded request frames and only counts the
  * response frames by their length prefixes: that is the "raw frame" ceiling the client is measured against.
  *
  *   npx tsx bench/remoting.bench.ts [seconds-per-case]
@@ -12,7 +12,9 @@
 import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { RemotingClient } from '../src/remoting/remoting-client.js';
-import { encodeFrame } from '../src/remoting/frame-codec.js';
+import { encodeFrame, encodeFrameHead } from '../src/remoting/frame-codec.js';
+import { FrameDecoder } from '../src/remoting/frame-decoder.js';
+import { jsonHeaderText } from '../src/remoting/header-codec.js';
 import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../src/remoting/remoting-command.js';
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -38,16 +40,17 @@ const EXT = {
 };
 const newRequest = (): RemotingCommand => createRequest(310, EXT, { body: BODY });
 
-const RESPONSE_FRAME = encodeFrame(
-  createResponse({ opaque: 0, serializeType: SerializeType.ROCKETMQ }, 0, {
-    extFields: { msgId: '7F00000100002A9F0000000000001234', queueId: '1', queueOffset: '7', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' },
+// The §16 (b) broker response, split around its opaque.
+const RESPONSE_HEADER = jsonHeaderText(
+  createResponse({ opaque: 0x7ead, serializeType: SerializeType.JSON }, 0, {
+    extFields: { queueId: '1', TRACE_ON: 'true', MSG_REGION: 'DefaultRegion', msgId: '7F00000100002A9F0000000000001234', queueOffset: '7' },
   }),
-);
+).split(String(0x7ead));
 
 const SERVER_SOURCE = `
 const { createServer } = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
-const template = Buffer.from(workerData.response);
+const [before, after] = workerData.response;
 const OPAQUE_KEY = Buffer.from('"opaque":');
 const server = createServer((socket) => {
   socket.setNoDelay(true);
@@ -72,9 +75,11 @@ const server = createServer((socket) => {
         while (at < headerEnd && buf[at] >= 48 && buf[at] <= 57) opaque = opaque * 10 + (buf[at++] - 48);
         opaque *= sign;
       }
-      const response = Buffer.allocUnsafe(template.length);
-      template.copy(response);
-      response.writeInt32BE(opaque | 0, 8 + 5);
+      const header = before + (opaque | 0) + after;
+      const response = Buffer.allocUnsafe(8 + header.length);
+      response.writeInt32BE(4 + header.length, 0);
+      response.writeInt32BE(header.length, 4);
+      response.latin1Write(header, 8);
       out.push(response);
       pos += size;
     }
@@ -86,7 +91,7 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port
 `;
 
 async function startServer(): Promise<{ address: string; stop: () => Promise<number> }> {
-  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { response: RESPONSE_FRAME } });
+  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { response: RESPONSE_HEADER } });
   const port = await new Promise<number>((resolve) => worker.once('message', resolve));
   return { address: `127.0.0.1:${port}`, stop: () => worker.terminate() };
 }
@@ -166,6 +171,49 @@ async function rawRun(address: string, inFlight: number, stopAt: () => boolean):
   });
 }
 
+/**
+ * A second baseline: the same raw loop, but encoding each request and decoding each response with the codec
+ * (`encodeFrameHead`, `FrameDecoder`): what is left between it and invoke$ is the client itself (RxJS,
+ * correlation, timers, connection management).
+ */
+async function codecRun(address: string, inFlight: number, stopAt: () => boolean): Promise<number> {
+  const [host, port] = address.split(':') as [string, string];
+  const socket: Socket = connect(Number(port), host);
+  socket.setNoDelay(true);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const decoder = new FrameDecoder();
+  let completed = 0;
+  let outstanding = 0;
+  let stopping = false;
+  const encode = (): Buffer => {
+    const request = newRequest();
+    return Buffer.concat([encodeFrameHead(request), request.body!]);
+  };
+  return new Promise<number>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      let answered = 0;
+      decoder.push(chunk, () => answered++);
+      completed += answered;
+      outstanding -= answered;
+      if (!stopping && stopAt()) stopping = true;
+      if (!stopping) {
+        const more: Buffer[] = [];
+        for (let i = 0; i < answered; i++) more.push(encode());
+        outstanding += answered;
+        socket.write(more.length === 1 ? more[0]! : Buffer.concat(more));
+      }
+      if (stopping && outstanding === 0) {
+        socket.destroy();
+        resolve(completed);
+      }
+    });
+    const first: Buffer[] = [];
+    for (let i = 0; i < inFlight; i++) first.push(encode());
+    outstanding = inFlight;
+    socket.write(Buffer.concat(first));
+  });
+}
+
 /** The product: N concurrent invoke$ loops, each subscribing the next request when its response arrived. */
 function invokeRun(client: RemotingClient, address: string, inFlight: number, stopAt: () => boolean): Promise<number> {
   let completed = 0;
@@ -193,16 +241,22 @@ async function main(): Promise<void> {
   const client = new RemotingClient();
   await client.invoke(server.address, newRequest(), 3000);
   console.log(`remoting round trips on loopback, ${SECONDS} s per case, server in a worker thread (node ${process.version})`);
-  console.log('in flight | raw frames rt/s | invoke$ rt/s | invoke$/raw | invoke$ heap Δ MiB');
+  console.log('in flight | raw frames rt/s | raw+codec rt/s | invoke$ rt/s | invoke$/raw | invoke$/raw+codec | invoke$ heap Δ MiB');
+  const cell = (value: number, width: number, digits = 0): string => value.toFixed(digits).padStart(width);
   for (const inFlight of IN_FLIGHT) {
     const raw = await measure((stopAt) => rawRun(server.address, inFlight, stopAt));
+    const codec = await measure((stopAt) => codecRun(server.address, inFlight, stopAt));
     const rx = await measure((stopAt) => invokeRun(client, server.address, inFlight, stopAt));
     console.log(
-      `${String(inFlight).padStart(9)} | ${raw.perSecond.toFixed(0).padStart(15)} | ${rx.perSecond.toFixed(0).padStart(12)} | ${(
-        rx.perSecond / raw.perSecond
-      )
-        .toFixed(2)
-        .padStart(11)} | ${rx.heapDeltaMiB.toFixed(1).padStart(18)}`,
+      [
+        cell(inFlight, 9),
+        cell(raw.perSecond, 15),
+        cell(codec.perSecond, 14),
+        cell(rx.perSecond, 12),
+        cell(rx.perSecond / raw.perSecond, 11, 2),
+        cell(rx.perSecond / codec.perSecond, 17, 2),
+        cell(rx.heapDeltaMiB, 18, 1),
+      ].join(' | '),
     );
   }
   await client.close();

@@ -52,3 +52,31 @@ export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
 export { RemotingClient } from './remoting/remoting-client.js';
 export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
+export {
+  parseTopicRouteData,
+  serializeTopicRouteData,
+  PermName,
+  isWriteable,
+  ROUTE_PARSE_ERROR_CODE,
+} from './route/topic-route.js';
+export type { TopicRouteData, QueueData, BrokerData, SerializeTopicRouteOptions } from './route/topic-route.js';
+export { messageQueueKey, isSameMessageQueue, compareMessageQueues } from './route/message-queue.js';
+export {
+  topicRouteToPublishInfo,
+  deriveFromDefaultTopicRoute,
+  masterAddress,
+  hasSendQueues,
+  writeQueueNumsOf,
+  MASTER_ID,
+} from './route/topic-publish-info.js';
+export type { TopicPublishInfo, PublishInfoOptions } from './route/topic-publish-info.js';
+export { SendQueueIndex } from './route/send-queue-index.js';
+export { RouteErrorCode } from './route/route-errors.js';
+export { NameServerClient, parseNamesrvAddr } from './route/name-server-client.js';
+export type { NameServerClientOptions, NameServerRetryOptions, RouteTransport } from './route/name-server-client.js';
+export { RouteCache } from './route/route-cache.js';
+export type { RouteCacheOptions, TopicRouteSource } from './route/route-cache.js';
+export { LatencyFaultTolerance } from './producer/fault/latency-fault-tolerance.js';
+export type { LatencyFaultToleranceOptions, FaultItem } from './producer/fault/latency-fault-tolerance.js';
+export { MQFaultStrategy, FaultTolerancePresets } from './producer/fault/mq-fault-strategy.js';
+export type { MQFaultStrategyOptions, FaultTables } from './producer/fault/mq-fault-strategy.js';

@@ -7,6 +7,7 @@ import { encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js'
 import { FrameDecoder } from '../../src/remoting/frame-decoder.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import type { RemotingError } from '../../src/errors.js';
+import { unresponsiveListener } from '../helpers/unresponsive-listener.js';
 
 interface Peer {
   server: Server;
@@ -163,6 +164,28 @@ describe('Connection', () => {
     const closed = await firstValueFrom(connection.closed$);
     assert.equal(closed.wasOpen, false);
     assert.equal(closed.error?.code, 'RMQ_ERR_REMOTING_CONNECT');
+  });
+
+  it('a connect that hangs fails with RMQ_ERR_REMOTING_CONNECT after connectTimeoutMillis', async (t) => {
+    const listener = await unresponsiveListener();
+    try {
+      if (listener.address === null) {
+        t.skip('this kernel completes every connect');
+        return;
+      }
+      const connection = Connection.connect(listener.address, { connectTimeoutMillis: 100 });
+      const frame = new Frame(createRequest(1));
+      connection.enqueue(frame);
+      const started = performance.now();
+      const closed = await firstValueFrom(connection.closed$);
+      assert.ok(performance.now() - started >= 95);
+      assert.equal(closed.wasOpen, false);
+      assert.equal(closed.error?.code, 'RMQ_ERR_REMOTING_CONNECT');
+      assert.equal(frame.result?.code, 'RMQ_ERR_REMOTING_CONNECT', 'queued frames fail with the connect error');
+      assert.equal(frame.sentCount, 0);
+    } finally {
+      await listener.close();
+    }
   });
 
   it('backpressure: when the peer stops reading, frames wait in the queue, not in the socket', async () => {

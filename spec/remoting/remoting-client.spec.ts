@@ -7,6 +7,7 @@ import { RemotingClient, type RPCHook } from '../../src/remoting/remoting-client
 import { createRequest, createResponse, isOneway, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { RemotingServer, type RequestHandler, type ServerConnection } from '../../src/remoting/remoting-server.js';
 import { ResponseCode } from '../../src/remoting/response-code.js';
+import { unresponsiveListener } from '../helpers/unresponsive-listener.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -149,6 +150,30 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.equal(remoting.inflightCount, 0);
   });
 
+  it('connectTimeoutMillis: requests waiting for a hanging connect fail together with RMQ_ERR_REMOTING_CONNECT', async (t) => {
+    const listener = await unresponsiveListener();
+    try {
+      if (listener.address === null) {
+        t.skip('this kernel completes every connect');
+        return;
+      }
+      const remoting = client({ connectTimeoutMillis: 100 });
+      const started = performance.now();
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => remoting.invoke(listener.address!, createRequest(1), 10_000)),
+      );
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 95 && elapsed < 1000, `failed after ${elapsed} ms`);
+      for (const result of results) {
+        assert.equal(result.status, 'rejected');
+        assert.equal((result.reason as RocketMQError).code, 'RMQ_ERR_REMOTING_CONNECT');
+      }
+      assert.equal(remoting.inflightCount, 0);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('unsubscribing before the write writes nothing; after it, removes the pending entry', async () => {
     const seen: number[] = [];
     const server = await serve((request) => {
@@ -168,6 +193,14 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.equal(remoting.inflightCount, 0);
     await sleep(20);
     assert.ok(seen.every((code) => code === 8), 'the request unsubscribed before the write never reached the server');
+  });
+
+  it('refuses a timeout that is not a number ≥ 0 (it could never expire)', async () => {
+    const server = await serve(echo);
+    const remoting = client();
+    await assert.rejects(remoting.invoke(server.address, createRequest(1), Number.NaN), RangeError);
+    await assert.rejects(remoting.invokeOneway(server.address, createRequest(1), -1), RangeError);
+    assert.equal(remoting.inflightCount, 0);
   });
 
   it('ignores responses with an unknown opaque', async () => {

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { encodeFrame } from '../../src/remoting/frame-codec.js';
 import { FrameDecoder } from '../../src/remoting/frame-decoder.js';
-import { createRequest, createResponse, type RemotingCommand } from '../../src/remoting/remoting-command.js';
+import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { RemotingServer, type RequestHandler } from '../../src/remoting/remoting-server.js';
 import { ResponseCode } from '../../src/remoting/response-code.js';
 
@@ -91,6 +91,17 @@ describe('RemotingServer', () => {
         [2, ResponseCode.SYSTEM_ERROR, 'later boom'],
       ],
     );
+  });
+
+  it('answers SYSTEM_ERROR when the handler returns a response that cannot be encoded', async () => {
+    const raw = await start((request) =>
+      // code 99999 does not fit the int16 of a ROCKETMQ header
+      createResponse(request, 99999, { serializeType: SerializeType.ROCKETMQ }),
+    );
+    raw.send(createRequest(1, null, { opaque: 3 }));
+    const [response] = await raw.waitFor(1);
+    assert.equal(response!.opaque, 3);
+    assert.equal(response!.code, ResponseCode.SYSTEM_ERROR);
   });
 
   it('never answers oneway requests, and null results write nothing', async () => {

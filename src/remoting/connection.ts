@@ -299,7 +299,8 @@ export class Connection {
     let notify: OutboundFrame[] | null = null;
     let ok = true;
     let index = 0;
-    socket.cork();
+    // Cork only when a batch needs several writes (large bodies): a single write is cheaper uncorked.
+    let corked = false;
     // Stop handing frames to the socket as soon as it reports backpressure: the rest waits here for 'drain', so
     // the socket's own buffer never holds more than about one batch beyond its high-water mark.
     while (index < queue.length && ok) {
@@ -312,6 +313,10 @@ export class Connection {
       const body = frame.body;
       if (body !== null) {
         if (body.length > COPY_BODY_LIMIT) {
+          if (!corked) {
+            socket.cork();
+            corked = true;
+          }
           ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes));
           ok = socket.write(body) && ok;
           parts = [];
@@ -323,25 +328,32 @@ export class Connection {
       }
       if (frame.written !== undefined) (notify ??= []).push(frame);
       if (partsBytes >= FLUSH_HIGH_WATER) {
+        if (!corked) {
+          socket.cork();
+          corked = true;
+        }
         ok = socket.write(Buffer.concat(parts, partsBytes)) && ok;
         parts = [];
         partsBytes = 0;
       }
     }
-    if (parts.length > 0) ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes)) && ok;
+    const last = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes);
     this.queue = index === queue.length ? [] : queue.slice(index);
     if (notify !== null) {
       const frames = notify;
-      // The empty write completes after everything written before it in this batch.
-      socket.write(EMPTY, (error) => {
-        const failure =
-          error === null || error === undefined
-            ? null
-            : new RemotingSendRequestError(`Write to ${this.address} failed`, { cause: error, address: this.address });
-        for (const frame of frames) frame.written!(failure);
-      });
+      // The callback of the batch's last write fires after everything written before it.
+      ok =
+        socket.write(last, (error) => {
+          const failure =
+            error === null || error === undefined
+              ? null
+              : new RemotingSendRequestError(`Write to ${this.address} failed`, { cause: error, address: this.address });
+          for (const frame of frames) frame.written!(failure);
+        }) && ok;
+    } else if (last.length > 0) {
+      ok = socket.write(last) && ok;
     }
-    socket.uncork();
+    if (corked) socket.uncork();
     if (!ok) this.blocked = true;
   }
 

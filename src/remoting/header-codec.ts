@@ -114,12 +114,29 @@ function toInt(value: unknown): number {
 // fastjson coerces numbers and booleans inside extFields to strings, and drops nulls; so do we.
 function toExtFields(value: unknown): Record<string, string> | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const parsed = value as Record<string, unknown>;
+  // JSON.parse made a fresh object: when every value is already a string (what Java sends), use it as it is.
+  for (const key in parsed) {
+    if (typeof parsed[key] !== 'string') return coerceExtFields(parsed);
+  }
+  return parsed as Record<string, string>;
+}
+
+function coerceExtFields(parsed: Record<string, unknown>): Record<string, string> {
   const ext: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+  for (const [key, raw] of Object.entries(parsed)) {
     if (raw === null || raw === undefined) continue;
     setField(ext, key, typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw));
   }
   return ext;
+}
+
+/** `bytes[from, to)` as UTF-8 text, taken from the latin1 `region` (which starts at `base`) when it is ASCII. */
+function fieldText(bytes: Buffer, region: string, base: number, from: number, to: number): string {
+  for (let i = from; i < to; i++) {
+    if (bytes[i]! >= 0x80) return bytes.toString('utf8', from, to);
+  }
+  return region.substring(from - base, to - base);
 }
 
 /** Sets `ext[key]`, also for the key `__proto__` (a plain assignment would change the prototype instead). */
@@ -157,6 +174,9 @@ export function decodeBinaryHeader(bytes: Buffer, start: number, end: number, bo
   if (extLength > 0) {
     extFields = {};
     const extEnd = pos + extLength;
+    // One latin1 decode of the whole entries region; ASCII keys and values (nearly all) are substrings of it.
+    const region = bytes.toString('latin1', pos, extEnd);
+    const base = pos;
     while (pos < extEnd) {
       if (extEnd - pos < 2) throw new RemotingProtocolError('ROCKETMQ header extFields entry is truncated');
       const keyLength = bytes.readInt16BE(pos);
@@ -164,14 +184,14 @@ export function decodeBinaryHeader(bytes: Buffer, start: number, end: number, bo
       if (keyLength < 0 || keyLength > extEnd - pos - 4) {
         throw new RemotingProtocolError(`ROCKETMQ header key length ${keyLength} exceeds the header`);
       }
-      const key = bytes.toString('utf8', pos, pos + keyLength);
+      const key = fieldText(bytes, region, base, pos, pos + keyLength);
       pos += keyLength;
       const valueLength = bytes.readInt32BE(pos);
       pos += 4;
       if (valueLength < 0 || valueLength > extEnd - pos) {
         throw new RemotingProtocolError(`ROCKETMQ header value length ${valueLength} exceeds the header`);
       }
-      if (keyLength > 0 && valueLength > 0) setField(extFields, key, bytes.toString('utf8', pos, pos + valueLength));
+      if (keyLength > 0 && valueLength > 0) setField(extFields, key, fieldText(bytes, region, base, pos, pos + valueLength));
       pos += valueLength;
     }
   }

@@ -2,27 +2,15 @@
  * The client side of the remoting protocol: one shared connection per address, requests correlated to responses
  * by opaque, timeouts, permits, RPC hooks, and requests the server sends to us.
  */
-import { firstValueFrom, Observable, Subject, type Subscriber } from 'rxjs';
-import {
-  RemotingConnectError,
-  RemotingSendRequestError,
-  RemotingTimeoutError,
-  RemotingTooMuchRequestError,
-  type RemotingError,
-} from '../errors.js';
-import { Connection, type OutboundFrame } from './connection.js';
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
-import { InflightTable, type InflightEntry } from './inflight.js';
-import { Permits, type PermitWaiter } from './permits.js';
-import {
-  createResponse,
-  isOneway,
-  isResponse,
-  nextOpaque,
-  RPC_ONEWAY,
-  RPC_TYPE_RESPONSE,
-  type RemotingCommand,
-} from './remoting-command.js';
+import { firstValueFrom, Observable, Subject } from 'rxjs';
+import { RemotingConnectError, RemotingSendRequestError, type RemotingError } from '../errors.js';
+import { ClientChannel, type CallHost } from './client-channel.js';
+import { Connection } from './connection.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
+import { InvokeCall } from './invoke-call.js';
+import { OnewayCall } from './oneway-call.js';
+import { Permits } from './permits.js';
+import { createResponse, isOneway, isResponse, RPC_ONEWAY, RPC_TYPE_RESPONSE, type RemotingCommand } from './remoting-command.js';
 import { ResponseCode } from './response-code.js';
 
 /**
@@ -89,276 +77,6 @@ export interface ServerRequest {
   respond(response: RemotingCommand): void;
 }
 
-/** One connection of the client plus its correlation table. */
-class Channel {
-  readonly table = new InflightTable();
-  /** Set when the connection has closed: what requests still arriving for this channel fail with. */
-  closedWith: RemotingError | null = null;
-  constructor(
-    readonly address: string,
-    readonly connection: Connection,
-  ) {}
-}
-
-const enum CallState {
-  Created,
-  WaitingPermit,
-  Queued,
-  Sent,
-  Done,
-}
-
-/** One request/response exchange; it is at once the inflight entry, the queued frame and the permit waiter. */
-class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
-  opaque: number;
-  readonly deadline: number;
-  head: Buffer = EMPTY;
-  body: Buffer | null = null;
-  cancelled = false;
-  private state = CallState.Created;
-  private permits: Permits | null = null;
-  private channel: Channel | null = null;
-
-  constructor(
-    private readonly client: RemotingClient,
-    private readonly address: string,
-    private readonly request: RemotingCommand,
-    private readonly timeoutMillis: number,
-    private readonly permitPool: Permits | null,
-    private readonly subscriber: Subscriber<RemotingCommand>,
-  ) {
-    this.opaque = request.opaque;
-    this.deadline = performance.now() + timeoutMillis;
-  }
-
-  start(): void {
-    const client = this.client;
-    const hookError = client.runBeforeHooks(this.address, this.request);
-    if (hookError !== null) {
-      this.finishWithError(hookError);
-      return;
-    }
-    const channel = client.channelFor(this.address);
-    if (channel === null || channel.closedWith !== null) {
-      // Closed client, or a connection that failed synchronously (e.g. an invalid address).
-      this.finishWithError(channel?.closedWith ?? client.closedError(this.address));
-      return;
-    }
-    this.channel = channel;
-    if (!channel.table.add(this)) {
-      // Another exchange with the same opaque is in flight (e.g. the same request subscribed twice): use a fresh
-      // opaque for this one rather than mixing up their responses.
-      do this.opaque = nextOpaque();
-      while (!channel.table.add(this));
-    }
-    const pool = this.permitPool;
-    if (pool !== null) {
-      if (!pool.tryAcquire()) {
-        this.state = CallState.WaitingPermit;
-        pool.wait(this);
-        return;
-      }
-      this.permits = pool;
-    }
-    this.enqueue();
-  }
-
-  grant(): boolean {
-    if (this.state !== CallState.WaitingPermit) return false;
-    this.permits = this.permitPool;
-    this.enqueue();
-    return true;
-  }
-
-  private enqueue(): void {
-    const request = this.request;
-    try {
-      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
-    } catch (error) {
-      this.channel!.table.remove(this);
-      this.finishWithError(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
-      return;
-    }
-    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
-    this.state = CallState.Queued;
-    this.channel!.connection.enqueue(this);
-  }
-
-  sent(): void {
-    this.state = CallState.Sent;
-  }
-
-  resolve(response: RemotingCommand): void {
-    if (this.state === CallState.Done) return;
-    const hookError = this.client.runAfterHooks(this.address, this.request, response);
-    if (hookError !== null) {
-      this.finishWithError(hookError);
-      return;
-    }
-    this.state = CallState.Done;
-    this.releasePermit();
-    this.subscriber.next(response);
-    this.subscriber.complete();
-  }
-
-  expire(): void {
-    if (this.state === CallState.Done) return;
-    if (this.state === CallState.WaitingPermit) {
-      this.finishWithError(
-        new RemotingTooMuchRequestError(
-          `No permit for a request to ${this.address} within ${this.timeoutMillis} ms (${this.permitPool!.total} in flight)`,
-          { address: this.address },
-        ),
-      );
-      return;
-    }
-    this.finishWithError(
-      new RemotingTimeoutError(`No response from ${this.address} within ${this.timeoutMillis} ms`, this.timeoutMillis, {
-        address: this.address,
-      }),
-    );
-  }
-
-  fail(error: RemotingError): void {
-    this.finishWithError(error);
-  }
-
-  /** Teardown: unsubscribing removes the entry and, if not written yet, keeps it from being written. */
-  unsubscribe(): void {
-    if (this.state === CallState.Done) return;
-    this.state = CallState.Done;
-    this.cancelled = true;
-    this.channel?.table.remove(this);
-    this.releasePermit();
-  }
-
-  private finishWithError(error: Error): void {
-    if (this.state === CallState.Done) return;
-    this.state = CallState.Done;
-    this.cancelled = true;
-    this.releasePermit();
-    this.subscriber.error(error);
-  }
-
-  private releasePermit(): void {
-    const permits = this.permits;
-    if (permits !== null) {
-      this.permits = null;
-      permits.release();
-    }
-  }
-}
-
-/** A oneway request: settles once written. It sits in the table only until it is handed to the socket. */
-class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
-  opaque: number;
-  readonly deadline: number;
-  head: Buffer = EMPTY;
-  body: Buffer | null = null;
-  cancelled = false;
-  private waitingPermit = false;
-  private done = false;
-  private holdsPermit = false;
-  private channel: Channel | null = null;
-  private settle: (error: Error | null) => void = noop;
-  readonly promise: Promise<void>;
-
-  constructor(
-    private readonly client: RemotingClient,
-    private readonly address: string,
-    private readonly request: RemotingCommand,
-    private readonly timeoutMillis: number,
-    private readonly permits: Permits,
-  ) {
-    this.opaque = request.opaque;
-    this.deadline = performance.now() + timeoutMillis;
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.settle = (error) => (error === null ? resolve() : reject(error));
-    });
-  }
-
-  start(): void {
-    const hookError = this.client.runBeforeHooks(this.address, this.request);
-    if (hookError !== null) return this.finish(hookError);
-    const channel = this.client.channelFor(this.address);
-    if (channel === null || channel.closedWith !== null) {
-      return this.finish(channel?.closedWith ?? this.client.closedError(this.address));
-    }
-    this.channel = channel;
-    if (!channel.table.add(this)) {
-      do this.opaque = nextOpaque();
-      while (!channel.table.add(this));
-    }
-    if (!this.permits.tryAcquire()) {
-      this.waitingPermit = true;
-      this.permits.wait(this);
-      return;
-    }
-    this.holdsPermit = true;
-    this.enqueue();
-  }
-
-  grant(): boolean {
-    if (!this.waitingPermit || this.done) return false;
-    this.waitingPermit = false;
-    this.holdsPermit = true;
-    this.enqueue();
-    return true;
-  }
-
-  private enqueue(): void {
-    const request = this.request;
-    try {
-      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
-    } catch (error) {
-      this.channel!.table.remove(this);
-      return this.finish(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
-    }
-    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
-    this.channel!.connection.enqueue(this);
-  }
-
-  sent(): void {
-    // Written: from now on the socket's write callback settles it; an unsolicited response must find no entry.
-    this.channel!.table.remove(this);
-  }
-
-  readonly written = (error: RemotingError | null): void => this.finish(error);
-
-  resolve(): void {
-    // A response to a oneway request (4.9 servers may send one) is ignored.
-  }
-
-  expire(): void {
-    this.finish(
-      this.waitingPermit
-        ? new RemotingTooMuchRequestError(
-            `No oneway permit for ${this.address} within ${this.timeoutMillis} ms (${this.permits.total} in flight)`,
-            { address: this.address },
-          )
-        : new RemotingTimeoutError(`Oneway request to ${this.address} not written within ${this.timeoutMillis} ms`, this.timeoutMillis, {
-            address: this.address,
-          }),
-    );
-  }
-
-  fail(error: RemotingError): void {
-    this.finish(error);
-  }
-
-  private finish(error: Error | null): void {
-    if (this.done) return;
-    this.done = true;
-    this.waitingPermit = false;
-    this.cancelled = true;
-    if (this.holdsPermit) {
-      this.holdsPermit = false;
-      this.permits.release();
-    }
-    this.settle(error);
-  }
-}
-
 /**
  * RocketMQ remoting client: multiplexes requests over one lazily opened TCP connection per address.
  *
@@ -374,7 +92,7 @@ class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
  * await client.close();
  * ```
  */
-export class RemotingClient {
+export class RemotingClient implements CallHost {
   /**
    * Requests the servers send us. With no subscriber, non-oneway ones are answered REQUEST_CODE_NOT_SUPPORTED
    * (remark `" request type N not supported"`, as Java); oneway ones are dropped.
@@ -386,7 +104,7 @@ export class RemotingClient {
   private readonly asyncPermits: Permits;
   private readonly onewayPermits: Permits;
   private readonly hooks: RPCHook[];
-  private readonly channels = new Map<string, Channel>();
+  private readonly channels = new Map<string, ClientChannel>();
   private readonly serverRequests = new Subject<ServerRequest>();
   private closing = false;
 
@@ -417,7 +135,8 @@ export class RemotingClient {
    * @param timeoutMillis - deadline for the response, counted from subscription (connect and permit wait included)
    * @param options - see {@link InvokeOptions}
    * @returns an Observable that emits the response once, then completes; or errors with a {@link RemotingError}
-   *   (`RMQ_ERR_REMOTING_TIMEOUT`, `_CONNECT`, `_SEND_REQUEST`, `_TOO_MUCH_REQUEST`) or a hook's error.
+   *   (`RMQ_ERR_REMOTING_TIMEOUT`, `_CONNECT`, `_SEND_REQUEST`, `_TOO_MUCH_REQUEST`), a hook's error, or a
+   *   `RangeError` when `timeoutMillis` is not a number ≥ 0.
    */
   invoke$(addr: string, request: RemotingCommand, timeoutMillis: number, options?: InvokeOptions): Observable<RemotingCommand> {
     const permits = options?.async === true ? this.asyncPermits : null;
@@ -472,7 +191,7 @@ export class RemotingClient {
   }
 
   /** @internal The channel for `addr`, opened if needed; `null` once the client is closed. */
-  channelFor(addr: string): Channel | null {
+  channelFor(addr: string): ClientChannel | null {
     const existing = this.channels.get(addr);
     if (existing !== undefined) return existing;
     if (this.closing) return null;
@@ -480,7 +199,7 @@ export class RemotingClient {
       connectTimeoutMillis: this.connectTimeoutMillis,
       maxFrameBytes: this.maxFrameBytes,
     });
-    const channel = new Channel(addr, connection);
+    const channel = new ClientChannel(addr, connection);
     this.channels.set(addr, channel);
     connection.commands$.subscribe((command) => this.onCommand(channel, command));
     connection.closed$.subscribe(({ error, wasOpen }) => {
@@ -522,7 +241,7 @@ export class RemotingClient {
     return null;
   }
 
-  private onCommand(channel: Channel, command: RemotingCommand): void {
+  private onCommand(channel: ClientChannel, command: RemotingCommand): void {
     if (isResponse(command)) {
       // Unknown opaques (late or unsolicited responses) are ignored.
       channel.table.resolve(command);
@@ -572,6 +291,3 @@ function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
-function noop(): void {}
-
-const EMPTY = Buffer.alloc(0);

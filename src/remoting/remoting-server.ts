@@ -197,8 +197,8 @@ export class RemotingServer {
       this.answer(command, connection, systemError(command, error));
       return;
     }
-    if (result instanceof Promise) {
-      result.then(
+    if (isThenable(result)) {
+      Promise.resolve(result).then(
         (response) => this.answer(command, connection, response),
         (error: unknown) => this.answer(command, connection, systemError(command, error)),
       );
@@ -216,6 +216,10 @@ export class RemotingServer {
       connection.write(systemError(request, error));
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<RemotingCommand | null | undefined> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function systemError(request: RemotingCommand, error: unknown): RemotingCommand {

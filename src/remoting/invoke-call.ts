@@ -1,0 +1,167 @@
+/**
+ * One request/response exchange of {@link RemotingClient.invoke$}.
+ *
+ * @internal
+ */
+import type { Subscriber } from 'rxjs';
+import { RemotingSendRequestError, RemotingTimeoutError, RemotingTooMuchRequestError, type RemotingError } from '../errors.js';
+import type { CallHost, ClientChannel } from './client-channel.js';
+import { EMPTY_HEAD } from './client-channel.js';
+import type { OutboundFrame } from './connection.js';
+import { encodeFrameHead } from './frame-codec.js';
+import type { InflightEntry } from './inflight.js';
+import type { Permits, PermitWaiter } from './permits.js';
+import { nextOpaque, type RemotingCommand } from './remoting-command.js';
+
+const enum CallState {
+  Created,
+  WaitingPermit,
+  Queued,
+  Sent,
+  Done,
+}
+
+/** One request/response exchange; it is at once the inflight entry, the queued frame and the permit waiter. */
+export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
+  opaque: number;
+  readonly deadline: number;
+  head: Buffer = EMPTY_HEAD;
+  body: Buffer | null = null;
+  cancelled = false;
+  private state = CallState.Created;
+  private permits: Permits | null = null;
+  private channel: ClientChannel | null = null;
+
+  constructor(
+    private readonly client: CallHost,
+    private readonly address: string,
+    private readonly request: RemotingCommand,
+    private readonly timeoutMillis: number,
+    private readonly permitPool: Permits | null,
+    private readonly subscriber: Subscriber<RemotingCommand>,
+  ) {
+    this.opaque = request.opaque;
+    this.deadline = performance.now() + timeoutMillis;
+  }
+
+  start(): void {
+    const client = this.client;
+    if (!(this.timeoutMillis >= 0)) {
+      this.finishWithError(new RangeError(`timeoutMillis must be a number ≥ 0, got ${this.timeoutMillis}`));
+      return;
+    }
+    const hookError = client.runBeforeHooks(this.address, this.request);
+    if (hookError !== null) {
+      this.finishWithError(hookError);
+      return;
+    }
+    const channel = client.channelFor(this.address);
+    if (channel === null || channel.closedWith !== null) {
+      // Closed client, or a connection that failed synchronously (e.g. an invalid address).
+      this.finishWithError(channel?.closedWith ?? client.closedError(this.address));
+      return;
+    }
+    this.channel = channel;
+    if (!channel.table.add(this)) {
+      // Another exchange with the same opaque is in flight (e.g. the same request subscribed twice): use a fresh
+      // opaque for this one rather than mixing up their responses.
+      do this.opaque = nextOpaque();
+      while (!channel.table.add(this));
+    }
+    const pool = this.permitPool;
+    if (pool !== null) {
+      if (!pool.tryAcquire()) {
+        this.state = CallState.WaitingPermit;
+        pool.wait(this);
+        return;
+      }
+      this.permits = pool;
+    }
+    this.enqueue();
+  }
+
+  grant(): boolean {
+    if (this.state !== CallState.WaitingPermit) return false;
+    this.permits = this.permitPool;
+    this.enqueue();
+    return true;
+  }
+
+  private enqueue(): void {
+    const request = this.request;
+    try {
+      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
+    } catch (error) {
+      this.channel!.table.remove(this);
+      this.finishWithError(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
+      return;
+    }
+    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
+    this.state = CallState.Queued;
+    this.channel!.connection.enqueue(this);
+  }
+
+  sent(): void {
+    this.state = CallState.Sent;
+  }
+
+  resolve(response: RemotingCommand): void {
+    if (this.state === CallState.Done) return;
+    const hookError = this.client.runAfterHooks(this.address, this.request, response);
+    if (hookError !== null) {
+      this.finishWithError(hookError);
+      return;
+    }
+    this.state = CallState.Done;
+    this.releasePermit();
+    this.subscriber.next(response);
+    this.subscriber.complete();
+  }
+
+  expire(): void {
+    if (this.state === CallState.Done) return;
+    if (this.state === CallState.WaitingPermit) {
+      this.finishWithError(
+        new RemotingTooMuchRequestError(
+          `No permit for a request to ${this.address} within ${this.timeoutMillis} ms (${this.permitPool!.total} in flight)`,
+          { address: this.address },
+        ),
+      );
+      return;
+    }
+    this.finishWithError(
+      new RemotingTimeoutError(`No response from ${this.address} within ${this.timeoutMillis} ms`, this.timeoutMillis, {
+        address: this.address,
+      }),
+    );
+  }
+
+  fail(error: RemotingError): void {
+    this.finishWithError(error);
+  }
+
+  /** Teardown: unsubscribing removes the entry and, if not written yet, keeps it from being written. */
+  unsubscribe(): void {
+    if (this.state === CallState.Done) return;
+    this.state = CallState.Done;
+    this.cancelled = true;
+    this.channel?.table.remove(this);
+    this.releasePermit();
+  }
+
+  private finishWithError(error: Error): void {
+    if (this.state === CallState.Done) return;
+    this.state = CallState.Done;
+    this.cancelled = true;
+    this.releasePermit();
+    this.subscriber.error(error);
+  }
+
+  private releasePermit(): void {
+    const permits = this.permits;
+    if (permits !== null) {
+      this.permits = null;
+      permits.release();
+    }
+  }
+}
