@@ -2,7 +2,13 @@ import { defineConfig } from 'tsup';
 
 // Two builds: ESM for `import`, CJS for `require()`. p-retry (and its one dependency) are ESM-only, so the CJS build
 // bundles them; everything else stays an external dependency.
-const entry = { index: 'src/index.ts', 'embedded/index': 'src/embedded/index.ts', cli: 'src/cli.ts' };
+// `embedded/cluster-process` is the child entry of `EmbeddedCluster.spawn()`, forked by path (ESM only).
+const entry = {
+  index: 'src/index.ts',
+  'embedded/index': 'src/embedded/index.ts',
+  'embedded/cluster-process': 'src/embedded/cluster-process.ts',
+  cli: 'src/cli.ts',
+};
 
 export default defineConfig([
   {

@@ -1,4 +1,15 @@
 #!/usr/bin/env node
-/** The `rocketmq-rx` command line. */
-process.stderr.write('rocketmq-rx: no commands yet\n');
-process.exitCode = 2;
+/**
+ * The `rocketmq-rx` command line. Each subcommand lives in its own file under `src/cli/` and registers itself here.
+ */
+import { Command } from 'commander';
+import { registerClusterCommand } from './cli/cluster.js';
+
+const program = new Command();
+program.name('rocketmq-rx').description('Apache RocketMQ tools from rocketmq-rx');
+registerClusterCommand(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`rocketmq-rx: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -80,3 +80,5 @@ export { LatencyFaultTolerance } from './producer/fault/latency-fault-tolerance.
 export type { LatencyFaultToleranceOptions, FaultItem } from './producer/fault/latency-fault-tolerance.js';
 export { MQFaultStrategy, FaultTolerancePresets } from './producer/fault/mq-fault-strategy.js';
 export type { MQFaultStrategyOptions, FaultTables } from './producer/fault/mq-fault-strategy.js';
+export { EmbeddedCluster, EmbeddedBroker, EmbeddedNameServer } from './embedded/index.js';
+export type { EmbeddedClusterOptions, StoredMessage, SpawnedCluster } from './embedded/index.js';

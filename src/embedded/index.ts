@@ -2,4 +2,18 @@
  * rocketmq-rx/embedded: an in-process NameServer + Broker speaking the real RocketMQ remoting protocol, for tests,
  * examples and local development.
  */
-export {};
+export { EmbeddedCluster, brokerNameAt } from './cluster.js';
+export type { EmbeddedClusterOptions } from './cluster.js';
+export { EmbeddedBroker } from './broker.js';
+export type { EmbeddedBrokerOptions } from './broker.js';
+export { EmbeddedNameServer } from './name-server.js';
+export type { EmbeddedNameServerOptions } from './name-server.js';
+export { FaultInjector } from './fault-injector.js';
+export type { FaultScope, FaultHandle, RespondWithOptions, WriteGarbageOptions } from './fault-injector.js';
+export { RequestStats } from './request-stats.js';
+export type { RequestLogEntry, RequestStatsSnapshot } from './request-stats.js';
+export type { StoredMessage, MessageFilter } from './message-store.js';
+export type { BrokerVersion, ClientRecord, EndTransactionRecord, MessageStoredEvent } from './broker-processor.js';
+export type { RegisteredBroker } from './name-server-processor.js';
+export type { TopicConfig } from './topic-config.js';
+export type { SpawnedCluster, ClusterStats } from './spawn.js';

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MessageStore } from '../../src/embedded/message-store.js';
+
+function put(store: MessageStore, topic: string, queueId: number, body: string) {
+  return store.put({
+    topic,
+    queueId,
+    flag: 0,
+    sysFlag: 0,
+    bornTimestamp: 1700000000000,
+    bornHost: '192.168.0.2:54321',
+    reconsumeTimes: 0,
+    body: Buffer.from(body),
+    properties: 'KEYS\x01a b\x02UNIQ_KEY\x01C0A8000230391B6D358647B760000000\x02TAGS\x01TagA',
+  }, 1700000000005);
+}
+
+describe('MessageStore', () => {
+  it('keeps per-queue offsets and a commit-log offset growing by the record size', () => {
+    const store = new MessageStore('127.0.0.1:10911', 10);
+    const a = put(store, 'T', 0, 'Hello');
+    const b = put(store, 'T', 0, 'Hello');
+    const c = put(store, 'U', 0, 'Hello');
+    assert.deepEqual([a.queueOffset, b.queueOffset, c.queueOffset], [0, 1, 0]);
+    // §16(e): the same message is 195 bytes with topic "TopicTest" and a CLUSTER property; here topic "T" and no CLUSTER.
+    assert.equal(b.commitLogOffset, a.recordSize);
+    assert.equal(c.commitLogOffset, a.recordSize * 2);
+    assert.equal(a.msgId, '7F00000100002A9F0000000000000000');
+    const [message] = store.messages({ topic: 'U' });
+    assert.equal(message!.keys.join(','), 'a,b');
+    assert.equal(message!.storeTimestamp, 1700000000005);
+    assert.equal(message!.msgId, c.msgId);
+  });
+
+  it('is bounded: beyond maxStoredMessages the oldest are dropped, offsets keep growing', () => {
+    const store = new MessageStore('127.0.0.1:10911', 3);
+    for (let i = 0; i < 5; i++) put(store, 'T', 1, `m${i}`);
+    assert.equal(store.size, 3);
+    assert.equal(store.droppedCount, 2);
+    assert.deepEqual(store.messages({ queueId: 1 }).map((m) => [m.body.toString(), m.queueOffset]), [['m2', 2], ['m3', 3], ['m4', 4]]);
+    assert.equal(store.nextQueueOffset('T', 1), 5);
+    store.clear();
+    assert.equal(store.messages().length, 0);
+    assert.equal(put(store, 'T', 1, 'x').queueOffset, 5);
+  });
+
+  it('is bounded in bytes too: the oldest records go first, the newest always stays', () => {
+    const probe = new MessageStore('127.0.0.1:10911', 10);
+    const size = put(probe, 'T', 0, 'aaaa').recordSize;
+    const store = new MessageStore('127.0.0.1:10911', 100, size * 2);
+    for (let i = 0; i < 4; i++) put(store, 'T', 0, `m${i}xx`);
+    assert.deepEqual(store.messages().map((m) => m.body.toString()), ['m2xx', 'm3xx']);
+    assert.equal(store.storedBytes, size * 2);
+    const tiny = new MessageStore('127.0.0.1:10911', 100, 1);
+    put(tiny, 'T', 0, 'big');
+    assert.equal(tiny.size, 1);
+  });
+
+  it('sets the IPv6 address bits itself (mapped IPv4 clients are stored as IPv4)', () => {
+    const store = new MessageStore('127.0.0.1:10911', 10);
+    const input = { topic: 'T', queueId: 0, flag: 0, sysFlag: 0x10, bornTimestamp: 1, reconsumeTimes: 0, body: Buffer.from('x'), properties: '' };
+    store.put({ ...input, bornHost: '::ffff:127.0.0.1:4000' });
+    store.put({ ...input, bornHost: '::1:4001' });
+    const [mapped, v6] = store.messages();
+    assert.equal(mapped!.bornHost, '127.0.0.1:4000');
+    assert.equal(mapped!.sysFlag, 0);
+    assert.equal(v6!.sysFlag, 0x10);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * `rocketmq-rx cluster`: runs an embedded NameServer + brokers in the foreground for local development.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { EmbeddedCluster } from '../embedded/cluster.js';
+import type { BrokerVersion } from '../embedded/broker-processor.js';
+
+/** Options of the `cluster` subcommand, as parsed. */
+export interface ClusterCommandOptions {
+  brokers: number;
+  port: number;
+  queues: number;
+  brokerVersion: BrokerVersion;
+  autoCreateTopic: boolean;
+  vip: boolean;
+  quiet: boolean;
+}
+
+/** Where the command writes and which signals stop it (injectable for tests). */
+export interface ClusterCommandIO {
+  out: (line: string) => void;
+  signals: NodeJS.Process;
+}
+
+function integer(min: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return value;
+  };
+}
+
+/**
+ * Starts the cluster, prints its addresses, logs each stored message and stops cleanly on SIGINT/SIGTERM.
+ * @returns a promise that settles once the cluster has stopped after a signal
+ */
+export async function runClusterCommand(options: ClusterCommandOptions, io: ClusterCommandIO): Promise<void> {
+  const cluster = await EmbeddedCluster.start({
+    brokers: options.brokers,
+    namesrvPort: options.port,
+    queuesPerTopic: options.queues,
+    autoCreateTopic: options.autoCreateTopic,
+    version: options.brokerVersion,
+    vipChannel: options.vip,
+    onMessageStored: options.quiet
+      ? undefined
+      : (event) =>
+          io.out(
+            `send  ${event.brokerName}  topic=${event.topic} queue=${event.queueId} offset=${event.queueOffset} ` +
+              `bytes=${event.bodyLength} from=${event.bornHost}`,
+          ),
+  });
+  io.out(`rocketmq-rx embedded cluster (RocketMQ ${options.brokerVersion} protocol)`);
+  io.out(`NameServer ${cluster.namesrvAddr}`);
+  for (const broker of cluster.brokers) {
+    io.out(`${broker.name}   ${broker.address}${broker.vipAddress === null ? '' : `  (VIP ${broker.vipAddress})`}`);
+  }
+  io.out(`Ready: point producers at namesrvAddr=${cluster.namesrvAddr}. Ctrl-C stops.`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second Ctrl-C while stopping: give up waiting.
+        process.exit(130);
+      }
+      stopping = true;
+      io.out(`${signal}: stopping`);
+      void cluster.stop().then(() => {
+        io.signals.off('SIGINT', onSignal);
+        io.signals.off('SIGTERM', onSignal);
+        io.out('stopped');
+        resolve();
+      });
+    };
+    io.signals.on('SIGINT', onSignal);
+    io.signals.on('SIGTERM', onSignal);
+  });
+}
+
+/** Adds the `cluster` subcommand to the `rocketmq-rx` program. */
+export function registerClusterCommand(program: Command): void {
+  program
+    .command('cluster')
+    .description('run an embedded NameServer and brokers (real RocketMQ protocol) in the foreground')
+    .option('-b, --brokers <n>', 'number of brokers (broker-a, broker-b, …)', integer(1), 2)
+    .option('-p, --port <port>', 'NameServer port (0 = any free port)', integer(0), 9876)
+    .option('-q, --queues <n>', 'queues per auto-created topic', integer(1), 4)
+    .option('--broker-version <version>', 'RocketMQ generation to imitate: 4.9 or 5.x', (text: string): BrokerVersion => {
+      if (text !== '4.9' && text !== '5.x') throw new InvalidArgumentError('expected 4.9 or 5.x');
+      return text;
+    }, '4.9' as BrokerVersion)
+    .option('--no-auto-create-topic', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
+    .option('--vip', 'brokers also listen on their VIP port (port − 2)', false)
+    .option('--quiet', 'do not log each stored message', false)
+    .action(async (options: ClusterCommandOptions) => {
+      await runClusterCommand(options, { out: (line) => process.stdout.write(`${line}\n`), signals: process });
+    });
+}

@@ -1,0 +1,691 @@
+/**
+ * The request processing of the embedded broker, transport-free: one request command in, one response command (or
+ * `null` for no response) out. Mirrors what the Java broker does for everything a producer sends (§5, §8, §10,
+ * §12, §13 of the protocol notes); `EmbeddedBroker` wires it to TCP.
+ * @internal
+ */
+import { createRequest, createResponse, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
+import { RequestCode } from '../remoting/request-code.js';
+import { ResponseCode } from '../remoting/response-code.js';
+import { createUniqueId, decodeBatchBody, decodeProperties, encodeProperties } from './codec.js';
+import { JavaException, nullPointer, parseJavaBoolean, parseJavaInt, parseJavaLong } from './java-header.js';
+import type { MessageStore } from './message-store.js';
+import {
+  AUTO_CREATE_TOPIC_KEY,
+  createTopicConfig,
+  FAQ_SUGGESTION,
+  NOT_ALLOWED_SEND_TOPICS,
+  PermName,
+  RETRY_GROUP_TOPIC_PREFIX,
+  topicConfigToString,
+  topicNameProblem,
+  type TopicConfig,
+} from './topic-config.js';
+
+/** Which broker generation to imitate. */
+export type BrokerVersion = '4.9' | '5.x';
+
+/** `MQVersion` ordinals the embedded servers put in their responses. */
+export const VERSION_ORDINAL: Readonly<Record<BrokerVersion, number>> = { '4.9': 409, '5.x': 479 };
+
+const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+const TRANSACTION_TYPE_MASK = 0xc;
+const TRANSACTION_COMMIT_TYPE = 0x8;
+const TRANSACTION_ROLLBACK_TYPE = 0xc;
+const MAX_PROPERTIES_LENGTH = 32767;
+const ILLEGAL_MESSAGE_REMARK = (maxMessageSize: number): string =>
+  `the message is illegal, maybe msg body or properties length not matched. msg body length limit ${maxMessageSize}B, msg properties length limit 32KB.`;
+
+/** Settings of a {@link BrokerProcessor}. */
+export interface BrokerProcessorOptions {
+  brokerName: string;
+  clusterName: string;
+  /** `ip:port` the broker listens on: the store host of every message. */
+  address: string;
+  version: BrokerVersion;
+  autoCreateTopic: boolean;
+  /** Queues of TBW102 and of topics created by {@link BrokerProcessor.createTopic}. */
+  queuesPerTopic: number;
+  maxMessageSize: number;
+  regionId: string;
+  traceOn: boolean;
+  rejectTransactionMessage: boolean;
+  store: MessageStore;
+  /** Called after a topic was auto-created by a send (the broker then re-registers with the NameServer). */
+  onTopicCreated?: (config: TopicConfig) => void;
+  /** Called after every stored message. */
+  onMessageStored?: (event: MessageStoredEvent) => void;
+  /**
+   * Sends a request to a client over its connection and resolves with the client's response (used to push reply
+   * messages, PUSH_REPLY_MESSAGE_TO_CLIENT). Without it, reply messages fail as if the requester were not connected.
+   */
+  callClient?: (connection: unknown, request: RemotingCommand) => Promise<RemotingCommand>;
+}
+
+/** What {@link BrokerProcessorOptions.onMessageStored} reports. */
+export interface MessageStoredEvent {
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  msgId: string;
+  bodyLength: number;
+  bornHost: string;
+}
+
+/** A client known from its heartbeats. */
+export interface ClientRecord {
+  clientId: string;
+  language: string;
+  version: number;
+  producerGroups: string[];
+  consumerGroups: string[];
+  remoteAddress: string;
+  lastHeartbeatAt: number;
+  /** @internal the transport connection it heart-beat on */
+  connection: unknown;
+}
+
+/** An END_TRANSACTION request as the broker received it. */
+export interface EndTransactionRecord {
+  producerGroup: string | null;
+  tranStateTableOffset: number | null;
+  commitLogOffset: number | null;
+  /** 8 COMMIT, 12 ROLLBACK, 0 UNKNOWN. */
+  commitOrRollback: number | null;
+  fromTransactionCheck: boolean;
+  msgId: string | null;
+  transactionId: string | null;
+  topic: string | null;
+  brokerName: string | null;
+  remark: string | null;
+  oneway: boolean;
+  remoteAddress: string;
+}
+
+/** The sender of a request. */
+export interface RequestOrigin {
+  /** `ip:port` of the client. */
+  remoteAddress: string;
+  /** Opaque transport handle (kept with heartbeats, for broker → client requests). */
+  connection?: unknown;
+}
+
+interface SendHeader {
+  producerGroup: string | undefined;
+  topic: string | undefined;
+  defaultTopic: string | undefined;
+  defaultTopicQueueNums: number | null;
+  queueId: number | null;
+  sysFlag: number | null;
+  bornTimestamp: number | null;
+  flag: number | null;
+  properties: string | undefined;
+  reconsumeTimes: number | null;
+  unitMode: boolean;
+  batch: boolean;
+}
+
+/** @internal */
+export class BrokerProcessor {
+  readonly options: BrokerProcessorOptions;
+  readonly versionOrdinal: number;
+  private readonly topics = new Map<string, TopicConfig>();
+  private dataVersionCounter = 0;
+  private dataVersionTimestamp = Date.now();
+  readonly clients = new Map<string, ClientRecord>();
+  readonly endTransactions: EndTransactionRecord[] = [];
+
+  constructor(options: BrokerProcessorOptions) {
+    this.options = options;
+    this.versionOrdinal = VERSION_ORDINAL[options.version];
+    this.initSystemTopics();
+  }
+
+  /** Topic configs, by name. */
+  get topicConfigs(): ReadonlyMap<string, TopicConfig> {
+    return this.topics;
+  }
+
+  /** `TopicConfigSerializeWrapper.dataVersion`, bumped on every topic change. */
+  get dataVersion(): { counter: number; timestamp: number } {
+    return { counter: this.dataVersionCounter, timestamp: this.dataVersionTimestamp };
+  }
+
+  /** Creates or replaces a topic (admin `updateTopic`). */
+  createTopic(topic: string, queueNums = this.options.queuesPerTopic, perm: number = PermName.READ | PermName.WRITE): TopicConfig {
+    const config = createTopicConfig(topic, queueNums, perm);
+    this.topics.set(topic, config);
+    this.bumpDataVersion();
+    return config;
+  }
+
+  /** Removes a topic; returns whether it existed. */
+  deleteTopic(topic: string): boolean {
+    const existed = this.topics.delete(topic);
+    if (existed) this.bumpDataVersion();
+    return existed;
+  }
+
+  /**
+   * Processes one request. Returns the response, or `null` when none is sent (oneway requests are never answered).
+   */
+  process(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null | Promise<RemotingCommand | null> {
+    let response: RemotingCommand | null | Promise<RemotingCommand | null>;
+    try {
+      response = this.dispatch(request, origin);
+    } catch (error) {
+      response = this.exceptionResponse(request, error);
+    }
+    if (response instanceof Promise) {
+      return response.then(
+        (result) => (isOneway(request) ? null : result),
+        (error: unknown) => (isOneway(request) ? null : this.exceptionResponse(request, error)),
+      );
+    }
+    return isOneway(request) ? null : response;
+  }
+
+  /** The Java remoting layer answers a processor exception with SYSTEM_ERROR in its default (JSON) serialization. */
+  private exceptionResponse(request: RemotingCommand, error: unknown): RemotingCommand {
+    const remark = error instanceof JavaException ? error.javaDescription : `java.lang.RuntimeException: ${String(error)}`;
+    return this.response(request, ResponseCode.SYSTEM_ERROR, { remark, serializeType: SerializeType.JSON });
+  }
+
+  private dispatch(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null | Promise<RemotingCommand | null> {
+    switch (request.code) {
+      case RequestCode.SEND_MESSAGE:
+        return this.sendMessage(request, origin, readHeaderV1(request.extFields ?? {}), false);
+      case RequestCode.SEND_MESSAGE_V2:
+        return this.sendMessage(request, origin, readHeaderV2(request.extFields ?? {}), false);
+      case RequestCode.SEND_REPLY_MESSAGE:
+        return this.replyMessage(request, origin, readHeaderV1(request.extFields ?? {}));
+      case RequestCode.SEND_REPLY_MESSAGE_V2:
+        return this.replyMessage(request, origin, readHeaderV2(request.extFields ?? {}));
+      case RequestCode.SEND_BATCH_MESSAGE:
+        return this.sendMessage(request, origin, readHeaderV2(request.extFields ?? {}), true);
+      case RequestCode.HEART_BEAT:
+        return this.heartBeat(request, origin);
+      case RequestCode.UNREGISTER_CLIENT:
+        return this.unregisterClient(request);
+      case RequestCode.END_TRANSACTION:
+        return this.endTransaction(request, origin);
+      default:
+        return this.response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, {
+          remark: ` request type ${request.code} not supported`,
+          serializeType: SerializeType.JSON,
+        });
+    }
+  }
+
+  private response(
+    request: RemotingCommand,
+    code: number,
+    options: { remark?: string | null; extFields?: Record<string, string> | null; body?: Buffer | null; serializeType?: 0 | 1 } = {},
+  ): RemotingCommand {
+    return createResponse(request, code, {
+      remark: options.remark ?? null,
+      extFields: options.extFields ?? null,
+      body: options.body ?? null,
+      // 4.9 answers in the request's serialization on the processor path, 5.x always in JSON.
+      serializeType: options.serializeType ?? (this.options.version === '5.x' ? SerializeType.JSON : request.serializeType),
+      version: this.versionOrdinal,
+    });
+  }
+
+  /** The error response of the send processor: always carries TRACE_ON and MSG_REGION. */
+  private sendError(request: RemotingCommand, code: number, remark: string): RemotingCommand {
+    return this.response(request, code, {
+      remark,
+      extFields: { TRACE_ON: String(this.options.traceOn), MSG_REGION: this.options.regionId },
+    });
+  }
+
+  // ---- sends -----------------------------------------------------------------------------------------------------
+
+  /** AbstractSendMessageProcessor.msgCheck plus the queue choice: the queue to use, or the error response. */
+  private checkSend(request: RemotingCommand, origin: RequestOrigin, header: SendHeader): { topic: string; queueId: number } | RemotingCommand {
+    const options = this.options;
+    const topic = header.topic;
+    const topicProblem = topicNameProblem(topic);
+    if (topicProblem !== null || topic === undefined) {
+      const code = options.version === '5.x' ? ResponseCode.INVALID_PARAMETER : ResponseCode.SYSTEM_ERROR;
+      return this.sendError(request, code, topicProblem ?? 'The specified topic is blank.');
+    }
+    if (NOT_ALLOWED_SEND_TOPICS.has(topic)) {
+      return this.sendError(request, ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+    }
+    let config = this.topics.get(topic);
+    if (config === undefined) {
+      if (header.defaultTopicQueueNums === null || header.defaultTopic === undefined) throw nullPointer();
+      config = this.createTopicInSendMessageMethod(topic, header.defaultTopic, header.defaultTopicQueueNums);
+      if (config === undefined) {
+        return this.sendError(request, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!${FAQ_SUGGESTION}`);
+      }
+    }
+    if (header.queueId === null) throw nullPointer();
+    if (header.queueId >= Math.max(config.writeQueueNums, config.readQueueNums)) {
+      return this.sendError(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `request queueId[${header.queueId}] is illegal, ${topicConfigToString(config)} Producer: ${origin.remoteAddress}`,
+      );
+    }
+    let queueId = header.queueId;
+    if (queueId < 0) {
+      if (config.writeQueueNums <= 0) throw new JavaException('java.lang.ArithmeticException: / by zero');
+      queueId = Math.floor(Math.random() * 99999999) % config.writeQueueNums;
+    }
+    if (header.sysFlag === null || header.bornTimestamp === null || header.flag === null) throw nullPointer();
+    return { topic, queueId };
+  }
+
+  private sendMessage(request: RemotingCommand, origin: RequestOrigin, header: SendHeader, batch: boolean): RemotingCommand {
+    const checked = this.checkSend(request, origin, header);
+    if ('code' in checked) return checked;
+    const { topic, queueId } = checked;
+    if (batch && this.options.version === '5.x' && topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+      return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
+    }
+    const body = request.body ?? Buffer.alloc(0);
+    return batch
+      ? this.storeBatch(request, origin, header, topic, queueId, body)
+      : this.storeSingle(request, origin, header, topic, queueId, body);
+  }
+
+  /**
+   * ReplyMessageProcessor: push the reply to the requester (found by the `REPLY_TO_CLIENT` client id it registered by
+   * heartbeat) with PUSH_REPLY_MESSAGE_TO_CLIENT, answer SUCCESS (msgId "0", offset 0) if it acknowledged, then store
+   * the reply with its properties string as sent.
+   */
+  private async replyMessage(request: RemotingCommand, origin: RequestOrigin, header: SendHeader): Promise<RemotingCommand> {
+    const checked = this.checkSend(request, origin, header);
+    if ('code' in checked) return checked;
+    const { topic, queueId } = checked;
+    const options = this.options;
+    const body = request.body ?? Buffer.alloc(0);
+    const propertiesText = header.properties ?? '';
+    const properties = decodeProperties(propertiesText);
+    const senderId = properties.REPLY_TO_CLIENT;
+    let pushRemark: string | null;
+    if (senderId === undefined) {
+      pushRemark = 'reply message properties[REPLY_TO_CLIENT] is null';
+    } else {
+      const client = this.clients.get(senderId);
+      if (client === undefined || options.callClient === undefined) {
+        pushRemark = `push reply message fail, channel of <${senderId}> not found.`;
+      } else {
+        properties.PUSH_REPLY_TIME = String(Date.now());
+        const push = createRequest(
+          RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT,
+          {
+            bornHost: origin.remoteAddress,
+            storeHost: options.address,
+            storeTimestamp: String(Date.now()),
+            producerGroup: header.producerGroup ?? '',
+            topic,
+            defaultTopic: header.defaultTopic ?? '',
+            defaultTopicQueueNums: String(header.defaultTopicQueueNums ?? ''),
+            queueId: String(header.queueId),
+            sysFlag: String(header.sysFlag),
+            bornTimestamp: String(header.bornTimestamp),
+            flag: String(header.flag),
+            properties: encodeProperties(properties),
+            reconsumeTimes: String(header.reconsumeTimes ?? 0),
+            unitMode: String(header.unitMode),
+          },
+          { body, version: this.versionOrdinal },
+        );
+        try {
+          const pushed = await options.callClient(client.connection, push);
+          pushRemark = pushed.code === ResponseCode.SUCCESS ? null : `push reply message to ${senderId}fail.`;
+        } catch {
+          pushRemark = `push reply message to ${senderId}fail.`;
+        }
+      }
+    }
+    const response =
+      pushRemark === null ? this.sendOk(request, queueId, 0, '0', undefined) : this.sendError(request, ResponseCode.SYSTEM_ERROR, pushRemark);
+    if (Buffer.byteLength(propertiesText) <= MAX_PROPERTIES_LENGTH && body.length <= options.maxMessageSize) {
+      const result = options.store.put({
+        topic,
+        queueId,
+        flag: header.flag ?? 0,
+        sysFlag: header.sysFlag ?? 0,
+        bornTimestamp: header.bornTimestamp ?? 0,
+        bornHost: origin.remoteAddress,
+        reconsumeTimes: header.reconsumeTimes ?? 0,
+        body,
+        properties: propertiesText,
+      });
+      options.onMessageStored?.({ topic, queueId, queueOffset: result.queueOffset, msgId: result.msgId, bodyLength: body.length, bornHost: origin.remoteAddress });
+    }
+    return response;
+  }
+
+  private createTopicInSendMessageMethod(topic: string, defaultTopic: string, clientQueueNums: number): TopicConfig | undefined {
+    let created: TopicConfig | undefined;
+    const template = this.topics.get(defaultTopic);
+    if (template !== undefined) {
+      let perm = template.perm;
+      if (defaultTopic === AUTO_CREATE_TOPIC_KEY && !this.options.autoCreateTopic) perm = PermName.READ | PermName.WRITE;
+      if ((perm & PermName.INHERIT) !== 0) {
+        const queueNums = Math.max(0, Math.min(clientQueueNums, template.writeQueueNums));
+        created = createTopicConfig(topic, queueNums, perm & ~PermName.INHERIT);
+      }
+    }
+    // Java then falls back to creating a retry topic with one queue (createTopicInSendMessageBackMethod).
+    if (created === undefined && topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) created = createTopicConfig(topic, 1);
+    if (created === undefined) return undefined;
+    this.topics.set(topic, created);
+    this.bumpDataVersion();
+    this.options.onTopicCreated?.(created);
+    return created;
+  }
+
+  private storeSingle(
+    request: RemotingCommand,
+    origin: RequestOrigin,
+    header: SendHeader,
+    topic: string,
+    queueId: number,
+    body: Buffer,
+  ): RemotingCommand {
+    const options = this.options;
+    const properties = decodeProperties(header.properties ?? '');
+    if (options.version === '5.x' && properties.UNIQ_KEY === undefined) properties.UNIQ_KEY = createUniqueId();
+    if (options.version === '4.9') delete properties.WAIT;
+    properties.CLUSTER = options.clusterName;
+    let sysFlag = header.sysFlag ?? 0;
+    let storeTopic = topic;
+    let storeQueueId = queueId;
+    const transactional = parseJavaBoolean(properties.TRAN_MSG);
+    if (transactional && !((header.reconsumeTimes ?? 0) > 0 && Number(properties.DELAY ?? 0) > 0)) {
+      if (options.rejectTransactionMessage) {
+        return this.sendError(request, ResponseCode.NO_PERMISSION, `the broker[${hostOf(options.address)}] sending transaction message is forbidden`);
+      }
+      // TransactionalMessageBridge.parseHalfMessageInner: park the message in the half topic, queue 0.
+      properties.REAL_TOPIC = topic;
+      properties.REAL_QID = String(queueId);
+      sysFlag &= ~TRANSACTION_TYPE_MASK;
+      storeTopic = HALF_TOPIC;
+      storeQueueId = 0;
+    }
+    const propertiesText = encodeProperties(properties);
+    if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
+      return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
+    }
+    const result = options.store.put({
+      topic: storeTopic,
+      queueId: storeQueueId,
+      flag: header.flag ?? 0,
+      sysFlag,
+      bornTimestamp: header.bornTimestamp ?? 0,
+      bornHost: origin.remoteAddress,
+      reconsumeTimes: header.reconsumeTimes ?? 0,
+      body,
+      properties: propertiesText,
+    });
+    options.onMessageStored?.({
+      topic: storeTopic,
+      queueId: storeQueueId,
+      queueOffset: result.queueOffset,
+      msgId: result.msgId,
+      bodyLength: body.length,
+      bornHost: origin.remoteAddress,
+    });
+    return this.sendOk(request, queueId, result.queueOffset, result.msgId, properties.UNIQ_KEY);
+  }
+
+  private storeBatch(
+    request: RemotingCommand,
+    origin: RequestOrigin,
+    header: SendHeader,
+    topic: string,
+    queueId: number,
+    body: Buffer,
+  ): RemotingCommand {
+    const options = this.options;
+    if (body.length > options.maxMessageSize) {
+      return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
+    }
+    let records;
+    try {
+      records = decodeBatchBody(body);
+    } catch {
+      throw new JavaException('java.nio.BufferUnderflowException');
+    }
+    const batchProperties = decodeProperties(header.properties ?? '');
+    batchProperties.CLUSTER = options.clusterName;
+    const batchText = encodeProperties(batchProperties);
+    if (Buffer.byteLength(batchText) > MAX_PROPERTIES_LENGTH) {
+      return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
+    }
+    const texts = records.map((record) => {
+      const own = record.properties;
+      // CommitLog batch encoder: record properties, a separator unless it already ends with one, batch properties.
+      return own.length > 0 && !own.endsWith('\x02') ? own + '\x02' + batchText : own + batchText;
+    });
+    if (texts.some((text) => Buffer.byteLength(text) > MAX_PROPERTIES_LENGTH)) {
+      return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
+    }
+    const ids: string[] = [];
+    let firstOffset = options.store.nextQueueOffset(topic, queueId);
+    records.forEach((record, index) => {
+      const result = options.store.put({
+        topic,
+        queueId,
+        flag: record.flag,
+        sysFlag: header.sysFlag ?? 0,
+        bornTimestamp: header.bornTimestamp ?? 0,
+        bornHost: origin.remoteAddress,
+        reconsumeTimes: header.reconsumeTimes ?? 0,
+        body: record.body,
+        properties: texts[index] ?? '',
+      });
+      if (index === 0) firstOffset = result.queueOffset;
+      ids.push(result.msgId);
+      options.onMessageStored?.({
+        topic,
+        queueId,
+        queueOffset: result.queueOffset,
+        msgId: result.msgId,
+        bodyLength: record.body.length,
+        bornHost: origin.remoteAddress,
+      });
+    });
+    return this.sendOk(request, queueId, firstOffset, ids.join(','), batchProperties.UNIQ_KEY);
+  }
+
+  /** SendMessageResponseHeader + MSG_REGION/TRACE_ON, in the field order each Java version writes. */
+  private sendOk(request: RemotingCommand, queueId: number, queueOffset: number, msgId: string, uniqKey: string | undefined): RemotingCommand {
+    const region = this.options.regionId;
+    const traceOn = String(this.options.traceOn);
+    let extFields: Record<string, string>;
+    if (this.options.version === '5.x') {
+      extFields = { queueId: String(queueId) };
+      if (uniqKey !== undefined) extFields.transactionId = uniqKey;
+      Object.assign(extFields, { msgId, TRACE_ON: traceOn, MSG_REGION: region, queueOffset: String(queueOffset) });
+    } else if (request.serializeType === SerializeType.ROCKETMQ) {
+      // FastCodesHeader: the header's own fields first, in declaration order, then the rest in HashMap order.
+      extFields = { msgId, queueId: String(queueId), queueOffset: String(queueOffset), TRACE_ON: traceOn, MSG_REGION: region };
+    } else {
+      extFields = { queueId: String(queueId), TRACE_ON: traceOn, MSG_REGION: region, msgId, queueOffset: String(queueOffset) };
+    }
+    return this.response(request, ResponseCode.SUCCESS, { extFields });
+  }
+
+  // ---- clients ---------------------------------------------------------------------------------------------------
+
+  private heartBeat(request: RemotingCommand, origin: RequestOrigin): RemotingCommand {
+    let data: { clientID?: unknown; producerDataSet?: unknown; consumerDataSet?: unknown };
+    try {
+      data = JSON.parse(request.body?.toString('utf8') ?? 'null') as typeof data;
+      if (typeof data !== 'object' || data === null) throw new Error('not an object');
+    } catch {
+      throw new JavaException('com.alibaba.fastjson.JSONException: syntax error');
+    }
+    const clientId = typeof data.clientID === 'string' ? data.clientID : '';
+    const groupsOf = (set: unknown): string[] =>
+      Array.isArray(set)
+        ? set
+            .map((item: unknown) => (typeof item === 'object' && item !== null ? (item as { groupName?: unknown }).groupName : undefined))
+            .filter((name): name is string => typeof name === 'string')
+        : [];
+    this.clients.set(clientId, {
+      clientId,
+      language: request.language,
+      version: request.version,
+      producerGroups: groupsOf(data.producerDataSet),
+      consumerGroups: groupsOf(data.consumerDataSet),
+      remoteAddress: origin.remoteAddress,
+      lastHeartbeatAt: Date.now(),
+      connection: origin.connection,
+    });
+    // 5.1.4+ brokers advertise heartbeat v2 (a consumer feature) on every heartbeat answer.
+    const extFields = this.options.version === '5.x' ? { IS_SUPPORT_HEART_BEAT_V2: 'true', IS_SUB_CHANGE: 'true' } : null;
+    return this.response(request, ResponseCode.SUCCESS, { extFields });
+  }
+
+  private unregisterClient(request: RemotingCommand): RemotingCommand {
+    const ext = request.extFields ?? {};
+    const clientId = ext.clientID;
+    if (clientId === undefined) throw nullPointer();
+    const client = this.clients.get(clientId);
+    if (client !== undefined) {
+      client.producerGroups = client.producerGroups.filter((group) => group !== ext.producerGroup);
+      client.consumerGroups = client.consumerGroups.filter((group) => group !== ext.consumerGroup);
+      if (client.producerGroups.length === 0 && client.consumerGroups.length === 0) this.clients.delete(clientId);
+    }
+    return this.response(request, ResponseCode.SUCCESS, { extFields: {} });
+  }
+
+  // ---- transactions ----------------------------------------------------------------------------------------------
+
+  private endTransaction(request: RemotingCommand, origin: RequestOrigin): RemotingCommand | null {
+    const ext = request.extFields ?? {};
+    const optionalLong = (text: string | undefined): number | null => (text === undefined ? null : parseJavaLong(text));
+    const record: EndTransactionRecord = {
+      producerGroup: ext.producerGroup ?? null,
+      tranStateTableOffset: optionalLong(ext.tranStateTableOffset),
+      commitLogOffset: optionalLong(ext.commitLogOffset),
+      commitOrRollback: ext.commitOrRollback === undefined ? null : parseJavaInt(ext.commitOrRollback),
+      fromTransactionCheck: parseJavaBoolean(ext.fromTransactionCheck),
+      msgId: ext.msgId ?? null,
+      transactionId: ext.transactionId ?? null,
+      topic: ext.topic ?? null,
+      brokerName: ext.bname ?? null,
+      remark: request.remark,
+      oneway: isOneway(request),
+      remoteAddress: origin.remoteAddress,
+    };
+    this.endTransactions.push(record);
+    const decision = record.commitOrRollback;
+    if (decision !== TRANSACTION_COMMIT_TYPE && decision !== TRANSACTION_ROLLBACK_TYPE) return null;
+    const half = record.commitLogOffset === null ? undefined : this.options.store.messageAt(record.commitLogOffset);
+    if (half === undefined || half.topic !== HALF_TOPIC) {
+      return this.response(request, ResponseCode.SYSTEM_ERROR, { remark: 'Find prepared transaction message failed' });
+    }
+    if (decision === TRANSACTION_COMMIT_TYPE) {
+      const properties = { ...half.properties };
+      const realTopic = properties.REAL_TOPIC ?? half.topic;
+      const realQueueId = Number(properties.REAL_QID ?? 0);
+      delete properties.REAL_TOPIC;
+      delete properties.REAL_QID;
+      delete properties.TRAN_MSG;
+      const result = this.options.store.put({
+        topic: realTopic,
+        queueId: realQueueId,
+        flag: half.flag,
+        sysFlag: (half.sysFlag & ~TRANSACTION_TYPE_MASK) | TRANSACTION_COMMIT_TYPE,
+        bornTimestamp: half.bornTimestamp,
+        bornHost: half.bornHost,
+        reconsumeTimes: half.reconsumeTimes,
+        body: half.rawBody,
+        properties: encodeProperties(properties),
+      });
+      this.options.onMessageStored?.({
+        topic: realTopic,
+        queueId: realQueueId,
+        queueOffset: result.queueOffset,
+        msgId: result.msgId,
+        bodyLength: half.rawBody.length,
+        bornHost: half.bornHost,
+      });
+    }
+    return this.response(request, ResponseCode.SUCCESS);
+  }
+
+  // ---- topic table -----------------------------------------------------------------------------------------------
+
+  /** The system topics a Java broker creates at start (TopicConfigManager), so the route table looks the same. */
+  private initSystemTopics(): void {
+    const { clusterName, brokerName, autoCreateTopic, queuesPerTopic } = this.options;
+    const all = PermName.READ | PermName.WRITE | PermName.INHERIT;
+    this.topics.set('SELF_TEST_TOPIC', createTopicConfig('SELF_TEST_TOPIC', 1));
+    if (autoCreateTopic) {
+      this.topics.set(AUTO_CREATE_TOPIC_KEY, createTopicConfig(AUTO_CREATE_TOPIC_KEY, queuesPerTopic, all));
+    }
+    this.topics.set(clusterName, createTopicConfig(clusterName, 16, all));
+    this.topics.set(brokerName, createTopicConfig(brokerName, 1, all));
+    this.topics.set('OFFSET_MOVED_EVENT', createTopicConfig('OFFSET_MOVED_EVENT', 1));
+    this.topics.set('SCHEDULE_TOPIC_XXXX', createTopicConfig('SCHEDULE_TOPIC_XXXX', 18));
+    this.topics.set(`${clusterName}_REPLY_TOPIC`, createTopicConfig(`${clusterName}_REPLY_TOPIC`, 1));
+    this.bumpDataVersion();
+  }
+
+  private bumpDataVersion(): void {
+    this.dataVersionCounter++;
+    this.dataVersionTimestamp = Date.now();
+  }
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
+}
+
+/** SendMessageRequestHeaderV2 fast decode: a present but non-numeric number throws, a missing one stays null. */
+function readHeaderV2(ext: Record<string, string>): SendHeader {
+  const int = (key: string): number | null => (ext[key] === undefined ? null : parseJavaInt(ext[key]));
+  return {
+    producerGroup: ext.a,
+    topic: ext.b,
+    defaultTopic: ext.c,
+    defaultTopicQueueNums: int('d'),
+    queueId: int('e'),
+    sysFlag: int('f'),
+    bornTimestamp: ext.g === undefined ? null : parseJavaLong(ext.g),
+    flag: int('h'),
+    properties: ext.i,
+    reconsumeTimes: int('j'),
+    unitMode: parseJavaBoolean(ext.k),
+    batch: parseJavaBoolean(ext.m),
+  };
+}
+
+/** Generic (reflective) decode of SendMessageRequestHeader: Java logs and skips fields it cannot parse. */
+function readHeaderV1(ext: Record<string, string>): SendHeader {
+  const lenient = (key: string, parse: (text: string) => number): number | null => {
+    const text = ext[key];
+    if (text === undefined) return null;
+    try {
+      return parse(text);
+    } catch {
+      return null;
+    }
+  };
+  return {
+    producerGroup: ext.producerGroup,
+    topic: ext.topic,
+    defaultTopic: ext.defaultTopic,
+    defaultTopicQueueNums: lenient('defaultTopicQueueNums', parseJavaInt),
+    queueId: lenient('queueId', parseJavaInt),
+    sysFlag: lenient('sysFlag', parseJavaInt),
+    bornTimestamp: lenient('bornTimestamp', parseJavaLong),
+    flag: lenient('flag', parseJavaInt),
+    properties: ext.properties,
+    reconsumeTimes: lenient('reconsumeTimes', parseJavaInt),
+    unitMode: parseJavaBoolean(ext.unitMode),
+    batch: parseJavaBoolean(ext.batch),
+  };
+}
+

@@ -1,0 +1,159 @@
+/**
+ * `EmbeddedCluster`: one NameServer and N brokers (`broker-a`, `broker-b`, …) on loopback ports, in this process or
+ * in a child process of its own.
+ */
+import { EmbeddedBroker } from './broker.js';
+import type { BrokerVersion, MessageStoredEvent } from './broker-processor.js';
+import type { MessageFilter, StoredMessage } from './message-store.js';
+import { EmbeddedNameServer } from './name-server.js';
+import { spawnCluster, type SpawnedCluster } from './spawn.js';
+
+/** Options of {@link EmbeddedCluster.start} (and {@link EmbeddedCluster.spawn}). */
+export interface EmbeddedClusterOptions {
+  /** Number of brokers, named `broker-a`, `broker-b`, …. @defaultValue `1` */
+  brokers?: number;
+  /** Queues of TBW102, hence of auto-created topics. @defaultValue `4` */
+  queuesPerTopic?: number;
+  /** Create unknown topics on first send. @defaultValue `true` */
+  autoCreateTopic?: boolean;
+  /** NameServer port; 0 picks a free one. @defaultValue `0` */
+  namesrvPort?: number;
+  /** Broker ports, in broker order; missing or 0 = a free one. @defaultValue all `0` */
+  brokerPorts?: number[];
+  /** @defaultValue `'DefaultCluster'` */
+  clusterName?: string;
+  /** Registrations older than this leave every route. @defaultValue `120000` */
+  brokerExpireMillis?: number;
+  /** Brokers re-register this often. @defaultValue `30000` */
+  registerIntervalMillis?: number;
+  /** Messages each broker keeps in memory. @defaultValue `100000` */
+  maxStoredMessages?: number;
+  /** Bytes of stored records each broker keeps in memory. @defaultValue `268435456` (256 MiB) */
+  maxStoredBytes?: number;
+  /** Largest accepted body. @defaultValue `4194304` */
+  maxMessageSize?: number;
+  /** Java generation to imitate. @defaultValue `'4.9'` */
+  version?: BrokerVersion;
+  /** Brokers also listen on port − 2. @defaultValue `false` */
+  vipChannel?: boolean;
+  /** Keep a request log on every server. @defaultValue `false` */
+  recordRequests?: boolean;
+  /** See `EmbeddedNameServerOptions.removeBrokerOnDisconnect`. @defaultValue `false` */
+  removeBrokerOnDisconnect?: boolean;
+  /** Called after every stored message (in-process clusters only). */
+  onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
+}
+
+/** `broker-a`, `broker-b`, … `broker-z`, `broker-aa`, …. */
+export function brokerNameAt(index: number): string {
+  let suffix = '';
+  let n = index;
+  do {
+    suffix = String.fromCharCode(97 + (n % 26)) + suffix;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return `broker-${suffix}`;
+}
+
+/**
+ * A NameServer plus brokers speaking the real RocketMQ protocol on loopback, for tests, examples and local
+ * development.
+ *
+ * @example
+ * ```ts
+ * const cluster = await EmbeddedCluster.start({ brokers: 2, queuesPerTopic: 4, autoCreateTopic: true, namesrvPort: 0 });
+ * // point a producer at cluster.namesrvAddr, send, then:
+ * cluster.brokers[0].messages({ topic: 'TopicTest' });
+ * await cluster.stop();
+ * ```
+ */
+export class EmbeddedCluster {
+  /** The NameServer. */
+  readonly nameServer: EmbeddedNameServer;
+  /** The brokers, `broker-a` first. */
+  readonly brokers: readonly EmbeddedBroker[];
+
+  private constructor(nameServer: EmbeddedNameServer, brokers: EmbeddedBroker[]) {
+    this.nameServer = nameServer;
+    this.brokers = brokers;
+  }
+
+  /**
+   * Starts a NameServer and the brokers in this process; resolves once every broker has registered.
+   * @returns the running cluster; `stop()` it to free every port and timer
+   */
+  static async start(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
+    const nameServer = await EmbeddedNameServer.start({
+      port: options.namesrvPort ?? 0,
+      version: options.version,
+      brokerExpireMillis: options.brokerExpireMillis,
+      recordRequests: options.recordRequests,
+      removeBrokerOnDisconnect: options.removeBrokerOnDisconnect,
+    });
+    const brokers: EmbeddedBroker[] = [];
+    try {
+      for (let i = 0; i < (options.brokers ?? 1); i++) {
+        brokers.push(
+          await EmbeddedBroker.start({
+            brokerName: brokerNameAt(i),
+            clusterName: options.clusterName,
+            namesrvAddr: nameServer.address,
+            port: options.brokerPorts?.[i] ?? 0,
+            vipChannel: options.vipChannel,
+            queuesPerTopic: options.queuesPerTopic,
+            autoCreateTopic: options.autoCreateTopic,
+            version: options.version,
+            maxStoredMessages: options.maxStoredMessages,
+            maxStoredBytes: options.maxStoredBytes,
+            maxMessageSize: options.maxMessageSize,
+            registerIntervalMillis: options.registerIntervalMillis,
+            recordRequests: options.recordRequests,
+            onMessageStored: options.onMessageStored,
+          }),
+        );
+      }
+    } catch (error) {
+      await Promise.all(brokers.map((broker) => broker.stop()));
+      await nameServer.stop();
+      throw error;
+    }
+    return new EmbeddedCluster(nameServer, brokers);
+  }
+
+  /**
+   * Starts the same cluster in a child process of its own (so it does not share the caller's event loop, e.g. for
+   * benchmarks). The child stops when `stop()` is called or the parent exits.
+   */
+  static spawn(options: Omit<EmbeddedClusterOptions, 'onMessageStored'> = {}): Promise<SpawnedCluster> {
+    return spawnCluster(options);
+  }
+
+  /** `ip:port` of the NameServer, for a producer's `namesrvAddr`. */
+  get namesrvAddr(): string {
+    return this.nameServer.address;
+  }
+
+  /** The broker with that name. */
+  broker(name: string): EmbeddedBroker | undefined {
+    return this.brokers.find((broker) => broker.name === name);
+  }
+
+  /**
+   * Creates a topic on every broker (what `mqadmin updateTopic -c <cluster>` does) and waits until the NameServer
+   * has it; for clients that, unlike the Java client, do not fall back to TBW102 (e.g. ali-ons).
+   */
+  async createTopic(topic: string, queueNums?: number): Promise<void> {
+    await Promise.all(this.brokers.filter((broker) => broker.isRunning).map((broker) => broker.createTopic(topic, queueNums)));
+  }
+
+  /** Stored messages of every broker (broker order, then store order). */
+  messages(filter: MessageFilter = {}): StoredMessage[] {
+    return this.brokers.flatMap((broker) => broker.messages(filter));
+  }
+
+  /** Stops every broker (cleanly: UNREGISTER_BROKER) and the NameServer; frees every port and timer. */
+  async stop(): Promise<void> {
+    await Promise.all(this.brokers.map((broker) => broker.stop()));
+    await this.nameServer.stop();
+  }
+}

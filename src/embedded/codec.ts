@@ -1,0 +1,13 @@
+/**
+ * The codecs the embedded broker borrows from the rest of the library (properties, batch bodies, stored-message
+ * records, offset message ids, route JSON), gathered in one place so the broker code has one seam to them.
+ * @internal
+ */
+export { decodeProperties, encodeProperties } from '../message/properties.js';
+export { decodeBatchBody } from '../message/batch.js';
+export { encodeStoredMessage, decodeStoredMessage } from '../message/stored-message.js';
+export { createOffsetMessageId, createUniqueId } from '../message/message-id.js';
+export { decompressBody } from '../message/compression.js';
+
+export { serializeTopicRouteData } from '../route/topic-route.js';
+export type { BrokerData, QueueData, TopicRouteData } from '../route/topic-route.js';

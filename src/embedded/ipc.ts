@@ -1,0 +1,70 @@
+/**
+ * The IPC messages between `EmbeddedCluster.spawn()` and its child process.
+ * @internal
+ */
+import type { EmbeddedCluster } from './cluster.js';
+import type { MessageFilter } from './message-store.js';
+import type { RequestStatsSnapshot } from './request-stats.js';
+
+/** A request from the parent. */
+export type IpcRequest =
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'messages'; broker?: string; filter?: MessageFilter }
+  | { id: number; type: 'call'; target: string; method: string; args: unknown[] }
+  | { id: number; type: 'stop' };
+
+/** The child's answer to an {@link IpcRequest}. */
+export type IpcReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** Counters of a whole cluster. */
+export interface ClusterStats {
+  nameServer: RequestStatsSnapshot;
+  brokers: { name: string; stats: RequestStatsSnapshot; storedMessages: number; maxCommitLogOffset: number }[];
+}
+
+/** Methods a parent may call on a child's broker, NameServer, fault script or counters. */
+export const CALLABLE_METHODS: ReadonlySet<string> = new Set([
+  'respondWith',
+  'delay',
+  'swallow',
+  'closeConnectionAfter',
+  'writeGarbage',
+  'pause',
+  'resume',
+  'clear',
+  'kill',
+  'restart',
+  'registerNow',
+  'createTopic',
+  'deleteTopic',
+  'clearMessages',
+  'reset',
+  'scanNow',
+]);
+
+/**
+ * Resolves a call target: `'nameServer'`, `'nameServer.faults'`, `'nameServer.stats'`, `'<broker>'`,
+ * `'<broker>.faults'`, `'<broker>.stats'`.
+ */
+export function callTarget(cluster: EmbeddedCluster, target: string): object {
+  const [head, part] = target.split('.', 2);
+  const base = head === 'nameServer' ? cluster.nameServer : cluster.broker(head ?? '');
+  if (base === undefined) throw new Error(`no broker named ${head}`);
+  if (part === undefined) return base;
+  if (part === 'faults') return base.faults;
+  if (part === 'stats') return base.stats;
+  throw new Error(`unknown call target ${target}`);
+}
+
+/** Counters of a cluster, as plain data. */
+export function clusterStats(cluster: EmbeddedCluster): ClusterStats {
+  return {
+    nameServer: cluster.nameServer.stats.snapshot(),
+    brokers: cluster.brokers.map((broker) => ({
+      name: broker.name,
+      stats: broker.stats.snapshot(),
+      storedMessages: broker.storedMessageCount,
+      maxCommitLogOffset: broker.maxCommitLogOffset,
+    })),
+  };
+}

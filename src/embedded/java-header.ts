@@ -1,0 +1,47 @@
+/**
+ * Reading request headers (`extFields`) the way the Java broker does: `Integer.parseInt`, `Long.parseLong`,
+ * `Boolean.parseBoolean`, with Java's exceptions mapped to the SYSTEM_ERROR answers they cause.
+ * @internal
+ */
+
+/**
+ * A Java exception thrown while processing a request. The Java remoting layer answers it with SYSTEM_ERROR and the
+ * exception's `toString()` as remark (plus a stack frame we cannot reproduce), in JSON, without extFields.
+ */
+export class JavaException extends Error {
+  constructor(readonly javaDescription: string) {
+    super(javaDescription);
+  }
+}
+
+/** `java.lang.NullPointerException`: a required header field was missing. */
+export function nullPointer(): JavaException {
+  return new JavaException('java.lang.NullPointerException');
+}
+
+function numberFormat(text: string): JavaException {
+  return new JavaException(`java.lang.NumberFormatException: For input string: "${text}"`);
+}
+
+const JAVA_INTEGER = /^[+-]?\d+$/;
+
+/** Java `Integer.parseInt`; throws {@link JavaException} like Java. */
+export function parseJavaInt(text: string): number {
+  if (!JAVA_INTEGER.test(text)) throw numberFormat(text);
+  const value = Number(text);
+  if (value > 2147483647 || value < -2147483648) throw numberFormat(text);
+  return value;
+}
+
+/** Java `Long.parseLong`; throws {@link JavaException} like Java. Values beyond 2^53 lose precision (unused here). */
+export function parseJavaLong(text: string): number {
+  if (!JAVA_INTEGER.test(text)) throw numberFormat(text);
+  const value = BigInt(text);
+  if (value > 9223372036854775807n || value < -9223372036854775808n) throw numberFormat(text);
+  return Number(value);
+}
+
+/** Java `Boolean.parseBoolean`: only a case-insensitive `"true"` is true. */
+export function parseJavaBoolean(text: string | undefined): boolean {
+  return text !== undefined && text.toLowerCase() === 'true';
+}

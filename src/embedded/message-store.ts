@@ -1,0 +1,270 @@
+/**
+ * The embedded broker's in-memory message store: a commit log of encoded records (the exact bytes a Java broker
+ * writes, §11), per-queue logical offsets from 0, and a cap that drops the oldest records so long benchmarks stay
+ * bounded.
+ */
+import { createOffsetMessageId, decodeProperties, decodeStoredMessage, decompressBody, encodeStoredMessage } from './codec.js';
+
+/** sysFlag bit: the body is compressed (`MessageSysFlag.COMPRESSED_FLAG`). */
+const COMPRESSED_FLAG = 0x1;
+const BORNHOST_V6_FLAG = 0x10;
+const STOREHOST_V6_FLAG = 0x20;
+
+/** `::ffff:1.2.3.4:5` (an IPv4 client seen by a dual-stack socket) → `1.2.3.4:5`. */
+function unmapIPv4(address: string): string {
+  return address.startsWith('::ffff:') && address.indexOf('.') > 0 ? address.slice(7) : address;
+}
+
+/** Whether an `ip:port` address has an IPv6 host. */
+function isIPv6(address: string): boolean {
+  return address.indexOf(':') !== address.lastIndexOf(':');
+}
+
+/** A message as the embedded broker stored it, decoded for assertions. */
+export interface StoredMessage {
+  /** Topic it was stored under (for a transactional half message: `RMQ_SYS_TRANS_HALF_TOPIC`). */
+  topic: string;
+  queueId: number;
+  /** Logical offset in its queue, from 0. */
+  queueOffset: number;
+  /** Offset of the record in the broker's commit log. */
+  commitLogOffset: number;
+  /** Property `TAGS`, or `null`. */
+  tags: string | null;
+  /** Property `KEYS` split on spaces (empty when absent). */
+  keys: string[];
+  /** Every stored property, including the broker's own (`CLUSTER`, ...). */
+  properties: Record<string, string>;
+  /** Property `UNIQ_KEY` (the client's message id), or `null`. */
+  uniqueId: string | null;
+  /** The body, inflated when the compressed flag is set. */
+  body: Buffer;
+  /** The body exactly as sent (possibly compressed). */
+  rawBody: Buffer;
+  sysFlag: number;
+  /** The application flag (header field `h`). */
+  flag: number;
+  bornTimestamp: number;
+  /** `ip:port` of the sending client as the broker saw it. */
+  bornHost: string;
+  storeTimestamp: number;
+  /** `ip:port` of the broker (its listen address). */
+  storeHost: string;
+  reconsumeTimes: number;
+  /** The broker's offset message id (§11.2), as answered in the send response's `msgId`. */
+  msgId: string;
+}
+
+/** One message to append. */
+export interface PutMessageInput {
+  topic: string;
+  queueId: number;
+  flag: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: string;
+  reconsumeTimes: number;
+  body: Buffer;
+  /** Properties string as stored (§9.1). */
+  properties: string;
+}
+
+/** Where an appended message landed. */
+export interface PutMessageResult {
+  queueOffset: number;
+  commitLogOffset: number;
+  /** Offset message id (§11.2). */
+  msgId: string;
+  /** Size of the stored record in bytes. */
+  recordSize: number;
+}
+
+interface StoredRecord {
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  msgId: string;
+  record: Buffer;
+}
+
+/** Filter of {@link MessageStore.messages}. */
+export interface MessageFilter {
+  topic?: string;
+  queueId?: number;
+}
+
+/** @internal */
+export class MessageStore {
+  private readonly maxStoredMessages: number;
+  private readonly maxStoredBytes: number;
+  private keptBytes = 0;
+  private readonly storeHost: string;
+  private ring: (StoredRecord | undefined)[] = [];
+  private head = 0;
+  private count = 0;
+  private commitLogOffset = 0;
+  private readonly queueOffsets = new Map<string, number>();
+  private dropped = 0;
+
+  /**
+   * @param storeHost - `ip:port` written into every record and offset message id.
+   * @param maxStoredMessages - records kept; the oldest are dropped beyond it.
+   * @param maxStoredBytes - total record bytes kept; the oldest are dropped beyond it (the newest is always kept).
+   */
+  constructor(storeHost: string, maxStoredMessages: number, maxStoredBytes = Infinity) {
+    this.storeHost = storeHost;
+    this.maxStoredMessages = Math.max(1, maxStoredMessages);
+    this.maxStoredBytes = maxStoredBytes;
+  }
+
+  /** Bytes of the records kept. */
+  get storedBytes(): number {
+    return this.keptBytes;
+  }
+
+  /** Messages stored and still kept. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Messages dropped because of the cap. */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+
+  /** Next commit-log offset (the sum of all record sizes so far). */
+  get maxCommitLogOffset(): number {
+    return this.commitLogOffset;
+  }
+
+  /** Next logical offset of a queue. */
+  nextQueueOffset(topic: string, queueId: number): number {
+    return this.queueOffsets.get(`${topic}\0${queueId}`) ?? 0;
+  }
+
+  /** Appends one message; returns its offsets and offset message id. */
+  put(input: PutMessageInput, storeTimestamp = Date.now()): PutMessageResult {
+    const key = `${input.topic}\0${input.queueId}`;
+    const queueOffset = this.queueOffsets.get(key) ?? 0;
+    const commitLogOffset = this.commitLogOffset;
+    const bornHost = unmapIPv4(input.bornHost);
+    // The broker, not the client, decides the address-family bits (MessageExtBrokerInner.setBornHostV6Flag & co).
+    const sysFlag =
+      (input.sysFlag & ~(BORNHOST_V6_FLAG | STOREHOST_V6_FLAG)) |
+      (isIPv6(bornHost) ? BORNHOST_V6_FLAG : 0) |
+      (isIPv6(this.storeHost) ? STOREHOST_V6_FLAG : 0);
+    const record = encodeStoredMessage({
+      queueId: input.queueId,
+      flag: input.flag,
+      queueOffset: BigInt(queueOffset),
+      commitLogOffset: BigInt(commitLogOffset),
+      sysFlag,
+      bornTimestamp: input.bornTimestamp,
+      bornHost,
+      storeTimestamp,
+      storeHost: this.storeHost,
+      reconsumeTimes: input.reconsumeTimes,
+      preparedTransactionOffset: 0n,
+      body: input.body,
+      topic: input.topic,
+      properties: input.properties,
+    });
+    const msgId = createOffsetMessageId(this.storeHost, BigInt(commitLogOffset));
+    this.queueOffsets.set(key, queueOffset + 1);
+    this.commitLogOffset += record.length;
+    this.append({ topic: input.topic, queueId: input.queueId, queueOffset, commitLogOffset, msgId, record });
+    return { queueOffset, commitLogOffset, msgId, recordSize: record.length };
+  }
+
+  /** The message at a commit-log offset, if still kept. */
+  messageAt(commitLogOffset: number): StoredMessage | undefined {
+    for (const entry of this.entries()) if (entry.commitLogOffset === commitLogOffset) return toStoredMessage(entry);
+    return undefined;
+  }
+
+  /** The encoded record (§11 bytes) at a commit-log offset, if still kept. */
+  recordAt(commitLogOffset: number): Buffer | undefined {
+    for (const entry of this.entries()) if (entry.commitLogOffset === commitLogOffset) return entry.record;
+    return undefined;
+  }
+
+  /** Kept messages, oldest first, decoded; optionally only one topic and/or queue. */
+  messages(filter: MessageFilter = {}): StoredMessage[] {
+    const result: StoredMessage[] = [];
+    for (const entry of this.entries()) {
+      if (filter.topic !== undefined && entry.topic !== filter.topic) continue;
+      if (filter.queueId !== undefined && entry.queueId !== filter.queueId) continue;
+      result.push(toStoredMessage(entry));
+    }
+    return result;
+  }
+
+  /** Forgets every kept message (offsets keep growing, as in a real broker). */
+  clear(): void {
+    this.ring = [];
+    this.head = 0;
+    this.count = 0;
+    this.keptBytes = 0;
+  }
+
+  private append(entry: StoredRecord): void {
+    if (this.count === this.maxStoredMessages) this.dropOldest();
+    this.ring[(this.head + this.count) % this.maxStoredMessages] = entry;
+    this.count++;
+    this.keptBytes += entry.record.length;
+    while (this.keptBytes > this.maxStoredBytes && this.count > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.ring[this.head];
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.maxStoredMessages;
+    this.count--;
+    this.keptBytes -= oldest?.record.length ?? 0;
+    this.dropped++;
+  }
+
+  private *entries(): IterableIterator<StoredRecord> {
+    for (let i = 0; i < this.count; i++) {
+      const entry = this.ring[(this.head + i) % this.maxStoredMessages];
+      if (entry !== undefined) yield entry;
+    }
+  }
+}
+
+function toStoredMessage(entry: StoredRecord): StoredMessage {
+  const fields = decodeStoredMessage(entry.record);
+  const properties = decodeProperties(fields.properties);
+  const rawBody = Buffer.from(fields.body);
+  const keys = properties.KEYS;
+  return {
+    topic: fields.topic,
+    queueId: fields.queueId,
+    queueOffset: Number(fields.queueOffset),
+    commitLogOffset: Number(fields.commitLogOffset),
+    tags: properties.TAGS ?? null,
+    keys: keys === undefined ? [] : keys.split(' ').filter((key) => key.length > 0),
+    properties,
+    uniqueId: properties.UNIQ_KEY ?? null,
+    body: (fields.sysFlag & COMPRESSED_FLAG) !== 0 ? inflated(rawBody, fields.sysFlag) : rawBody,
+    rawBody,
+    sysFlag: fields.sysFlag,
+    flag: fields.flag,
+    bornTimestamp: Number(fields.bornTimestamp),
+    bornHost: fields.bornHost,
+    storeTimestamp: Number(fields.storeTimestamp),
+    storeHost: fields.storeHost,
+    reconsumeTimes: fields.reconsumeTimes,
+    msgId: entry.msgId,
+  };
+}
+
+/** The inflated body; a body that does not inflate is returned as stored (the broker stores what it gets). */
+function inflated(body: Buffer, sysFlag: number): Buffer {
+  try {
+    return decompressBody(body, sysFlag);
+  } catch {
+    return body;
+  }
+}
