@@ -2,8 +2,7 @@
  * The broker under test: the embedded NameServer + one broker in a child process of its own (so it never shares
  * the client's event loop), with a small `maxStoredMessages` so long runs stay flat.
  */
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
+import { EmbeddedCluster } from '../../src/embedded/index.js';
 
 /** A running broker process. */
 export interface BenchBroker {
@@ -17,29 +16,6 @@ export interface BenchBroker {
   stop(): Promise<void>;
 }
 
-/** The part of `EmbeddedCluster.spawn()`'s result the harness uses. */
-interface SpawnedClusterLike {
-  readonly namesrvAddr: string;
-  readonly brokers: readonly { name: string; address: string }[];
-  readonly pid: number;
-  stats(): Promise<{ brokers: { stats: { requestCounts: Record<string, number> } }[] }>;
-  stop(): Promise<void>;
-}
-
-interface EmbeddedModule {
-  EmbeddedCluster?: { spawn?: (options: Record<string, unknown>) => Promise<SpawnedClusterLike> };
-}
-
-/**
- * Where the embedded cluster comes from: `src/embedded` of this checkout, or `BENCH_EMBEDDED_MODULE` (a path to
- * another build of it).
- */
-function embeddedModuleUrl(): string {
-  const override = process.env['BENCH_EMBEDDED_MODULE'];
-  if (override !== undefined && override !== '') return pathToFileURL(resolve(override)).href;
-  return new URL('../../src/embedded/index.js', import.meta.url).href;
-}
-
 /** Options of {@link startBroker}. */
 export interface StartBrokerOptions {
   /** Messages the broker keeps; older ones are dropped. @defaultValue `10000` */
@@ -50,13 +26,7 @@ export interface StartBrokerOptions {
 
 /** Starts the NameServer and one broker in a child process (`EmbeddedCluster.spawn`). */
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BenchBroker> {
-  // Loaded at run time so that the harness builds on branches where the embedded cluster has not landed yet.
-  const embedded = (await import(embeddedModuleUrl())) as EmbeddedModule;
-  const spawn = embedded.EmbeddedCluster?.spawn;
-  if (spawn === undefined) {
-    throw new Error('EmbeddedCluster.spawn() is not available in src/embedded (merge main, or set BENCH_EMBEDDED_MODULE)');
-  }
-  const cluster = await spawn.call(embedded.EmbeddedCluster, {
+  const cluster = await EmbeddedCluster.spawn({
     brokers: 1,
     queuesPerTopic: options.queuesPerTopic ?? 4,
     autoCreateTopic: true,
