@@ -14,6 +14,7 @@ import { BenchArgsError, parseBenchArgs, USAGE, type BenchOptions, type Scenario
 import { startBroker, waitForSendRequests, type BenchBroker } from './lib/broker.js';
 import { makeBody } from './lib/fixtures.js';
 import { installLoopbackGuard } from './lib/loopback-guard.js';
+import { processCpuMicros } from './lib/process-cpu.js';
 import { measureSequential, measureWindowed, type Measurement } from './lib/measure.js';
 import type { BenchReport, BenchRow, ClientName, TargetResult } from './lib/result.js';
 import { medianBy, ratio, relativeChange } from './lib/stats.js';
@@ -62,6 +63,7 @@ function toRow(scenario: string, client: ClientName, bodyBytes: number, inFlight
     mbPerSec: (opsPerSec * bodyBytes) / (1024 * 1024),
     latency: m.latency,
     cpuMicrosPerMsg: m.cpuMicros / m.messages,
+    brokerCpuMicrosPerMsg: m.brokerCpuMicros === null ? null : m.brokerCpuMicros / m.messages,
     peakRssMiB: m.peakRssBytes / (1024 * 1024),
     ratioToCeiling: null,
     ratioToPeer: null,
@@ -90,8 +92,9 @@ const wants = (ctx: Context, name: ScenarioName): boolean => ctx.options.only.in
 function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: AliOnsClient | null): RowSpec[] {
   const body = makeBody(bodyBytes);
   const inFlight = ctx.options.inFlight;
-  const windowed = count(ctx, 'windowed', bodyBytes);
-  const sync = count(ctx, 'sync', bodyBytes);
+  const brokerCpu = (): number | null => processCpuMicros(ctx.broker.pid);
+  const windowed = { ...count(ctx, 'windowed', bodyBytes), brokerCpu };
+  const sync = { ...count(ctx, 'sync', bodyBytes), brokerCpu };
   const specs: RowSpec[] = [];
   const add = (label: string, measure: () => Promise<BenchRow>): void => void specs.push({ label, measure });
 

@@ -14,6 +14,8 @@ export interface Measurement {
   /** `null` when the scenario has no per-message completion. */
   latency: LatencySummary | null;
   cpuMicros: number;
+  /** CPU of the broker process over the measured phase, µs (`null` when not read). */
+  brokerCpuMicros: number | null;
   peakRssBytes: number;
   /** The first error seen, for the row's note. */
   firstError: unknown;
@@ -109,6 +111,13 @@ export interface MeasureOptions {
    * Gets the number of messages completed so far over all phases (warm-up included).
    */
   settle?: (completedSoFar: number) => Promise<void>;
+  /** CPU time so far of the broker process, µs; read at the start and end of the measured phase. */
+  brokerCpu?: () => number | null;
+}
+
+/** Broker CPU between two readings, or `null` if either is missing. */
+export function cpuDelta(before: number | null | undefined, after: number | null | undefined): number | null {
+  return before === null || before === undefined || after === null || after === undefined ? null : after - before;
 }
 
 /** Windowed loop: async sends with up to `inFlight` outstanding. */
@@ -124,12 +133,14 @@ export async function measureWindowed(issue: Issue, options: MeasureOptions): Pr
   latencies.fill(NaN);
   collectGarbage();
   const rss = sampleRss();
+  const broker0 = options.brokerCpu?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const phase = await windowed(issue, options.messages, inFlight, starts, latencies);
   await options.settle?.(options.warmup + options.messages);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const brokerCpuMicros = cpuDelta(broker0, options.brokerCpu?.());
   const peakRssBytes = rss.stop();
   return {
     messages: options.messages,
@@ -137,6 +148,7 @@ export async function measureWindowed(issue: Issue, options: MeasureOptions): Pr
     seconds,
     latency: options.noLatency ? null : summarizeLatencies(latencies, options.messages),
     cpuMicros: cpu.user + cpu.system,
+    brokerCpuMicros,
     peakRssBytes,
     firstError: phase.firstError,
   };
@@ -156,6 +168,7 @@ export async function measureSequential(sendOnce: (index: number) => Promise<unk
   }
   collectGarbage();
   const rss = sampleRss();
+  const broker0 = options.brokerCpu?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < options.messages; i++) {
@@ -170,6 +183,7 @@ export async function measureSequential(sendOnce: (index: number) => Promise<unk
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const brokerCpuMicros = cpuDelta(broker0, options.brokerCpu?.());
   const peakRssBytes = rss.stop();
   return {
     messages: options.messages,
@@ -177,6 +191,7 @@ export async function measureSequential(sendOnce: (index: number) => Promise<unk
     seconds,
     latency: summarizeLatencies(latencies, options.messages),
     cpuMicros: cpu.user + cpu.system,
+    brokerCpuMicros,
     peakRssBytes,
     firstError,
   };

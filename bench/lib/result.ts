@@ -26,6 +26,8 @@ export interface BenchRow {
   latency: LatencySummary | null;
   /** Client process CPU (user + system) per message, µs. */
   cpuMicrosPerMsg: number;
+  /** Broker process CPU per message over the same phase, µs (`null` where `/proc` is not readable). */
+  brokerCpuMicrosPerMsg: number | null;
   /** Highest RSS sampled during the measured phase, MiB. */
   peakRssMiB: number;
   /** `opsPerSec` / the ceiling row's for the same body size. */

@@ -9,7 +9,7 @@ import { createRequest } from '../../src/remoting/remoting-command.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 import { compressBody, COMPRESSED_ZLIB_SYSFLAG } from '../../src/message/compression.js';
 import { createUniqueId } from '../../src/message/message-id.js';
-import { collectGarbage, sampleRss, type Measurement } from '../lib/measure.js';
+import { collectGarbage, cpuDelta, sampleRss, type Measurement } from '../lib/measure.js';
 import { summarizeLatencies } from '../lib/stats.js';
 import { BENCH_GROUP, BENCH_TOPIC } from '../lib/fixtures.js';
 
@@ -99,6 +99,8 @@ export interface CeilingOptions {
   warmup: number;
   /** Queues of the topic; frames rotate over them like the producer's round robin. @defaultValue `4` */
   queues?: number;
+  /** CPU time so far of the broker process, µs. */
+  brokerCpu?: () => number | null;
 }
 
 /** Runs the raw-frame loop: warm-up, then `messages` round trips with `inFlight` outstanding. */
@@ -200,11 +202,13 @@ export async function measureCeiling(options: CeilingOptions): Promise<Measureme
     if (options.warmup > 0) await phase(options.warmup);
     collectGarbage();
     const rss = sampleRss();
+    const broker0 = options.brokerCpu?.();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await phase(options.messages);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const brokerCpuMicros = cpuDelta(broker0, options.brokerCpu?.());
     const peakRssBytes = rss.stop();
     return {
       messages: options.messages,
@@ -212,6 +216,7 @@ export async function measureCeiling(options: CeilingOptions): Promise<Measureme
       seconds,
       latency: summarizeLatencies(latencies, options.messages),
       cpuMicros: cpu.user + cpu.system,
+      brokerCpuMicros,
       peakRssBytes,
       firstError: undefined,
     };

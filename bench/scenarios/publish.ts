@@ -3,7 +3,7 @@
  * and without batching, plus the RSS check (100k vs 1M messages through one stream).
  */
 import { from, type Observable } from 'rxjs';
-import { collectGarbage, sampleRss, type Measurement } from '../lib/measure.js';
+import { collectGarbage, cpuDelta, sampleRss, type Measurement } from '../lib/measure.js';
 import { summarizeLatencies } from '../lib/stats.js';
 import { BENCH_TOPIC } from '../lib/fixtures.js';
 
@@ -34,6 +34,8 @@ export interface PublishRowOptions {
   maxInFlight: number;
   /** `publish({ batch })`, or none. */
   batch?: { maxMessages: number; maxBytes?: number; maxDelayMs?: number };
+  /** CPU time so far of the broker process, µs. */
+  brokerCpu?: () => number | null;
 }
 
 interface Phase {
@@ -91,17 +93,20 @@ export async function measurePublish(publish: PublishFn, options: PublishRowOpti
   latencies.fill(NaN);
   collectGarbage();
   const rss = sampleRss();
+  const broker0 = options.brokerCpu?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const phase = await stream(publish, options, options.messages, { starts, latencies });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const brokerCpuMicros = cpuDelta(broker0, options.brokerCpu?.());
   return {
     messages: options.messages,
     errors: phase.errors,
     seconds,
     latency: summarizeLatencies(latencies, options.messages),
     cpuMicros: cpu.user + cpu.system,
+    brokerCpuMicros,
     peakRssBytes: rss.stop(),
     firstError: phase.firstError,
   };

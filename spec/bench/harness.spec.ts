@@ -4,6 +4,7 @@ import { BenchArgsError, DEFAULT_BENCH_OPTIONS, SCENARIOS, parseBenchArgs } from
 import { medianBy, percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
 import { formatBytes, formatTable, TABLE_COLUMNS } from '../../bench/lib/table.js';
 import type { BenchRow } from '../../bench/lib/result.js';
+import { parseProcStatCpuMicros } from '../../bench/lib/process-cpu.js';
 
 describe('bench harness: percentiles', () => {
   it('uses the nearest rank, so every percentile is an observed sample', () => {
@@ -100,6 +101,7 @@ describe('bench harness: table', () => {
     mbPerSec: 97.66,
     latency: { count: 200000, mean: 4, p50: 0.5, p99: 3.25, p999: 12.34, max: 20 },
     cpuMicrosPerMsg: 9.87,
+    brokerCpuMicrosPerMsg: 20.04,
     peakRssMiB: 120.4,
     ratioToCeiling: 0.8123,
     ratioToPeer: null,
@@ -114,7 +116,7 @@ describe('bench harness: table', () => {
     assert.match(lines[1]!, /^\|( ---: | --- )/);
     assert.equal(
       lines[2],
-      '| async | rocketmq-rx | 1 KiB | 512 | 200,000 | 100,000 | 12% | 97.7 | 0.500 | 3.25 | 12.3 | 9.9 | 120 | 0.81 | — |',
+      '| async | rocketmq-rx | 1 KiB | 512 | 200,000 | 100,000 | 12% | 97.7 | 0.500 | 3.25 | 12.3 | 9.9 | 20.0 | 120 | 0.81 | — |',
     );
     assert.match(lines[3]!, /^\| async \* \| ali-ons \|/);
   });
@@ -124,5 +126,13 @@ describe('bench harness: table', () => {
     assert.equal(formatBytes(1024), '1 KiB');
     assert.equal(formatBytes(16384), '16 KiB');
     assert.equal(formatBytes(1500), '1500 B');
+  });
+});
+
+describe('bench harness: broker CPU from /proc', () => {
+  it('reads utime + stime (clock ticks) after the command name, even one with spaces and parentheses', () => {
+    const stat = '4242 (node (broker) x) S 1 4242 4242 0 -1 4194304 123 0 0 0 250 50 0 0 20 0 11 0 227622 3133440 393';
+    assert.equal(parseProcStatCpuMicros(stat), 3_000_000);
+    assert.equal(parseProcStatCpuMicros('garbage'), null);
   });
 });
