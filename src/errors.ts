@@ -113,3 +113,16 @@ export class MQBrokerError extends RocketMQError {
     this.remark = remark;
   }
 }
+
+/**
+ * A producer option has an invalid value. `option` names the field (e.g. `'sendMsgTimeout'`); `code` is
+ * `RMQ_ERR_INVALID_OPTION`. Thrown synchronously by `new Producer(options)` / `resolveOptions()`.
+ */
+export class InvalidOptionError extends MQClientError {
+  /** The name of the offending option. */
+  readonly option: string;
+  constructor(option: string, message: string, options: RocketMQErrorOptions = {}) {
+    super(`${option}: ${message}`, -1, { ...options, code: 'RMQ_ERR_INVALID_OPTION', retriable: false });
+    this.option = option;
+  }
+}

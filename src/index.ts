@@ -13,6 +13,7 @@ export {
   RemotingProtocolError,
   MQClientError,
   MQBrokerError,
+  InvalidOptionError,
 } from './errors.js';
 export type { RocketMQErrorOptions } from './errors.js';
 export {
@@ -82,3 +83,32 @@ export { MQFaultStrategy, FaultTolerancePresets } from './producer/fault/mq-faul
 export type { MQFaultStrategyOptions, FaultTables } from './producer/fault/mq-fault-strategy.js';
 export { EmbeddedCluster, EmbeddedBroker, EmbeddedNameServer } from './embedded/index.js';
 export type { EmbeddedClusterOptions, StoredMessage, SpawnedCluster } from './embedded/index.js';
+export { Producer } from './producer/producer.js';
+export type { SendOptions, SendCallback } from './producer/producer.js';
+export {
+  DEFAULTS,
+  DEFAULT_RETRY_RESPONSE_CODES,
+  LATENCY_TABLES_5,
+  LATENCY_TABLES_4_9,
+  resolveOptions,
+} from './producer/config.js';
+export type { ProducerOptions, ResolvedProducerOptions } from './producer/config.js';
+export { MessageType } from './producer/hooks.js';
+export type {
+  SendMode,
+  MessageTypeValue,
+  OutgoingMessage,
+  CheckForbiddenHook,
+  CheckForbiddenContext,
+  SendMessageHook,
+  SendMessageContext,
+} from './producer/hooks.js';
+export type { ProducerState } from './producer/operators/validate.js';
+export { hookErrorChannel, sendChannel, callbackErrorChannel } from './producer/diagnostics.js';
+export type {
+  HookErrorEvent,
+  SendEvent,
+  CallbackErrorEvent,
+  ProducerEvent,
+  ProducerEventSource,
+} from './producer/diagnostics.js';

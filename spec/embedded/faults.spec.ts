@@ -129,6 +129,47 @@ describe('fault injection on the wire', () => {
   });
 });
 
+describe('faults and shutdown', () => {
+  it('respondWith answerOneway answers even a oneway request (as 4.9 servers do with SYSTEM_BUSY)', async () => {
+    const cluster = await EmbeddedCluster.start({ brokers: 1 });
+    try {
+      const broker = cluster.brokers[0]!;
+      broker.faults.respondWith(ResponseCode.SYSTEM_BUSY, { answerOneway: true, times: 1, remark: '[REJECTREQUEST]system busy' });
+      const raw = await RawConnection.open(broker.address);
+      raw.write(encodeFrame({ ...sendV2('OnewayTopic', 0), opaque: 77, flag: 2 }));
+      raw.write(encodeFrame({ ...sendV2('OnewayTopic', 0), opaque: 78, flag: 2 }));
+      raw.write(encodeFrame({ ...heartbeat(), opaque: 79 }));
+      await raw.until(() => raw.received.length === 2);
+      assert.deepEqual(raw.received.map((r) => [r.opaque, r.code]), [
+        [77, ResponseCode.SYSTEM_BUSY],
+        [79, ResponseCode.SUCCESS],
+      ]);
+      assert.equal(broker.messages({ topic: 'OnewayTopic' }).length, 1, 'the second oneway send was stored, unanswered');
+      raw.close();
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('stop() does not wait for scripted delays or pauses: pending requests end with the connection', async () => {
+    const cluster = await EmbeddedCluster.start({ brokers: 1 });
+    const client = new RemotingClient();
+    try {
+      const broker = cluster.brokers[0]!;
+      broker.faults.delay(60_000);
+      const pending = client.invoke(broker.address, heartbeat(), 120_000);
+      await eventually(() => broker.stats.inFlight === 1);
+      cluster.nameServer.faults.pause();
+      const started = Date.now();
+      await cluster.stop();
+      await assert.rejects(pending, (error: { code: string }) => error.code.startsWith('RMQ_ERR_REMOTING'));
+      assert.ok(Date.now() - started < 30_000);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('VIP channel', () => {
   it('brokers also listen on port − 2; a taken port − 2 fails clearly', async () => {
     const cluster = await EmbeddedCluster.start({ brokers: 1, vipChannel: true });

@@ -1,0 +1,433 @@
+/**
+ * Producer options: the Java `DefaultMQProducer` / `ClientConfig` names and defaults, declared once and validated
+ * eagerly.
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { RPCHook } from '../remoting/remoting-client.js';
+import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
+import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
+
+/**
+ * Options of `new Producer(options)`. Every field is optional; the defaults are those of the Java client.
+ * @example
+ * ```ts
+ * const options: ProducerOptions = { producerGroup: 'PG', namesrvAddr: '10.0.0.1:9876;10.0.0.2:9876', sendMsgTimeout: 5000 };
+ * ```
+ */
+export interface ProducerOptions {
+  /**
+   * Producer group: producers of the same role share it (it matters for transactions).
+   * @defaultValue `'DEFAULT_PRODUCER'`
+   */
+  producerGroup?: string;
+  /**
+   * Name server addresses, `'host:port;host:port'` or an array. When unset, the `NAMESRV_ADDR` environment variable
+   * is read (as the Java client does); one of the two is required.
+   * @defaultValue `null` (use `NAMESRV_ADDR`)
+   */
+  namesrvAddr?: string | readonly string[] | null;
+  /**
+   * Name of the client instance. Producers with the same `clientIP@instanceName` share one connection set, route
+   * cache and heartbeat. `'DEFAULT'` becomes `<pid>#<hrtime>` at start, so each producer gets its own instance
+   * unless you name one.
+   * @defaultValue `'DEFAULT'`
+   */
+  instanceName?: string;
+  /**
+   * Namespace: when set, topics and the group go on the wire as `<namespace>%<name>`, and results show them without it.
+   * @defaultValue `null`
+   */
+  namespace?: string | null;
+  /**
+   * The client's IP in the client id and in hooks' `bornHost`.
+   * @defaultValue `null` (the first non-loopback IPv4 address)
+   */
+  clientIP?: string | null;
+  /**
+   * One deadline, in milliseconds, over all attempts of one send (route look-up included).
+   * @defaultValue `3000`
+   */
+  sendMsgTimeout?: number;
+  /**
+   * Caps each attempt that still has a retry after it, in milliseconds, so a retry has time left; `-1` = no cap.
+   * @defaultValue `-1`
+   */
+  sendMsgMaxTimeoutPerRequest?: number;
+  /**
+   * Extra attempts of a sync send after a retriable failure (each on another broker where possible).
+   * @defaultValue `2`
+   */
+  retryTimesWhenSendFailed?: number;
+  /**
+   * Extra attempts of an async send after a retriable failure (RxJS `retry` count).
+   * @defaultValue `2`
+   */
+  retryTimesWhenSendAsyncFailed?: number;
+  /**
+   * Retry a sync send whose result is stored but not `SEND_OK` (flush/slave timeouts) on another broker.
+   * @defaultValue `false`
+   */
+  retryAnotherBrokerWhenNotStoreOK?: boolean;
+  /**
+   * Broker response codes that make a send retriable.
+   * @defaultValue `[17, 14, 1, 2, 16, 204, 205, 1500]` (Java 5.3: TOPIC_NOT_EXIST, SERVICE_NOT_AVAILABLE,
+   * SYSTEM_ERROR, SYSTEM_BUSY, NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT, GO_AWAY)
+   */
+  retryResponseCodes?: readonly number[];
+  /**
+   * Bodies of at least this many bytes are zlib-compressed.
+   * @defaultValue `4096`
+   */
+  compressMsgBodyOverHowmuch?: number;
+  /**
+   * zlib level, `-1` (zlib default) … `9`.
+   * @defaultValue `5`
+   */
+  compressLevel?: number;
+  /**
+   * Largest body accepted, in bytes (checked before compression).
+   * @defaultValue `4194304` (4 MiB)
+   */
+  maxMessageSize?: number;
+  /**
+   * Queues per broker of a topic created through the `createTopicKey` template.
+   * @defaultValue `4`
+   */
+  defaultTopicQueueNums?: number;
+  /**
+   * Template topic for auto-created topics.
+   * @defaultValue `'TBW102'`
+   */
+  createTopicKey?: string;
+  /**
+   * Avoid brokers that were slow or failed, for the penalty window `latencyMax` → `notAvailableDuration` gives.
+   * @defaultValue `false`
+   */
+  sendLatencyFaultEnable?: boolean;
+  /**
+   * Latency thresholds in ms, ascending (pairs with `notAvailableDuration`).
+   * @defaultValue `[50, 100, 550, 1800, 3000, 5000, 15000]` (Java 5.1.4+; {@link LATENCY_TABLES_4_9} has the 4.9 ones)
+   */
+  latencyMax?: readonly number[];
+  /**
+   * How long a broker is avoided, in ms, after a send whose latency reached the matching `latencyMax` entry.
+   * @defaultValue `[0, 0, 2000, 5000, 6000, 10000, 30000]` (Java 5.1.4+)
+   */
+  notAvailableDuration?: readonly number[];
+  /**
+   * Send messages to the broker's VIP port (its port − 2).
+   * @defaultValue `false`
+   */
+  sendMessageWithVIPChannel?: boolean;
+  /**
+   * Refresh interval of the routes of topics in use, ms.
+   * @defaultValue `30000`
+   */
+  pollNameServerInterval?: number;
+  /**
+   * Heartbeat interval to the master brokers in use, ms.
+   * @defaultValue `30000`
+   */
+  heartbeatBrokerInterval?: number;
+  /**
+   * Timeout of the client's own requests (route look-ups, heartbeats, unregister), ms.
+   * @defaultValue `3000`
+   */
+  mqClientApiTimeout?: number;
+  /**
+   * TCP connect timeout, ms.
+   * @defaultValue `3000`
+   */
+  connectTimeoutMillis?: number;
+  /**
+   * Most async sends in flight at once.
+   * @defaultValue `65535`
+   */
+  clientAsyncSemaphoreValue?: number;
+  /**
+   * Most oneway sends being written at once.
+   * @defaultValue `65535`
+   */
+  clientOnewaySemaphoreValue?: number;
+  /**
+   * Java `unitMode`, sent as header field `k`.
+   * @defaultValue `false`
+   */
+  unitMode?: boolean;
+  /**
+   * How long `shutdown()` waits for sends in flight before closing connections, ms.
+   * @defaultValue `3000`
+   */
+  shutdownTimeoutMillis?: number;
+  /**
+   * Hooks that may refuse a send.
+   * @defaultValue `[]`
+   */
+  checkForbiddenHooks?: readonly CheckForbiddenHook[];
+  /**
+   * Hooks run before and after every send attempt.
+   * @defaultValue `[]`
+   */
+  sendMessageHooks?: readonly SendMessageHook[];
+  /**
+   * Remoting hooks run on every request of the client instance (e.g. ACL signing).
+   * @defaultValue `[]`
+   */
+  rpcHooks?: readonly RPCHook[];
+}
+
+/** {@link ProducerOptions} after defaults and validation. */
+export interface ResolvedProducerOptions {
+  readonly producerGroup: string;
+  readonly namesrvAddr: readonly string[];
+  readonly instanceName: string;
+  readonly namespace: string | null;
+  readonly clientIP: string | null;
+  readonly sendMsgTimeout: number;
+  readonly sendMsgMaxTimeoutPerRequest: number;
+  readonly retryTimesWhenSendFailed: number;
+  readonly retryTimesWhenSendAsyncFailed: number;
+  readonly retryAnotherBrokerWhenNotStoreOK: boolean;
+  readonly retryResponseCodes: ReadonlySet<number>;
+  readonly compressMsgBodyOverHowmuch: number;
+  readonly compressLevel: number;
+  readonly maxMessageSize: number;
+  readonly defaultTopicQueueNums: number;
+  readonly createTopicKey: string;
+  readonly sendLatencyFaultEnable: boolean;
+  readonly latencyMax: readonly number[];
+  readonly notAvailableDuration: readonly number[];
+  readonly sendMessageWithVIPChannel: boolean;
+  readonly pollNameServerInterval: number;
+  readonly heartbeatBrokerInterval: number;
+  readonly mqClientApiTimeout: number;
+  readonly connectTimeoutMillis: number;
+  readonly clientAsyncSemaphoreValue: number;
+  readonly clientOnewaySemaphoreValue: number;
+  readonly unitMode: boolean;
+  readonly shutdownTimeoutMillis: number;
+  readonly checkForbiddenHooks: readonly CheckForbiddenHook[];
+  readonly sendMessageHooks: readonly SendMessageHook[];
+  readonly rpcHooks: readonly RPCHook[];
+}
+
+/** The latency-fault tables of the Java client 5.1.4 and later (the default). */
+export const LATENCY_TABLES_5 = Object.freeze({
+  latencyMax: FaultTolerancePresets.V5.latencyMax,
+  notAvailableDuration: FaultTolerancePresets.V5.notAvailableDuration,
+});
+
+/** The latency-fault tables of the Java client 4.9 (`{ ...LATENCY_TABLES_4_9 }` in the options selects them). */
+export const LATENCY_TABLES_4_9 = Object.freeze({
+  latencyMax: FaultTolerancePresets.V4_9.latencyMax,
+  notAvailableDuration: FaultTolerancePresets.V4_9.notAvailableDuration,
+});
+
+/** The Java client's retry response codes (5.3): TOPIC_NOT_EXIST, SERVICE_NOT_AVAILABLE, SYSTEM_ERROR, SYSTEM_BUSY, NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT, GO_AWAY. */
+export const DEFAULT_RETRY_RESPONSE_CODES: readonly number[] = Object.freeze([17, 14, 1, 2, 16, 204, 205, 1500]);
+
+/**
+ * Every default, with the Java client's names and values (units: milliseconds and bytes).
+ * `namesrvAddr: null` means "read `NAMESRV_ADDR`"; `clientIP: null` means "detect".
+ * @example
+ * ```ts
+ * DEFAULTS.retryTimesWhenSendFailed; // 2
+ * ```
+ */
+export const DEFAULTS = Object.freeze({
+  producerGroup: 'DEFAULT_PRODUCER',
+  namesrvAddr: null,
+  instanceName: 'DEFAULT',
+  namespace: null,
+  clientIP: null,
+  sendMsgTimeout: 3000,
+  sendMsgMaxTimeoutPerRequest: -1,
+  retryTimesWhenSendFailed: 2,
+  retryTimesWhenSendAsyncFailed: 2,
+  retryAnotherBrokerWhenNotStoreOK: false,
+  retryResponseCodes: DEFAULT_RETRY_RESPONSE_CODES,
+  compressMsgBodyOverHowmuch: 4096,
+  compressLevel: 5,
+  maxMessageSize: 4 * 1024 * 1024,
+  defaultTopicQueueNums: 4,
+  createTopicKey: 'TBW102',
+  sendLatencyFaultEnable: false,
+  latencyMax: LATENCY_TABLES_5.latencyMax,
+  notAvailableDuration: LATENCY_TABLES_5.notAvailableDuration,
+  sendMessageWithVIPChannel: false,
+  pollNameServerInterval: 30_000,
+  heartbeatBrokerInterval: 30_000,
+  mqClientApiTimeout: 3000,
+  connectTimeoutMillis: 3000,
+  clientAsyncSemaphoreValue: 65535,
+  clientOnewaySemaphoreValue: 65535,
+  unitMode: false,
+  shutdownTimeoutMillis: 3000,
+  checkForbiddenHooks: Object.freeze([]) as readonly CheckForbiddenHook[],
+  sendMessageHooks: Object.freeze([]) as readonly SendMessageHook[],
+  rpcHooks: Object.freeze([]) as readonly RPCHook[],
+} as const);
+
+const GROUP_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
+const ADDRESS_PATTERN = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:;[\]]+):(\d{1,5})$/;
+
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `expected an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+  return value;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidOptionError(name, `expected a boolean, got ${String(value)}`);
+  return value;
+}
+
+function text(name: string, value: unknown, pattern?: RegExp, maxLength = 255): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidOptionError(name, `expected a non-blank string, got ${String(value)}`);
+  }
+  if (value.length > maxLength) throw new InvalidOptionError(name, `longer than ${maxLength} characters`);
+  if (pattern && !pattern.test(value)) throw new InvalidOptionError(name, `must match ${String(pattern)}`);
+  return value;
+}
+
+function numberList(name: string, value: unknown): readonly number[] {
+  if (!Array.isArray(value) || value.length === 0) throw new InvalidOptionError(name, 'expected a non-empty array of numbers');
+  for (const n of value) {
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+      throw new InvalidOptionError(name, `expected non-negative numbers, got ${String(n)}`);
+    }
+  }
+  return Object.freeze([...(value as number[])]);
+}
+
+function hookList<T>(name: string, value: unknown, method: string | null): readonly T[] {
+  if (!Array.isArray(value)) throw new InvalidOptionError(name, 'expected an array');
+  for (const hook of value) {
+    if (typeof hook !== 'object' || hook === null) throw new InvalidOptionError(name, 'every hook must be an object');
+    if (method !== null && typeof (hook as Record<string, unknown>)[method] !== 'function') {
+      throw new InvalidOptionError(name, `every hook must have a ${method}() method`);
+    }
+  }
+  return Object.freeze([...(value as T[])]);
+}
+
+/** Splits and checks `namesrvAddr` (`'a:9876;b:9876'` or an array). */
+function nameServers(value: unknown): readonly string[] {
+  const list = typeof value === 'string' ? value.split(';') : value;
+  if (!Array.isArray(list)) throw new InvalidOptionError('namesrvAddr', 'expected "host:port;host:port" or an array');
+  const out = (list as unknown[])
+    .map((item) => (typeof item === 'string' ? item.trim() : item))
+    .filter((item) => item !== '');
+  if (out.length === 0) {
+    throw new InvalidOptionError('namesrvAddr', 'no name server address: set namesrvAddr or NAMESRV_ADDR');
+  }
+  for (const addr of out) {
+    const match = typeof addr === 'string' ? ADDRESS_PATTERN.exec(addr) : null;
+    if (!match || Number(match[1]) > 65535) {
+      throw new InvalidOptionError('namesrvAddr', `not a host:port address: ${String(addr)}`);
+    }
+  }
+  return Object.freeze(out as string[]);
+}
+
+/**
+ * Merges `options` over {@link DEFAULTS} (with `??`) and validates every field.
+ *
+ * @param options - what the caller passed to `new Producer()`.
+ * @param env - where `NAMESRV_ADDR` is read from when `namesrvAddr` is unset.
+ * @returns frozen resolved options.
+ * @throws InvalidOptionError (`code` `RMQ_ERR_INVALID_OPTION`, `option` = the field's name) on the first bad field.
+ * @example
+ * ```ts
+ * resolveOptions({ namesrvAddr: 'a:9876;b:9876' }).namesrvAddr; // ['a:9876', 'b:9876']
+ * ```
+ */
+export function resolveOptions(
+  options: ProducerOptions = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedProducerOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'expected an object');
+  const o = options;
+  for (const key of Object.keys(o)) {
+    // A misspelt option would otherwise be ignored silently and its default used.
+    if (!Object.hasOwn(DEFAULTS, key)) throw new InvalidOptionError(key, 'unknown option');
+  }
+  const namespace = o.namespace ?? DEFAULTS.namespace;
+  const clientIP = o.clientIP ?? DEFAULTS.clientIP;
+  const latencyMax = numberList('latencyMax', o.latencyMax ?? DEFAULTS.latencyMax);
+  const notAvailableDuration = numberList('notAvailableDuration', o.notAvailableDuration ?? DEFAULTS.notAvailableDuration);
+  if (latencyMax.length !== notAvailableDuration.length) {
+    throw new InvalidOptionError('notAvailableDuration', 'must have as many entries as latencyMax');
+  }
+  const codes = o.retryResponseCodes ?? DEFAULTS.retryResponseCodes;
+  if (!Array.isArray(codes) || codes.some((c) => !Number.isInteger(c))) {
+    throw new InvalidOptionError('retryResponseCodes', 'expected an array of integer response codes');
+  }
+  const resolved: ResolvedProducerOptions = {
+    producerGroup: text('producerGroup', o.producerGroup ?? DEFAULTS.producerGroup, GROUP_PATTERN),
+    namesrvAddr: nameServers(o.namesrvAddr ?? env['NAMESRV_ADDR'] ?? ''),
+    instanceName: text('instanceName', o.instanceName ?? DEFAULTS.instanceName),
+    namespace: namespace === null || namespace === '' ? null : text('namespace', namespace, GROUP_PATTERN),
+    clientIP: clientIP === null ? null : text('clientIP', clientIP),
+    sendMsgTimeout: integer('sendMsgTimeout', o.sendMsgTimeout ?? DEFAULTS.sendMsgTimeout, 1),
+    sendMsgMaxTimeoutPerRequest: integer(
+      'sendMsgMaxTimeoutPerRequest',
+      o.sendMsgMaxTimeoutPerRequest ?? DEFAULTS.sendMsgMaxTimeoutPerRequest,
+      -1,
+    ),
+    retryTimesWhenSendFailed: integer('retryTimesWhenSendFailed', o.retryTimesWhenSendFailed ?? DEFAULTS.retryTimesWhenSendFailed, 0, 1000),
+    retryTimesWhenSendAsyncFailed: integer(
+      'retryTimesWhenSendAsyncFailed',
+      o.retryTimesWhenSendAsyncFailed ?? DEFAULTS.retryTimesWhenSendAsyncFailed,
+      0,
+      1000,
+    ),
+    retryAnotherBrokerWhenNotStoreOK: bool(
+      'retryAnotherBrokerWhenNotStoreOK',
+      o.retryAnotherBrokerWhenNotStoreOK ?? DEFAULTS.retryAnotherBrokerWhenNotStoreOK,
+    ),
+    retryResponseCodes: new Set(codes),
+    compressMsgBodyOverHowmuch: integer(
+      'compressMsgBodyOverHowmuch',
+      o.compressMsgBodyOverHowmuch ?? DEFAULTS.compressMsgBodyOverHowmuch,
+      0,
+    ),
+    compressLevel: integer('compressLevel', o.compressLevel ?? DEFAULTS.compressLevel, -1, 9),
+    maxMessageSize: integer('maxMessageSize', o.maxMessageSize ?? DEFAULTS.maxMessageSize, 1),
+    defaultTopicQueueNums: integer('defaultTopicQueueNums', o.defaultTopicQueueNums ?? DEFAULTS.defaultTopicQueueNums, 1),
+    createTopicKey: text('createTopicKey', o.createTopicKey ?? DEFAULTS.createTopicKey, GROUP_PATTERN, 127),
+    sendLatencyFaultEnable: bool('sendLatencyFaultEnable', o.sendLatencyFaultEnable ?? DEFAULTS.sendLatencyFaultEnable),
+    latencyMax,
+    notAvailableDuration,
+    sendMessageWithVIPChannel: bool(
+      'sendMessageWithVIPChannel',
+      o.sendMessageWithVIPChannel ?? DEFAULTS.sendMessageWithVIPChannel,
+    ),
+    pollNameServerInterval: integer('pollNameServerInterval', o.pollNameServerInterval ?? DEFAULTS.pollNameServerInterval, 10),
+    heartbeatBrokerInterval: integer('heartbeatBrokerInterval', o.heartbeatBrokerInterval ?? DEFAULTS.heartbeatBrokerInterval, 10),
+    mqClientApiTimeout: integer('mqClientApiTimeout', o.mqClientApiTimeout ?? DEFAULTS.mqClientApiTimeout, 1),
+    connectTimeoutMillis: integer('connectTimeoutMillis', o.connectTimeoutMillis ?? DEFAULTS.connectTimeoutMillis, 1),
+    clientAsyncSemaphoreValue: integer(
+      'clientAsyncSemaphoreValue',
+      o.clientAsyncSemaphoreValue ?? DEFAULTS.clientAsyncSemaphoreValue,
+      1,
+    ),
+    clientOnewaySemaphoreValue: integer(
+      'clientOnewaySemaphoreValue',
+      o.clientOnewaySemaphoreValue ?? DEFAULTS.clientOnewaySemaphoreValue,
+      1,
+    ),
+    unitMode: bool('unitMode', o.unitMode ?? DEFAULTS.unitMode),
+    shutdownTimeoutMillis: integer('shutdownTimeoutMillis', o.shutdownTimeoutMillis ?? DEFAULTS.shutdownTimeoutMillis, 0),
+    checkForbiddenHooks: hookList<CheckForbiddenHook>(
+      'checkForbiddenHooks',
+      o.checkForbiddenHooks ?? DEFAULTS.checkForbiddenHooks,
+      'checkForbidden',
+    ),
+    sendMessageHooks: hookList<SendMessageHook>('sendMessageHooks', o.sendMessageHooks ?? DEFAULTS.sendMessageHooks, null),
+    rpcHooks: hookList<RPCHook>('rpcHooks', o.rpcHooks ?? DEFAULTS.rpcHooks, 'doBeforeRequest'),
+  };
+  return Object.freeze(resolved);
+}

@@ -1,0 +1,65 @@
+/**
+ * Diagnostics channels of the producer (`node:diagnostics_channel`). Payloads are built only when someone listens;
+ * `producer.events$` is a thin Observable over the same payloads, filtered to one producer.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+
+/** Who published an event: every payload carries it. */
+export interface ProducerEventSource {
+  /** Process-unique number of the producer (`producer.id`). */
+  readonly producerId: number;
+  /** Its group as sent (namespaced). */
+  readonly producerGroup: string;
+}
+
+/** Payload of `rocketmq:producer:hookError`: a send hook threw; the send went on. */
+export interface HookErrorEvent extends ProducerEventSource {
+  /** The hook's `name`. */
+  readonly hook: string;
+  /** Which method threw. */
+  readonly phase: 'sendMessageBefore' | 'sendMessageAfter';
+  /** What it threw. */
+  readonly error: unknown;
+}
+
+/** Payload of `rocketmq:producer:send`: one send attempt settled. */
+export interface SendEvent extends ProducerEventSource {
+  /** Topic as sent. */
+  readonly topic: string;
+  /** Broker of the attempt. */
+  readonly brokerName: string | null;
+  /** Attempt number, from 1. */
+  readonly attempt: number;
+  /** Milliseconds the attempt took. */
+  readonly durationMillis: number;
+  /** The error, when the attempt failed; `null` on success. */
+  readonly error: unknown;
+}
+
+/** Payload of `rocketmq:producer:callbackError`: a `sendAsync` callback threw; the producer went on. */
+export interface CallbackErrorEvent extends ProducerEventSource {
+  /** Which callback threw. */
+  readonly callback: 'onSuccess' | 'onException';
+  /** What it threw. */
+  readonly error: unknown;
+}
+
+/** What `producer.events$` emits: a channel's payload tagged with its kind. */
+export type ProducerEvent =
+  | ({ readonly type: 'send' } & SendEvent)
+  | ({ readonly type: 'hookError' } & HookErrorEvent)
+  | ({ readonly type: 'callbackError' } & CallbackErrorEvent);
+
+/** `rocketmq:producer:send` ({@link SendEvent}). */
+export const sendChannel = diagnosticsChannel.channel('rocketmq:producer:send');
+/** `rocketmq:producer:hookError` ({@link HookErrorEvent}). */
+export const hookErrorChannel = diagnosticsChannel.channel('rocketmq:producer:hookError');
+/** `rocketmq:producer:callbackError` ({@link CallbackErrorEvent}). */
+export const callbackErrorChannel = diagnosticsChannel.channel('rocketmq:producer:callbackError');
+
+/** Publishes a hook failure if anyone subscribed. @internal */
+export function publishHookError(source: ProducerEventSource, hook: string, phase: HookErrorEvent['phase'], error: unknown): void {
+  if (hookErrorChannel.hasSubscribers) {
+    hookErrorChannel.publish({ producerId: source.producerId, producerGroup: source.producerGroup, hook, phase, error } satisfies HookErrorEvent);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The record that flows through the send pipeline. It is created in one place ({@link createSendContext}) with every
+ * field initialised in a fixed order, so all contexts share one hidden class; operators fill in the fields they own
+ * and narrow the type, they never spread a new object or delete a field.
+ * @internal
+ */
+import type { Message, MessageQueue, SendResult } from '../message/message.js';
+import type { RemotingCommand } from '../remoting/remoting-command.js';
+import type { TopicPublishInfo } from '../route/topic-publish-info.js';
+import type { MessageTypeValue, SendMessageContext, SendMode } from './hooks.js';
+import { MessageType } from './hooks.js';
+
+/** @internal */
+export interface SendContext {
+  /** Send mode. */
+  readonly mode: SendMode;
+  /** The caller's message; never mutated. */
+  readonly message: Message;
+  /** When the send was subscribed, ms since the epoch (scheduler clock). */
+  readonly startedAt: number;
+  /** `startedAt + timeout`: no attempt starts after it, and no attempt waits past it. */
+  readonly deadline: number;
+
+  // Prepared once, before the first attempt (validate, prepareMessage).
+  /** Topic as sent: with the namespace prefix when the producer has one. */
+  topic: string;
+  /** Encoded body, before compression (validate). */
+  body: Buffer | null;
+  /** `CONTENT_TYPE` of a body encoded from an object, else `null` (validate). */
+  contentType: string | null;
+  /** The properties string that is sent (§9.1), UNIQ_KEY included. */
+  properties: string | null;
+  /** The client unique id (UNIQ_KEY): set once, the same on every attempt. */
+  uniqueId: string | null;
+  /** Normal, transaction half or delay. */
+  msgType: MessageTypeValue;
+  /** The route used (resolveRoute; refreshed before a retry after a route-stale error). */
+  route: TopicPublishInfo | null;
+
+  // Body as sent (compress; computed once and reused by every attempt).
+  /** Body on the wire: `body`, or its zlib deflate. */
+  wireBody: Buffer | null;
+  /** MessageSysFlag of the request (`f`). */
+  sysFlag: number;
+
+  // Per attempt.
+  /** Attempts started so far (1 during the first attempt). */
+  attempt: number;
+  /** Timeout of the current attempt, ms. */
+  attemptTimeout: number;
+  /** When the current attempt started. */
+  attemptStartedAt: number;
+  /** Broker of the previous attempt (a retry avoids it), or `null`. */
+  lastBrokerName: string | null;
+  /** Queue of the current attempt. */
+  queue: MessageQueue | null;
+  /** Address the current attempt writes to (VIP address when enabled). */
+  brokerAddr: string | null;
+  /** The request of the current attempt. */
+  request: RemotingCommand | null;
+  /** The broker's response to it (`null` for oneway). */
+  response: RemotingCommand | null;
+  /** Hook context of the current attempt, when send-message hooks are registered. */
+  hookContext: SendMessageContext | null;
+  /** Result of the last attempt that produced one (sync: a non-OK store status may be returned in the end). */
+  result: SendResult | null;
+  /** Broker names tried, in order. */
+  brokersSent: string[];
+}
+
+/** After validate: the body is encoded. @internal */
+export type ValidatedContext = SendContext & { body: Buffer };
+/** After prepareMessage: body, properties and unique id are known. @internal */
+export type PreparedContext = SendContext & { body: Buffer; properties: string; uniqueId: string };
+/** After resolveRoute. @internal */
+export type RoutedContext = PreparedContext & { route: TopicPublishInfo };
+/** After selectQueue. @internal */
+export type QueuedContext = RoutedContext & { queue: MessageQueue; brokerAddr: string };
+/** After compress. @internal */
+export type CompressedContext = QueuedContext & { wireBody: Buffer };
+/** After encodeRequest. @internal */
+export type EncodedContext = CompressedContext & { request: RemotingCommand };
+
+/**
+ * A fresh context for one send (one per subscription: a retry reuses it, a new subscription gets a new one).
+ * @internal
+ */
+export function createSendContext(message: Message, mode: SendMode, now: number, timeoutMillis: number): SendContext {
+  return {
+    mode,
+    message,
+    startedAt: now,
+    deadline: now + timeoutMillis,
+    topic: '',
+    body: null,
+    contentType: null,
+    properties: null,
+    uniqueId: null,
+    msgType: MessageType.NORMAL,
+    route: null,
+    wireBody: null,
+    sysFlag: 0,
+    attempt: 0,
+    attemptTimeout: timeoutMillis,
+    attemptStartedAt: now,
+    lastBrokerName: null,
+    queue: null,
+    brokerAddr: null,
+    request: null,
+    response: null,
+    hookContext: null,
+    result: null,
+    brokersSent: [],
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The one place the send operators are piped together, in order. Everything a send does is here, top to bottom:
+ *
+ *   validate → prepareMessage → resolveRoute → retrySend( selectQueue → compress → runHooks( encodeRequest →
+ *   writeWire → correlate → toSendResult ) )
+ *
+ * `retrySend` re-enters the per-attempt part at `selectQueue`, so each retry picks a queue (on another broker) and
+ * builds a fresh request for it; message preparation (unique id, properties, body) and compression happen once.
+ * @internal
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import { sendChannel } from './diagnostics.js';
+import type { SendEvent } from './diagnostics.js';
+import { MQBrokerError } from '../errors.js';
+import type { Message, SendResult } from '../message/message.js';
+import type { RemotingClient } from '../remoting/remoting-client.js';
+import { ResponseCode } from '../remoting/response-code.js';
+import type { TopicPublishInfo } from '../route/topic-publish-info.js';
+import type { ResolvedProducerOptions } from './config.js';
+import type { MQFaultStrategy } from './fault/mq-fault-strategy.js';
+import type { SendMode } from './hooks.js';
+import {
+  compress,
+  correlate,
+  encodeRequest,
+  isRetriableSendError,
+  prepareMessage,
+  resolveRoute,
+  retrySend,
+  runHooks,
+  selectQueue,
+  toSendResult,
+  validate,
+  writeWire,
+} from './operators/index.js';
+import type { ProducerState } from './operators/index.js';
+import type { PreparedContext, SendContext } from './send-context.js';
+import { createSendContext } from './send-context.js';
+
+/** What the pipeline needs from its producer and client instance. @internal */
+export interface SendPipelineDeps {
+  readonly options: ResolvedProducerOptions;
+  /** Producer group as sent (namespaced). */
+  readonly producerGroup: string;
+  /** Tags the diagnostics events. */
+  readonly producerId: number;
+  /** Client IP (hooks' `bornHost`). */
+  readonly clientIP: string;
+  readonly state: () => ProducerState;
+  readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'>;
+  /** Route cache look-up (NameServer and TBW102 fallback behind it). */
+  readonly lookupRoute: (topic: string) => Promise<TopicPublishInfo>;
+  /** Drops a cached route so that the next look-up asks the NameServer. */
+  readonly invalidateRoute: (topic: string) => void;
+  readonly faultStrategy: Pick<MQFaultStrategy, 'selectOneMessageQueue' | 'updateFaultItem'>;
+  readonly scheduler?: SchedulerLike;
+  readonly createUniqueId?: () => string;
+}
+
+/** Broker codes after which the topic's route is refreshed before the retry. */
+const ROUTE_STALE_CODES: ReadonlySet<number> = new Set([ResponseCode.TOPIC_NOT_EXIST]);
+
+/**
+ * Builds the producer's `send$`: a cold Observable per call; each subscription is one send with its own context.
+ * @internal
+ */
+export function createSendPipeline(
+  deps: SendPipelineDeps,
+): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+  const o = deps.options;
+  const scheduler = deps.scheduler ?? asyncScheduler;
+  const now = (): number => scheduler.now();
+  const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
+
+  const attemptSteps = pipe(
+    selectQueue<PreparedContext & SendContext & { route: TopicPublishInfo }>({
+      faultStrategy: deps.faultStrategy,
+      sendLatencyFaultEnable: o.sendLatencyFaultEnable,
+      sendMessageWithVIPChannel: o.sendMessageWithVIPChannel,
+    }),
+    compress({ compressMsgBodyOverHowmuch: o.compressMsgBodyOverHowmuch, compressLevel: o.compressLevel }),
+    runHooks(
+      {
+        checkForbiddenHooks: o.checkForbiddenHooks,
+        sendMessageHooks: o.sendMessageHooks,
+        producerGroup: deps.producerGroup,
+        producerId: deps.producerId,
+        nameSrvAddr: o.namesrvAddr.join(';'),
+        bornHost: deps.clientIP,
+        namespace: o.namespace,
+        unitMode: o.unitMode,
+      },
+      pipe(
+        encodeRequest({
+          producerGroup: deps.producerGroup,
+          createTopicKey: o.createTopicKey,
+          defaultTopicQueueNums: o.defaultTopicQueueNums,
+          unitMode: o.unitMode,
+        }),
+        writeWire({ client: deps.client, faultStrategy: deps.faultStrategy, now }),
+        correlate(),
+        toSendResult({
+          namespace: o.namespace,
+          retryResponseCodes: o.retryResponseCodes,
+          faultStrategy: deps.faultStrategy,
+          now,
+        }),
+      ),
+    ),
+  );
+  type Routed = PreparedContext & SendContext & { route: TopicPublishInfo };
+  const publish = (context: Routed, error: unknown): void => {
+    if (!sendChannel.hasSubscribers) return;
+    sendChannel.publish({
+      producerId: deps.producerId,
+      producerGroup: deps.producerGroup,
+      topic: context.topic,
+      brokerName: context.queue?.brokerName ?? null,
+      attempt: context.attempt,
+      durationMillis: now() - context.attemptStartedAt,
+      error,
+    } satisfies SendEvent);
+  };
+  const attempt = (context: Routed): Observable<SendResult> =>
+    of(context).pipe(
+      attemptSteps,
+      tap({ next: () => publish(context, null), error: (error: unknown) => publish(context, error) }),
+    );
+
+  const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
+    if (!(error instanceof MQBrokerError)) return EMPTY;
+    if (error.responseCode === ResponseCode.GO_AWAY && context.brokerAddr !== null) {
+      // The broker is going away: drop its connection so that a later send reconnects (likely to its successor).
+      deps.client.closeConnection(context.brokerAddr);
+    }
+    if (!ROUTE_STALE_CODES.has(error.responseCode)) return EMPTY;
+    deps.invalidateRoute(context.topic);
+    return defer(() => from(deps.lookupRoute(context.topic))).pipe(
+      tap((info) => {
+        context.route = info;
+      }),
+      // Keep the old route if the refresh fails: the retry still goes to another broker.
+      catchError(() => EMPTY),
+    );
+  };
+
+  const prepareAndRoute = pipe(
+    validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
+    prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
+    resolveRoute({ lookup: deps.lookupRoute, createTopicKey: o.createTopicKey, scheduler }),
+  );
+
+  const retry = {
+    sync: retrySend<Routed, SendResult>(attempt, { ...retryOptions('sync'), beforeRetry, isRetriable, scheduler }),
+    async: retrySend<Routed, SendResult>(attempt, { ...retryOptions('async'), beforeRetry, isRetriable, scheduler }),
+    oneway: retrySend<Routed, SendResult>(attempt, { ...retryOptions('oneway'), beforeRetry, isRetriable, scheduler }),
+  } as const;
+
+  function retryOptions(mode: SendMode) {
+    return {
+      mode,
+      retryTimesWhenSendFailed: o.retryTimesWhenSendFailed,
+      retryTimesWhenSendAsyncFailed: o.retryTimesWhenSendAsyncFailed,
+      retryAnotherBrokerWhenNotStoreOK: o.retryAnotherBrokerWhenNotStoreOK,
+      sendMsgMaxTimeoutPerRequest: o.sendMsgMaxTimeoutPerRequest,
+    };
+  }
+
+  return (message, mode, timeoutMillis) =>
+    defer(() => of(createSendContext(message, mode, now(), timeoutMillis)).pipe(prepareAndRoute, retry[mode]));
+}
