@@ -69,6 +69,7 @@ function toRow(scenario: string, client: ClientName, bodyBytes: number, inFlight
     ratioToPeer: null,
     rounds: 1,
     spread: 0,
+    allRounds: [],
   };
   const firstError = m.errors > 0 ? describeError(m.firstError) : null;
   const fullNote = [note, firstError === null ? undefined : `first error: ${firstError}`].filter((x) => x !== undefined).join('; ');
@@ -187,7 +188,12 @@ async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons
   for (const results of rounds) {
     if (results.length === 0) continue;
     const { median, min, max } = medianBy(results, (r) => r.opsPerSec);
-    ctx.rows.push({ ...median, rounds: results.length, spread: (max - min) / median.opsPerSec });
+    ctx.rows.push({
+      ...median,
+      rounds: results.length,
+      spread: (max - min) / median.opsPerSec,
+      allRounds: results.map((r) => ({ opsPerSec: r.opsPerSec, cpuMicrosPerMsg: r.cpuMicrosPerMsg })),
+    });
   }
 }
 

@@ -38,6 +38,8 @@ export interface BenchRow {
   rounds: number;
   /** `(max − min) / median` of `opsPerSec` over the rounds (0 for one round). */
   spread: number;
+  /** Every round's msgs/s and client CPU µs/msg, in the order measured. */
+  allRounds: { opsPerSec: number; cpuMicrosPerMsg: number }[];
   /** Anything the reader should know about this row. */
   note?: string;
 }

@@ -107,6 +107,7 @@ describe('bench harness: table', () => {
     ratioToPeer: null,
     rounds: 3,
     spread: 0.1234,
+    allRounds: [],
   };
 
   it('renders a header, an alignment line and one line per row, with the same number of cells', () => {
