@@ -293,8 +293,11 @@ export class Producer {
     const subscription = this.send$(message, { ...options, mode: 'async' }).subscribe({
       next: (result) => fire('onSuccess', result),
       error: (error: unknown) => fire('onException', error instanceof Error ? error : new Error(String(error))),
-      complete: () =>
-        fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' })),
+      // Runs after every successful send too (next, then complete): build the error only when it will be used, as
+      // capturing its stack costs more than the rest of the callback path.
+      complete: () => {
+        if (!fired) fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' }));
+      },
     });
     returned = true;
     return subscription;
