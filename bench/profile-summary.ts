@@ -27,6 +27,19 @@ function frameName(node: ProfileNode): string {
   return file === '' ? name : `${name} (${file}:${lineNumber + 1})`;
 }
 
+/** The area a frame belongs to, from its file. */
+function groupOf(name: string): string {
+  if (name === '(garbage collector)' || name === '(idle)' || name === '(program)') return name;
+  const file = /\(([^()]*):\d+\)$/.exec(name)?.[1] ?? '';
+  const src = /^src\/([^/]+)\//.exec(file);
+  if (src !== null) return `src/${src[1]}`;
+  if (file.startsWith('node_modules/rxjs/')) return 'rxjs internals';
+  if (file.startsWith('node_modules/')) return `node_modules/${file.split('/')[1]}`;
+  if (file.startsWith('bench/')) return 'bench harness';
+  if (file.startsWith('node:')) return 'node internals (JS)';
+  return 'native / V8 builtins';
+}
+
 function summarize(path: string, top: number): void {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -56,10 +69,20 @@ function summarize(path: string, top: number): void {
       inclusive.set(frame, (inclusive.get(frame) ?? 0) + micros);
     }
   }
+  // Self time by where the code lives: GC, RxJS internals, each src/ module, Node internals.
+  const groups = new Map<string, number>();
+  for (const [name, micros] of self) {
+    const group = groupOf(name);
+    groups.set(group, (groups.get(group) ?? 0) + micros);
+  }
   const idle = self.get('(idle)') ?? 0;
   const busy = total - idle;
   const pct = (micros: number): string => `${((100 * micros) / busy).toFixed(1).padStart(5)} %`;
   console.log(`${path}\n  sampled ${(total / 1e6).toFixed(2)} s, busy ${(busy / 1e6).toFixed(2)} s (percentages of busy time)`);
+  console.log('  self time by area:');
+  for (const [group, micros] of [...groups].filter(([g]) => g !== '(idle)').sort((a, b) => b[1] - a[1])) {
+    console.log(`    ${pct(micros)}  ${group}`);
+  }
   console.log('  self time:');
   for (const [name, micros] of [...self].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`    ${pct(micros)}  ${name}`);
