@@ -112,3 +112,17 @@ export type {
   ProducerEvent,
   ProducerEventSource,
 } from './producer/diagnostics.js';
+export type { MessageQueueSelector } from './producer/queue-selector.js';
+export { selectByHash, selectByRandom, javaHashCode, javaStringHashCode } from './producer/queue-selector.js';
+export { pullFrom } from './producer/publish/pull-source.js';
+export type { PullInput } from './producer/publish/pull-source.js';
+export { PUBLISH_DEFAULTS } from './producer/publish/publish.js';
+export type {
+  PublishOptions,
+  PublishBatchOptions,
+  PublishOutcome,
+  PublishSuccess,
+  PublishFailure,
+} from './producer/publish/publish.js';
+export { BatchErrorCode, BatchMessageError } from './producer/batch/batch-message.js';
+export type { BatchErrorCodeValue } from './producer/batch/batch-message.js';

@@ -70,6 +70,8 @@ export interface MessageStoredEvent {
   msgId: string;
   bodyLength: number;
   bornHost: string;
+  /** The message's client id (property `UNIQ_KEY`), or `null` when it has none. */
+  uniqueId?: string | null;
 }
 
 /** A client known from its heartbeats. */
@@ -357,7 +359,7 @@ export class BrokerProcessor {
         body,
         properties: propertiesText,
       });
-      options.onMessageStored?.({ topic, queueId, queueOffset: result.queueOffset, msgId: result.msgId, bodyLength: body.length, bornHost: origin.remoteAddress });
+      options.onMessageStored?.({ topic, queueId, queueOffset: result.queueOffset, msgId: result.msgId, bodyLength: body.length, bornHost: origin.remoteAddress, uniqueId: properties.UNIQ_KEY ?? null });
     }
     return response;
   }
@@ -432,6 +434,7 @@ export class BrokerProcessor {
       msgId: result.msgId,
       bodyLength: body.length,
       bornHost: origin.remoteAddress,
+      uniqueId: properties.UNIQ_KEY ?? null,
     });
     return this.sendOk(request, queueId, result.queueOffset, result.msgId, properties.UNIQ_KEY);
   }
@@ -491,6 +494,7 @@ export class BrokerProcessor {
         msgId: result.msgId,
         bodyLength: record.body.length,
         bornHost: origin.remoteAddress,
+        uniqueId: options.onMessageStored === undefined ? null : (decodeProperties(record.properties).UNIQ_KEY ?? null),
       });
     });
     return this.sendOk(request, queueId, firstOffset, ids.join(','), batchProperties.UNIQ_KEY);

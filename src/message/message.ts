@@ -39,6 +39,12 @@ export interface Message {
    * @defaultValue `true`
    */
   waitStoreMsgOK?: boolean;
+  /**
+   * Ordering key: a send with one goes to the queue `selectByHash` picks for it (same key, same queue, send order
+   * kept) with a single attempt. Not sent to the broker.
+   * @defaultValue none (round robin)
+   */
+  shardingKey?: string;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { Subscription } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CallbackErrorEvent, ProducerEvent } from './diagnostics.js';
 import { callbackErrorChannel } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
-import type { Message, SendResult } from '../message/message.js';
+import type { Message, MessageQueue, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
 import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
@@ -15,6 +16,14 @@ import { withNamespace } from './namespace.js';
 import { notRunningError } from './operators/validate.js';
 import type { ProducerState } from './operators/validate.js';
 import { createSendPipeline } from './send-pipeline.js';
+import type { SendPipelineDeps } from './send-pipeline.js';
+import type { MessageQueueSelector } from './queue-selector.js';
+import { pinnedSend$, queueChoiceOf } from './pinned-send.js';
+import type { BatchSender } from './batch/batch-pipeline.js';
+import { createBatchSender } from './batch/batch-pipeline.js';
+import { prepareBatchList, splitBatch } from './batch/batch-message.js';
+import type { PublishOptions, PublishOutcome } from './publish/publish.js';
+import { publishOperator } from './publish/publish.js';
 
 /** Options of one send. */
 export interface SendOptions {
@@ -29,6 +38,25 @@ export interface SendOptions {
    * @defaultValue the producer's `sendMsgTimeout`
    */
   timeout?: number;
+  /**
+   * Ordered send: picks the queue (Java `send(msg, selector, arg)`); the send then has exactly one attempt, on that
+   * queue (no retry on another queue, which would break the order). See `selectByHash` / `selectByRandom`.
+   * @defaultValue none (round robin with retries)
+   */
+  selector?: MessageQueueSelector<never>;
+  /** The argument handed to `selector` (e.g. an order id). @defaultValue `undefined` */
+  arg?: unknown;
+  /**
+   * Shortcut for `{ selector: selectByHash, arg: shardingKey }`: messages with the same key go to the same queue, in
+   * send order. Overrides the message's own `shardingKey` field.
+   * @defaultValue the message's `shardingKey`, if any
+   */
+  shardingKey?: string;
+  /**
+   * Sends to exactly this queue (its `brokerName` and `queueId`), one attempt, as Java `send(msg, mq)`.
+   * @defaultValue none
+   */
+  queue?: MessageQueue;
 }
 
 /** Callbacks of {@link Producer.sendAsync}: exactly one of them is called, exactly once. */
@@ -85,6 +113,8 @@ export class Producer {
   private serviceState: ProducerState = 'CREATE_JUST';
   private instance: ClientInstance | null = null;
   private pipeline: ((message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult>) | null = null;
+  private sendDeps: SendPipelineDeps | null = null;
+  private batchSender: BatchSender | null = null;
   private readonly checkForbiddenHooks: CheckForbiddenHook[];
   private readonly sendMessageHooks: SendMessageHook[];
   private readonly faultStrategy: MQFaultStrategy;
@@ -182,7 +212,7 @@ export class Producer {
       throw error;
     }
     const instance = this.instance;
-    this.pipeline = createSendPipeline({
+    this.sendDeps = {
       options: { ...o, checkForbiddenHooks: this.checkForbiddenHooks, sendMessageHooks: this.sendMessageHooks },
       producerGroup: this.groupOnWire,
       producerId: this.id,
@@ -192,7 +222,9 @@ export class Producer {
       lookupRoute: (topic) => instance.routes.getPublishInfo(topic),
       invalidateRoute: (topic) => instance.routes.invalidate(topic),
       faultStrategy: this.faultStrategy,
-    });
+    };
+    this.pipeline = createSendPipeline(this.sendDeps);
+    this.batchSender = createBatchSender(this.sendDeps);
     this.serviceState = 'RUNNING';
   }
 
@@ -238,15 +270,91 @@ export class Producer {
         return throwError(() => new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
       }
       const pipeline = this.pipeline;
-      if (this.serviceState !== 'RUNNING' || pipeline === null) return throwError(() => notRunningError(this.serviceState));
-      this.inflight += 1;
-      return pipeline(message, mode, timeoutMillis).pipe(
-        finalize(() => {
-          this.inflight -= 1;
-          if (this.inflight === 0) this.drained?.();
-        }),
-      );
+      const deps = this.sendDeps;
+      if (this.serviceState !== 'RUNNING' || pipeline === null || deps === null) return throwError(() => notRunningError(this.serviceState));
+      const choice = queueChoiceOf(message, options);
+      return this.tracked(choice === null ? pipeline(message, mode, timeoutMillis) : pinnedSend$(deps, choice, message, mode, timeoutMillis));
     });
+  }
+
+  /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for them). */
+  private tracked<T>(send: Observable<T>): Observable<T> {
+    this.inflight += 1;
+    return send.pipe(
+      finalize(() => {
+        this.inflight -= 1;
+        if (this.inflight === 0) this.drained?.();
+      }),
+    );
+  }
+
+  /**
+   * Sends a list of messages as SEND_BATCH_MESSAGE requests (sync), as Java `send(Collection<Message>)`, but a list
+   * whose batch body would exceed `maxMessageSize` is split into several batches for you (sent one after another, in
+   * order). Java's batch rules apply: one topic, one `waitStoreMsgOK`, no delay level, no `%RETRY%` topic, never
+   * compressed; each message gets its own unique id.
+   *
+   * @param messages - the messages, all of one topic
+   * @param options - `timeout` per batch request (default `sendMsgTimeout`)
+   * @returns one `SendResult` per message, in list order: its own `msgId`, `offsetMsgId` and `queueOffset`
+   * @throws `BatchMessageError` (`RMQ_ERR_BATCH_EMPTY`, `_TOPIC_MISMATCH`, `_WAIT_STORE_MISMATCH`,
+   *   `_DELAY_NOT_SUPPORTED`, `_RETRY_TOPIC`, `_TOO_LARGE`; `index` names the message) or a validation
+   *   `MQClientError` before anything is sent; else the error of the first batch that failed after its retries
+   *   (the batches before it were delivered).
+   * @example
+   * ```ts
+   * const results = await producer.sendBatch(orders.map((o) => ({ topic: 'Orders', keys: o.id, body: o })));
+   * ```
+   */
+  async sendBatch(messages: readonly Message[], options: Pick<SendOptions, 'timeout'> = {}): Promise<SendResult[]> {
+    if (this.serviceState !== 'RUNNING' || this.batchSender === null) throw notRunningError(this.serviceState);
+    const timeoutMillis = options.timeout ?? this.options.sendMsgTimeout;
+    const items = prepareBatchList(messages, { maxMessageSize: this.options.maxMessageSize });
+    const results: SendResult[] = [];
+    for (const chunk of splitBatch(items, this.options.maxMessageSize)) {
+      results.push(...(await firstValueFrom(this.batchSend$(chunk, 'sync', timeoutMillis))));
+    }
+    return results;
+  }
+
+  /** @internal One batch request (prepared items), tracked like any send. */
+  batchSend$(
+    items: Parameters<BatchSender>[0],
+    mode: Parameters<BatchSender>[1],
+    timeoutMillis: number = this.options.sendMsgTimeout,
+  ): Observable<SendResult[]> {
+    return defer(() => {
+      const sender = this.batchSender;
+      if (this.serviceState !== 'RUNNING' || sender === null) return throwError(() => notRunningError(this.serviceState));
+      return this.tracked(sender(items, mode, timeoutMillis));
+    });
+  }
+
+  /**
+   * The backpressure-aware publish operator: `source$.pipe(producer.publish({ maxInFlight: 1000 }))`. Sends every
+   * message of the source (async mode, `retryTimesWhenSendAsyncFailed` retries), at most `maxInFlight` at a time and
+   * `maxInFlightBytes` of bodies, and emits one {@link PublishOutcome} per message, exactly once: `{ ok: true,
+   * result }` or `{ ok: false, error }`. A failed message does not end the stream unless `stopOnError`. With
+   * `batch`, consecutive messages of one topic go as SEND_BATCH_MESSAGE requests; with `orderBy`, messages of one key
+   * are sent one at a time, in order, to the key's queue; with `ordered`, outcomes come out in input order.
+   *
+   * The source is pulled no faster than results come back when it is a pull source ({@link pullFrom} over an
+   * iterable, async iterable or Node Readable): memory then stays flat however long it is. A plain push Observable
+   * cannot be slowed down; what it emits beyond the limits waits in the operator.
+   *
+   * @param options - limits, batching, ordering; see {@link PublishOptions}
+   * @returns an operator from messages to outcomes; it completes after the source completed and every outcome
+   *   was emitted, and errors only with the source's error or (with `stopOnError`) the first failed send's error
+   * @example
+   * ```ts
+   * pullFrom(readLines('orders.ndjson')).pipe(
+   *   map((line) => ({ topic: 'Orders', body: line })),
+   *   producer.publish({ maxInFlight: 1000 }),
+   * ).subscribe((outcome) => { if (!outcome.ok) console.error(outcome.error); });
+   * ```
+   */
+  publish<M extends Message = Message>(options: PublishOptions<M> = {}): OperatorFunction<M, PublishOutcome<M>> {
+    return publishOperator<M>(this, options);
   }
 
   /**

@@ -1,0 +1,154 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import type { EmbeddedCluster } from '../../../src/embedded/index.js';
+import type { Message } from '../../../src/message/message.js';
+import { decodeOffsetMessageId } from '../../../src/message/message-id.js';
+import { encodeBatchItems, prepareBatchItem } from '../../../src/producer/batch/batch-message.js';
+import type { Producer } from '../../../src/producer/producer.js';
+import { SEND_V2, countRequests, startCluster, startProducer, stopAll, unique } from '../cluster-fixture.js';
+
+const SEND_BATCH = 320;
+
+describe('batches (SEND_BATCH_MESSAGE)', () => {
+  let cluster: EmbeddedCluster;
+  let producer: Producer;
+  before(async () => {
+    cluster = await startCluster({ maxStoredMessages: 200_000 });
+    producer = await startProducer(cluster);
+  });
+  after(stopAll);
+
+  it('publish({ batch: { maxMessages: 100 } }): 10,000 messages arrive as ~100 batch requests, each stored with its own id and offset', async () => {
+    const topic = unique('BatchTopic');
+    await producer.send({ topic, body: 'route warm-up' });
+    const batchesBefore = countRequests(cluster.brokers, SEND_BATCH);
+    const singlesBefore = countRequests(cluster.brokers, SEND_V2);
+    const input: Message[] = Array.from({ length: 10_000 }, (_, i) => ({ topic, tags: 'T', keys: `k${i}`, body: `b${i}` }));
+    const outcomes = await lastValueFrom(from(input).pipe(producer.publish({ batch: { maxMessages: 100 } }), toArray()));
+    assert.equal(outcomes.length, 10_000);
+    assert.ok(outcomes.every((o) => o.ok));
+    const batches = countRequests(cluster.brokers, SEND_BATCH) - batchesBefore;
+    assert.ok(batches >= 100 && batches <= 110, `${batches} batch requests`);
+    assert.equal(countRequests(cluster.brokers, SEND_V2) - singlesBefore, 0);
+
+    const stored = cluster.messages({ topic }).filter((m) => m.tags === 'T');
+    assert.equal(stored.length, 10_000);
+    const byId = new Map(stored.map((m) => [m.uniqueId, m]));
+    assert.equal(byId.size, 10_000, 'every message has its own unique id');
+    for (const outcome of outcomes) {
+      assert.ok(outcome.ok);
+      const m = byId.get(outcome.result.msgId);
+      assert.ok(m, 'stored under the outcome msgId');
+      assert.equal(m.body.toString(), `b${outcome.index}`);
+      assert.deepEqual(m.keys, [`k${outcome.index}`]);
+      assert.equal(outcome.result.queueOffset, m.queueOffset);
+      assert.equal(outcome.result.offsetMsgId, m.msgId);
+      assert.equal(outcome.result.messageQueue.queueId, m.queueId);
+      assert.equal(m.properties['WAIT'], 'true', 'the batch properties are appended to each record');
+    }
+  });
+
+  it('outcomes of a batch fan out with first offset + index and split offset ids', async () => {
+    const topic = unique('BatchFan');
+    const results = await producer.sendBatch([
+      { topic, body: 'Hello' },
+      { topic, body: 'World' },
+      { topic, body: '!' },
+    ]);
+    assert.equal(results.length, 3);
+    assert.equal(new Set(results.map((r) => r.msgId)).size, 3);
+    assert.deepEqual(
+      results.map((r) => r.queueOffset - results[0]!.queueOffset),
+      [0, 1, 2],
+    );
+    const offsets = results.map((r) => decodeOffsetMessageId(r.offsetMsgId).commitLogOffset);
+    assert.ok(offsets[0]! < offsets[1]! && offsets[1]! < offsets[2]!);
+    assert.ok(results.every((r) => r.messageQueue.queueId === results[0]!.messageQueue.queueId));
+  });
+
+  it('sendBatch of a list larger than maxMessageSize is split and fully delivered', async () => {
+    const small = await startProducer(cluster, { maxMessageSize: 64 * 1024 });
+    const topic = unique('BatchSplit');
+    const before = countRequests(cluster.brokers, SEND_BATCH);
+    const body = Buffer.alloc(1000, 7);
+    const input: Message[] = Array.from({ length: 300 }, (_, i) => ({ topic, body, keys: `s${i}` }));
+    const results = await small.sendBatch(input);
+    assert.equal(results.length, 300);
+    const requests = countRequests(cluster.brokers, SEND_BATCH) - before;
+    assert.ok(requests >= 5, `split into ${requests} requests`); // 300 KB of records / 64 KiB
+    const stored = cluster.messages({ topic });
+    assert.equal(stored.length, 300);
+    assert.deepEqual(new Set(stored.map((m) => m.uniqueId)), new Set(results.map((r) => r.msgId)));
+    for (const [i, result] of results.entries()) {
+      const m = stored.find((s) => s.uniqueId === result.msgId)!;
+      assert.deepEqual(m.keys, [`s${i}`]);
+      assert.equal(m.sysFlag & 1, 0, 'never compressed');
+    }
+  });
+
+  it('batch attempts show on producer.events$ like single sends', async () => {
+    const topic = unique('BatchEvents');
+    const events: { type: string; topic?: string; error?: unknown }[] = [];
+    const subscription = producer.events$.subscribe((event) => events.push(event as never));
+    await producer.sendBatch([{ topic, body: 'x' }, { topic, body: 'y' }]);
+    subscription.unsubscribe();
+    const sends = events.filter((e) => e.type === 'send' && e.topic === topic);
+    assert.equal(sends.length, 1);
+    assert.equal(sends[0]!.error, null);
+  });
+
+  it('sendBatch refuses what Java refuses, with a typed error naming the message', async () => {
+    const topic = unique('BatchRules');
+    await assert.rejects(producer.sendBatch([]), { code: 'RMQ_ERR_BATCH_EMPTY' });
+    await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic: `${topic}x`, body: 'b' }]), {
+      code: 'RMQ_ERR_BATCH_TOPIC_MISMATCH',
+      index: 1,
+    });
+    await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic, body: 'b', delayTimeLevel: 3 }]), {
+      code: 'RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED',
+      index: 1,
+    });
+    await assert.rejects(producer.sendBatch([{ topic: '%RETRY%G', body: 'a' }]), { code: 'RMQ_ERR_BATCH_RETRY_TOPIC' });
+    await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic, body: 'b', waitStoreMsgOK: false }]), {
+      code: 'RMQ_ERR_BATCH_WAIT_STORE_MISMATCH',
+    });
+    await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic, body: '' }]), { code: 'RMQ_ERR_EMPTY_BODY', index: 1 });
+    assert.equal(cluster.messages({ topic }).length, 0, 'nothing of a refused list is sent');
+  });
+
+  it('publish with batch: a message that cannot be batched gets an error outcome, the rest is delivered', async () => {
+    const topic = unique('BatchPubRules');
+    const input: Message[] = [
+      { topic, body: 'a' },
+      { topic, body: 'b', delayTimeLevel: 2 },
+      { topic: `${topic}B`, body: 'c' },
+      { topic, body: 'd', waitStoreMsgOK: false },
+      { topic, body: 'e' },
+    ];
+    const outcomes = await lastValueFrom(from(input).pipe(producer.publish({ batch: true, ordered: true }), toArray()));
+    assert.deepEqual(
+      outcomes.map((o) => o.ok),
+      [true, false, true, true, true],
+    );
+    const failed = outcomes[1]!;
+    assert.ok(!failed.ok && (failed.error as { code?: string }).code === 'RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED');
+    assert.equal(cluster.messages({ topic }).length, 3);
+    assert.equal(cluster.messages({ topic: `${topic}B` }).length, 1);
+  });
+
+  it('the batch body is the §10.2 records of §16(d)', () => {
+    const ids = ['C0A800023039' + '1B6D358647B760000000', 'C0A800023039' + '1B6D358647B760000001'];
+    let next = 0;
+    const items = ['Hello', 'World'].map((body, i) =>
+      prepareBatchItem({ topic: 'TopicTest', tags: 'TagA', body }, i, { maxMessageSize: 4 << 20, createUniqueId: () => ids[next++]! }),
+    );
+    const bytes = encodeBatchItems(items);
+    assert.equal(bytes.length, 2 * 0x58);
+    assert.equal(bytes.readInt32BE(0), 0x58);
+    assert.equal(bytes.readInt16BE(0x58 - 0x3d - 2), 0x3d);
+    const text = bytes.toString('latin1');
+    assert.ok(text.includes(`UNIQ_KEY\x01${ids[0]}`) && text.includes(`UNIQ_KEY\x01${ids[1]}`));
+    assert.ok(text.includes('WAIT\x01true') && text.includes('TAGS\x01TagA'));
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Preparing messages for SEND_BATCH_MESSAGE: the Java `MessageBatch.generateFromList` rules (one topic, no delay
+ * level, no `%RETRY%` topic, one `waitStoreMsgOK` value, no compression), each message validated as a single send
+ * and given its own UNIQ_KEY, and the splitting of a long list into batches that fit `maxMessageSize`.
+ */
+import { MQClientError } from '../../errors.js';
+import { encodeBatchBody } from '../../message/batch.js';
+import type { Message } from '../../message/message.js';
+import { createUniqueId } from '../../message/message-id.js';
+import { buildPropertiesString } from '../../message/properties.js';
+import { checkMessage, checkPropertiesSize } from '../../message/validators.js';
+
+/**
+ * Stable `code`s of the errors a batch send raises for a message that cannot go into a batch (all `MQClientError`,
+ * responseCode 13 MESSAGE_ILLEGAL where a broker would refuse the same, and `index` = the message's position).
+ */
+export const BatchErrorCode = {
+  /** `sendBatch` got an empty list. */
+  EMPTY: 'RMQ_ERR_BATCH_EMPTY',
+  /** The messages of one batch have different topics (Java: "The topic of the messages in one batch should be the same"). */
+  TOPIC_MISMATCH: 'RMQ_ERR_BATCH_TOPIC_MISMATCH',
+  /** A message has a delay level; batches cannot be delayed. */
+  DELAY_NOT_SUPPORTED: 'RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED',
+  /** A message goes to a `%RETRY%` topic; batches cannot. */
+  RETRY_TOPIC: 'RMQ_ERR_BATCH_RETRY_TOPIC',
+  /** The messages of one batch disagree on `waitStoreMsgOK`. */
+  WAIT_STORE_MISMATCH: 'RMQ_ERR_BATCH_WAIT_STORE_MISMATCH',
+  /** One message alone makes a batch body larger than `maxMessageSize`. */
+  TOO_LARGE: 'RMQ_ERR_BATCH_TOO_LARGE',
+} as const;
+
+/** One of the {@link BatchErrorCode} values. */
+export type BatchErrorCodeValue = (typeof BatchErrorCode)[keyof typeof BatchErrorCode];
+
+/** A message that cannot be sent in a batch; `code` is a {@link BatchErrorCode} or a message validation code. */
+export class BatchMessageError extends MQClientError {
+  /** Position of the offending message in the list (or in the stream, for `publish`). */
+  readonly index: number;
+  constructor(message: string, code: string, index: number, responseCode = 13) {
+    super(message, responseCode, { code });
+    this.index = index;
+  }
+}
+
+const RETRY_TOPIC_PREFIX = '%RETRY%';
+const RECORD_OVERHEAD = 4 + 4 + 4 + 4 + 4 + 2;
+
+/** A message ready to be a batch record. @internal */
+export interface BatchItem {
+  readonly topic: string;
+  readonly waitStoreMsgOK: boolean;
+  readonly body: Buffer;
+  readonly flag: number;
+  /** This message's own properties string (UNIQ_KEY included). */
+  readonly properties: string;
+  /** Its UNIQ_KEY. */
+  readonly uniqueId: string;
+  /** Bytes of its §10.2 record. */
+  readonly recordBytes: number;
+}
+
+/** Options of {@link prepareBatchItem}. @internal */
+export interface PrepareBatchItemOptions {
+  readonly maxMessageSize: number;
+  readonly createUniqueId?: () => string;
+}
+
+/**
+ * Validates one message for a batch (as a single send, plus the batch-only rules) and builds its record fields.
+ * @throws MQClientError with a validation code, or {@link BatchMessageError} (`RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED`,
+ *   `RMQ_ERR_BATCH_RETRY_TOPIC`, `RMQ_ERR_BATCH_TOO_LARGE`)
+ * @internal
+ */
+export function prepareBatchItem(message: Message, index: number, options: PrepareBatchItemOptions): BatchItem {
+  let encoded;
+  try {
+    encoded = checkMessage(message, options.maxMessageSize);
+  } catch (error) {
+    // Keep the validation code, and say which message of the batch it is.
+    if (error instanceof MQClientError) {
+      throw new BatchMessageError(`message #${index}: ${error.message}`, error.code, index, error.responseCode);
+    }
+    throw error;
+  }
+  const { bytes, contentType } = encoded;
+  if ((message.delayTimeLevel ?? 0) > 0) {
+    throw new BatchMessageError(
+      `message #${index} has delayTimeLevel ${String(message.delayTimeLevel)}; batches cannot be delayed: send it on its own`,
+      BatchErrorCode.DELAY_NOT_SUPPORTED,
+      index,
+    );
+  }
+  if (message.topic.startsWith(RETRY_TOPIC_PREFIX)) {
+    throw new BatchMessageError(`message #${index} goes to the retry topic ${message.topic}; batches cannot`, BatchErrorCode.RETRY_TOPIC, index);
+  }
+  const uniqueId = (options.createUniqueId ?? createUniqueId)();
+  const waitStoreMsgOK = message.waitStoreMsgOK !== false;
+  const properties = buildPropertiesString({
+    tags: message.tags ?? null,
+    keys: message.keys ?? null,
+    waitStoreMsgOK,
+    userProperties: message.properties ?? null,
+    uniqKey: uniqueId,
+    contentType,
+  });
+  checkPropertiesSize(properties);
+  const recordBytes = RECORD_OVERHEAD + bytes.length + Buffer.byteLength(properties, 'utf8');
+  if (recordBytes > options.maxMessageSize) {
+    throw new BatchMessageError(
+      `message #${index} alone makes a ${recordBytes}-byte batch, above maxMessageSize ${options.maxMessageSize}; send it on its own`,
+      BatchErrorCode.TOO_LARGE,
+      index,
+    );
+  }
+  return { topic: message.topic, waitStoreMsgOK, body: bytes, flag: message.flag ?? 0, properties, uniqueId, recordBytes };
+}
+
+/**
+ * Whether `item` may join a batch that starts with `first` (same topic and `waitStoreMsgOK`).
+ * @internal
+ */
+export function sameBatch(first: BatchItem, item: BatchItem): boolean {
+  return first.topic === item.topic && first.waitStoreMsgOK === item.waitStoreMsgOK;
+}
+
+/**
+ * Checks a whole list for `sendBatch` (Java `generateFromList`): not empty, one topic, one `waitStoreMsgOK`, and
+ * each message through {@link prepareBatchItem}.
+ * @throws {@link BatchMessageError} / MQClientError naming the first offending message
+ * @internal
+ */
+export function prepareBatchList(messages: readonly Message[], options: PrepareBatchItemOptions): BatchItem[] {
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new BatchMessageError('sendBatch got no messages; pass a non-empty array', BatchErrorCode.EMPTY, -1, -1);
+  }
+  const items: BatchItem[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const item = prepareBatchItem(messages[i]!, i, options);
+    const first = items[0];
+    if (first !== undefined && first.topic !== item.topic) {
+      throw new BatchMessageError(
+        `message #${i} has topic ${item.topic}, but the batch's topic is ${first.topic}; a batch has one topic`,
+        BatchErrorCode.TOPIC_MISMATCH,
+        i,
+      );
+    }
+    if (first !== undefined && first.waitStoreMsgOK !== item.waitStoreMsgOK) {
+      throw new BatchMessageError(
+        `message #${i} has waitStoreMsgOK ${String(item.waitStoreMsgOK)}, unlike the first message; a batch has one value`,
+        BatchErrorCode.WAIT_STORE_MISMATCH,
+        i,
+      );
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+/**
+ * Splits prepared items into consecutive chunks whose batch body stays within `maxBytes` and that hold at most
+ * `maxMessages` messages (the Java "ListSplitter", done for the caller).
+ * @internal
+ */
+export function splitBatch(items: readonly BatchItem[], maxBytes: number, maxMessages = Infinity): BatchItem[][] {
+  const chunks: BatchItem[][] = [];
+  let current: BatchItem[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (current.length > 0 && (bytes + item.recordBytes > maxBytes || current.length >= maxMessages)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.recordBytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The SEND_BATCH_MESSAGE body of prepared items (spec §10.2). @internal */
+export function encodeBatchItems(items: readonly BatchItem[]): Buffer {
+  return encodeBatchBody(items);
+}
