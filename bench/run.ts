@@ -22,14 +22,14 @@ import { formatBytes, formatReport } from './lib/table.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
-import { loadProducerClass, startRx, type RxClient } from './scenarios/rocketmq-rx.js';
+import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
 
 /** Messages per row (full run); `--quick` divides by 10 (sync rows by 4: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
 
 /** Batching of the `publish batched` rows. */
-const PUBLISH_BATCH = { maxMessages: 64, maxDelayMs: 1 };
+const PUBLISH_BATCH = { maxMessages: 64 };
 /** Where RSS is read in the RSS run (full runs only). */
 const RSS_CHECKPOINTS = [100_000, 250_000, 500_000, 750_000, 1_000_000];
 
@@ -139,14 +139,15 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
         return toRow('oneway', 'rocketmq-rx', bodyBytes, inFlight, m, 'timed until the broker received every message');
       });
     }
-    const publish = rx.publish;
-    if (wants(ctx, 'publish') && publish !== null) {
+    if (wants(ctx, 'publish')) {
       add('publish rocketmq-rx', async () =>
-        toRow('publish', 'rocketmq-rx', bodyBytes, inFlight, await measurePublish(publish, { body, ...windowed, maxInFlight: inFlight })),
+        toRow('publish', 'rocketmq-rx', bodyBytes, inFlight, await measurePublish(rx.producer, { body, ...windowed, maxInFlight: inFlight })),
       );
+      // Same number of messages in flight: maxInFlight counts requests, and a batch is one request.
+      const batches = Math.max(1, Math.round(inFlight / PUBLISH_BATCH.maxMessages));
       add('publish batched rocketmq-rx', async () => {
-        const m = await measurePublish(publish, { body, ...windowed, maxInFlight: inFlight, batch: PUBLISH_BATCH });
-        return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}`);
+        const m = await measurePublish(rx.producer, { body, ...windowed, maxInFlight: batches, batch: PUBLISH_BATCH });
+        return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}, maxInFlight ${batches} batches`);
       });
     }
   }
@@ -278,12 +279,7 @@ async function main(): Promise<void> {
   let ons: AliOnsClient | null = null;
   let rss: RssCheckpoint[] | undefined;
   try {
-    const needsRx = options.only.some((s) => ['sync', 'async', 'oneway', 'publish', 'rss'].includes(s));
-    if (needsRx) {
-      const Producer = await loadProducerClass();
-      if (Producer === null) ctx.notes.push('rocketmq-rx rows left out: the Producer is not on this branch yet');
-      else rx = await startRx(Producer, broker.namesrvAddr);
-    }
+    if (options.only.some((s) => ['sync', 'async', 'oneway', 'publish', 'rss'].includes(s))) rx = await startRx(broker.namesrvAddr);
     if (options.only.some((s) => s === 'peer-sync' || s === 'peer-async')) {
       try {
         ons = await startAliOns(broker.namesrvAddr);
@@ -291,16 +287,13 @@ async function main(): Promise<void> {
         ctx.notes.push(`ali-ons rows left out: ${describeError(error)}`);
       }
     }
-    if (rx !== null && rx.publish === null && options.only.some((s) => s === 'publish' || s === 'rss')) {
-      ctx.notes.push('publish rows and the RSS run left out: producer.publish() (issue 5) is not on this branch yet');
-    }
     for (const size of options.sizes) await runSize(ctx, size, rx, ons);
-    if (rx?.publish && options.only.includes('rss')) {
+    if (rx !== null && options.only.includes('rss')) {
       if (options.quick) ctx.notes.push('RSS run (100k vs 1M messages through publish) skipped with --quick');
       else {
         log(`RSS run: ${RSS_CHECKPOINTS.at(-1)} messages of 1 KiB through publish({ maxInFlight: ${options.inFlight} }) …`);
         try {
-          rss = await measurePublishRss(rx.publish, makeBody(1024), options.inFlight, RSS_CHECKPOINTS);
+          rss = await measurePublishRss(rx.producer, makeBody(1024), options.inFlight, RSS_CHECKPOINTS);
           log(`  ${rss.map((r) => `${r.messages}: ${r.rssMiB.toFixed(0)} MiB`).join(', ')}`);
         } catch (error) {
           ctx.notes.push(`RSS run: not measured (${describeError(error)})`);
