@@ -25,7 +25,7 @@ import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
 
-/** Messages per row (full run); `--quick` divides by 10 (sync rows by 4: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
+/** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
 
 /** Batching of the `publish batched` rows. */
@@ -43,7 +43,7 @@ interface Context {
 
 function count(ctx: Context, kind: keyof typeof FULL_COUNTS, bodyBytes: number): { messages: number; warmup: number } {
   let n = FULL_COUNTS[kind] * ctx.options.scale;
-  if (ctx.options.quick) n /= kind === 'sync' ? 4 : 10;
+  if (ctx.options.quick) n /= kind === 'sync' ? 8 : 20;
   if (bodyBytes >= 16 * 1024) n /= 4;
   const messages = Math.max(100, Math.round(n));
   return { messages, warmup: Math.max(50, Math.round(messages / 10)) };
