@@ -54,6 +54,18 @@ describe('RouteCache', () => {
     assert.deepEqual(cache.topics(), ['T']);
   });
 
+  it('answers synchronously only what getPublishInfo would answer from the cache (fresh, with send queues)', async () => {
+    const { cache, topicsAsked } = await setup(new Map([['T', makeRoute(['broker-a'], 2)]]));
+    assert.equal(cache.cachedPublishInfo('T'), undefined, 'unknown topic: a look-up is needed');
+    const info = await cache.getPublishInfo('T');
+    assert.equal(cache.cachedPublishInfo('T'), info);
+    cache.invalidate('T');
+    assert.equal(cache.cachedPublishInfo('T'), undefined, 'stale: a look-up is needed');
+    assert.equal(cache.peek('T'), info);
+    await cache.getPublishInfo('T');
+    assert.deepEqual(topicsAsked(), ['T', 'T']);
+  });
+
   it('shares one request between concurrent look-ups of the same topic', async () => {
     const { cache, topicsAsked } = await setup(new Map([['T', makeRoute(['a'])], ['U', makeRoute(['a'])]]), { delay: 30 });
     const infos = await Promise.all([...Array.from({ length: 10 }, () => cache.getPublishInfo('T')), cache.getPublishInfo('U')]);

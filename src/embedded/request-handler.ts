@@ -110,7 +110,7 @@ export function createFaultyHandler(
       }
       return response;
     } finally {
-      stats.end(entry, response?.code ?? null);
+      stats.end(request.code, entry, response?.code ?? null);
     }
   };
 

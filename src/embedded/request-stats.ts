@@ -23,11 +23,16 @@ export interface RequestLogEntry {
   topic: string | null;
 }
 
+/** Codes of message sends: SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE(_V2). */
+const SEND_CODES: ReadonlySet<number> = new Set([10, 310, 320, 324, 325]);
+
 /** Request counters of one embedded server. */
 export class RequestStats {
   private readonly counts = new Map<number, number>();
   private current = 0;
   private max = 0;
+  private currentSends = 0;
+  private maxSends = 0;
   private total = 0;
   private readonly log: RequestLogEntry[] = [];
   private logEnabled: boolean;
@@ -67,6 +72,19 @@ export class RequestStats {
     return this.max;
   }
 
+  /**
+   * Message sends (codes 10, 310, 320, 324, 325) received but not yet answered or dropped. Unlike {@link inFlight}
+   * it ignores heartbeats and other housekeeping requests, so it measures a producer's send window.
+   */
+  get sendsInFlight(): number {
+    return this.currentSends;
+  }
+
+  /** Highest {@link sendsInFlight} seen since the last {@link reset}. */
+  get maxSendsInFlight(): number {
+    return this.maxSends;
+  }
+
   /** The request log (empty unless recording is on). */
   get requests(): readonly RequestLogEntry[] {
     return this.log;
@@ -85,6 +103,7 @@ export class RequestStats {
   reset(): void {
     this.counts.clear();
     this.max = this.current;
+    this.maxSends = this.currentSends;
     this.total = 0;
     this.log.length = 0;
   }
@@ -95,6 +114,7 @@ export class RequestStats {
     this.total++;
     this.current++;
     if (this.current > this.max) this.max = this.current;
+    if (SEND_CODES.has(code) && ++this.currentSends > this.maxSends) this.maxSends = this.currentSends;
     if (!this.logEnabled) return null;
     const entry: RequestLogEntry = {
       code,
@@ -112,9 +132,10 @@ export class RequestStats {
     return entry;
   }
 
-  /** @internal The request was answered (or dropped: `responseCode` `null`). */
-  end(entry: RequestLogEntry | null, responseCode: number | null): void {
+  /** @internal The request with `code` was answered (or dropped: `responseCode` `null`). */
+  end(code: number, entry: RequestLogEntry | null, responseCode: number | null): void {
     this.current--;
+    if (SEND_CODES.has(code)) this.currentSends--;
     if (entry !== null) entry.responseCode = responseCode;
   }
 
@@ -125,6 +146,8 @@ export class RequestStats {
       totalRequests: this.total,
       inFlight: this.current,
       maxInFlight: this.max,
+      sendsInFlight: this.currentSends,
+      maxSendsInFlight: this.maxSends,
     };
   }
 }
@@ -135,4 +158,6 @@ export interface RequestStatsSnapshot {
   totalRequests: number;
   inFlight: number;
   maxInFlight: number;
+  sendsInFlight: number;
+  maxSendsInFlight: number;
 }

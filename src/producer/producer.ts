@@ -2,11 +2,11 @@ import type { Subscription } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallbackErrorEvent, ProducerEvent } from './diagnostics.js';
-import { callbackErrorChannel } from './diagnostics.js';
+import type { ProducerEvent } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
 import type { Message, MessageQueue, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
+import { AsyncSendObserver } from './async-send-observer.js';
 import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
 import { LATENCY_TABLES_4_9, resolveOptions } from './config.js';
@@ -220,6 +220,7 @@ export class Producer {
       state: () => this.serviceState,
       client: instance.remoting,
       lookupRoute: (topic) => instance.routes.getPublishInfo(topic),
+      cachedRoute: (topic) => instance.routes.cachedPublishInfo(topic),
       invalidateRoute: (topic) => instance.routes.invalidate(topic),
       faultStrategy: this.faultStrategy,
     };
@@ -374,40 +375,9 @@ export class Producer {
    * @returns the Subscription: unsubscribe to abandon the send (then no callback fires).
    */
   sendAsync(message: Message, callback: SendCallback = {}, options: Omit<SendOptions, 'mode'> = {}): Subscription {
-    let fired = false;
-    let returned = false;
-    const call = (which: 'onSuccess' | 'onException', value: SendResult | Error): void => {
-      try {
-        if (which === 'onSuccess') callback.onSuccess?.(value as SendResult);
-        else callback.onException?.(value as Error);
-      } catch (error) {
-        if (callbackErrorChannel.hasSubscribers) {
-          callbackErrorChannel.publish({
-            producerId: this.id,
-            producerGroup: this.groupOnWire,
-            callback: which,
-            error,
-          } satisfies CallbackErrorEvent);
-        }
-      }
-    };
-    const fire = (which: 'onSuccess' | 'onException', value: SendResult | Error): void => {
-      if (fired) return;
-      fired = true;
-      // A send refused before any I/O settles during subscribe(); the callback still runs after sendAsync returned.
-      if (returned) call(which, value);
-      else queueMicrotask(() => call(which, value));
-    };
-    const subscription = this.send$(message, { ...options, mode: 'async' }).subscribe({
-      next: (result) => fire('onSuccess', result),
-      error: (error: unknown) => fire('onException', error instanceof Error ? error : new Error(String(error))),
-      // Runs after every successful send too (next, then complete): build the error only when it will be used, as
-      // capturing its stack costs more than the rest of the callback path.
-      complete: () => {
-        if (!fired) fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' }));
-      },
-    });
-    returned = true;
+    const observer = new AsyncSendObserver(callback, this.id, this.groupOnWire);
+    const subscription = this.send$(message, { ...options, mode: 'async' }).subscribe(observer);
+    observer.returned = true;
     return subscription;
   }
 

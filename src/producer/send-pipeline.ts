@@ -9,7 +9,8 @@
  * @internal
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { asyncScheduler, catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import { catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import { coarseTimerScheduler } from './coarse-timer-scheduler.js';
 import { sendChannel } from './diagnostics.js';
 import type { SendEvent } from './diagnostics.js';
 import { MQBrokerError } from '../errors.js';
@@ -35,6 +36,7 @@ import {
   writeWire,
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
+import { lightStep } from './operators/light-step.js';
 import type { PreparedContext, SendContext } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
@@ -51,9 +53,12 @@ export interface SendPipelineDeps {
   readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'>;
   /** Route cache look-up (NameServer and TBW102 fallback behind it). */
   readonly lookupRoute: (topic: string) => Promise<TopicPublishInfo>;
+  /** The route cache's synchronous answer (fresh route with a send queue), else `undefined`. */
+  readonly cachedRoute?: (topic: string) => TopicPublishInfo | undefined;
   /** Drops a cached route so that the next look-up asks the NameServer. */
   readonly invalidateRoute: (topic: string) => void;
   readonly faultStrategy: Pick<MQFaultStrategy, 'selectOneMessageQueue' | 'updateFaultItem'>;
+  /** Clock and timers of the send deadlines (tests pass a TestScheduler); default: one shared coarse timer. */
   readonly scheduler?: SchedulerLike;
   readonly createUniqueId?: () => string;
 }
@@ -69,7 +74,8 @@ export function createSendPipeline(
   deps: SendPipelineDeps,
 ): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
   const o = deps.options;
-  const scheduler = deps.scheduler ?? asyncScheduler;
+  // Deadlines share one timer (a send's deadline is nearly always cancelled by its response long before it is due).
+  const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
   const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
 
@@ -125,7 +131,16 @@ export function createSendPipeline(
   const attempt = (context: Routed): Observable<SendResult> =>
     of(context).pipe(
       attemptSteps,
-      tap({ next: () => publish(context, null), error: (error: unknown) => publish(context, error) }),
+      lightStep<SendResult, SendResult>(
+        (result, downstream) => {
+          publish(context, null);
+          downstream.next(result);
+        },
+        (error, downstream) => {
+          publish(context, error);
+          downstream.error(error);
+        },
+      ),
     );
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
@@ -148,7 +163,7 @@ export function createSendPipeline(
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
     prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
-    resolveRoute({ lookup: deps.lookupRoute, createTopicKey: o.createTopicKey, scheduler }),
+    resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
 
   const retry = {

@@ -1,8 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs';
 import { RemotingProtocolError } from '../../errors.js';
 import { isResponse } from '../../remoting/remoting-command.js';
 import type { EncodedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /**
  * Checks that what came back answers this attempt's request: a response (flag bit 0) carrying the request's opaque.
@@ -11,20 +11,17 @@ import type { EncodedContext } from '../send-context.js';
  * @internal
  */
 export function correlate<C extends EncodedContext>(): OperatorFunction<C, C> {
-  return (source) =>
-    source.pipe(
-      map((context) => {
-        const response = context.response;
-        if (response !== null && (!isResponse(response) || response.opaque !== context.request.opaque)) {
-          throw new RemotingProtocolError(
-            `response opaque ${response.opaque} does not answer request ${context.request.opaque}`,
-            { address: context.brokerAddr },
-          );
-        }
-        if (response === null && context.mode !== 'oneway') {
-          throw new RemotingProtocolError('no response to a request that expects one', { address: context.brokerAddr });
-        }
-        return context;
-      }),
-    );
+  return lightStep<C, C>((context, downstream) => {
+    const response = context.response;
+    if (response !== null && (!isResponse(response) || response.opaque !== context.request.opaque)) {
+      throw new RemotingProtocolError(
+        `response opaque ${response.opaque} does not answer request ${context.request.opaque}`,
+        { address: context.brokerAddr },
+      );
+    }
+    if (response === null && context.mode !== 'oneway') {
+      throw new RemotingProtocolError('no response to a request that expects one', { address: context.brokerAddr });
+    }
+    downstream.next(context);
+  });
 }

@@ -1,5 +1,5 @@
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
-import { asyncScheduler, defer, from, map, mergeMap, throwError, timeout } from 'rxjs';
+import { asyncScheduler, defer, from, map, mergeMap, of, throwError, timeout } from 'rxjs';
 import { RemotingTimeoutError } from '../../errors.js';
 import { routeNotFoundError } from '../../route/route-errors.js';
 import type { TopicPublishInfo } from '../../route/topic-publish-info.js';
@@ -10,6 +10,11 @@ import type { PreparedContext, RoutedContext } from '../send-context.js';
 export interface ResolveRouteDeps {
   /** The topic's publish info: from the route cache, else the NameServer, else the `createTopicKey` template. */
   readonly lookup: (topic: string) => Promise<TopicPublishInfo>;
+  /**
+   * The publish info when the cache can answer at once (fresh, with a send queue), else `undefined`; when it
+   * answers, the send goes on synchronously, with no promise and no look-up timer.
+   */
+  readonly cached?: (topic: string) => TopicPublishInfo | undefined;
   /** Template topic, for the error when nothing routes. */
   readonly createTopicKey: string;
   /** Clock and timer of the send deadline. */
@@ -27,6 +32,11 @@ export function resolveRoute<C extends PreparedContext>(deps: ResolveRouteDeps):
   return (source) =>
     source.pipe(
       mergeMap((context) => {
+        const cached = deps.cached?.(context.topic);
+        if (cached !== undefined) {
+          context.route = cached;
+          return of(context as C & RoutedContext);
+        }
         const left = context.deadline - scheduler.now();
         return defer(() => from(deps.lookup(context.topic))).pipe(
           timeout({

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { mergeMap, of, tap, throwError } from 'rxjs';
+import { mergeMap, Observable, of, tap, throwError } from 'rxjs';
 import { MQClientError, RemotingTimeoutError } from '../../errors.js';
 import type { SendResult } from '../../message/message.js';
 import { decodeProperties } from '../../message/properties.js';
@@ -57,7 +57,7 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
     }
   };
 
-  return (source) =>
+  const withHooks: OperatorFunction<C, R> = (source) =>
     source.pipe(
       mergeMap((context) => {
         if (checkForbiddenHooks.length === 0 && sendMessageHooks.length === 0) return of(context).pipe(inner);
@@ -142,5 +142,11 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
           }),
         );
       }),
+    );
+  // Decided per subscription (each attempt is one): without hooks the attempt goes straight through `inner`, with
+  // no extra subscriber level for its whole round trip.
+  return (source) =>
+    new Observable<R>((subscriber) =>
+      (checkForbiddenHooks.length === 0 && sendMessageHooks.length === 0 ? source.pipe(inner) : source.pipe(withHooks)).subscribe(subscriber),
     );
 }

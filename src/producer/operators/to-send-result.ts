@@ -1,5 +1,4 @@
 import type { OperatorFunction } from 'rxjs';
-import { EMPTY, mergeMap, of, throwError } from 'rxjs';
 import { MQBrokerError, RemotingProtocolError } from '../../errors.js';
 import type { SendResult } from '../../message/message.js';
 import { SendStatus } from '../../message/message.js';
@@ -7,6 +6,7 @@ import { responseCodeName } from '../../remoting/response-code.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import { withoutNamespace } from '../namespace.js';
 import type { EncodedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /** Dependencies of {@link toSendResult}. @internal */
 export interface ToSendResultDeps {
@@ -46,48 +46,45 @@ function integerField(ext: Record<string, string>, name: string, address: string
  */
 export function toSendResult<C extends EncodedContext>(deps: ToSendResultDeps): OperatorFunction<C, SendResult> {
   const now = deps.now ?? Date.now;
-  return (source) =>
-    source.pipe(
-      mergeMap((context) => {
-        const latency = now() - context.attemptStartedAt;
-        const brokerName = context.queue.brokerName;
-        const response = context.response;
-        if (response === null) {
-          deps.faultStrategy.updateFaultItem(brokerName, latency, false);
-          return EMPTY;
-        }
-        const sendStatus = STATUS_BY_CODE.get(response.code);
-        if (sendStatus === undefined) {
-          deps.faultStrategy.updateFaultItem(brokerName, latency, true, false);
-          return throwError(
-            () =>
-              new MQBrokerError(
-                `broker ${brokerName} (${context.brokerAddr}) refused the send: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trimEnd(),
-                response.code,
-                response.remark,
-                { address: context.brokerAddr, retriable: deps.retryResponseCodes.has(response.code) },
-              ),
-          );
-        }
-        const ext = response.extFields ?? {};
-        const address = context.brokerAddr;
-        const regionId = ext['MSG_REGION'];
-        const result: SendResult = {
-          sendStatus,
-          msgId: context.uniqueId,
-          offsetMsgId: ext['msgId'] ?? '',
-          messageQueue: {
-            topic: withoutNamespace(deps.namespace, context.topic),
-            brokerName,
-            queueId: integerField(ext, 'queueId', address),
-          },
-          queueOffset: integerField(ext, 'queueOffset', address),
-          regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
-          traceOn: ext['TRACE_ON'] !== 'false',
-          ...(ext['transactionId'] === undefined ? {} : { transactionId: ext['transactionId'] }),
-        };
-        deps.faultStrategy.updateFaultItem(brokerName, latency, false);
-        return of(result);
-      }),
-    );
+  return lightStep<C, SendResult>((context, downstream) => {
+    const latency = now() - context.attemptStartedAt;
+    const brokerName = context.queue.brokerName;
+    const response = context.response;
+    if (response === null) {
+      deps.faultStrategy.updateFaultItem(brokerName, latency, false);
+      return;
+    }
+    const sendStatus = STATUS_BY_CODE.get(response.code);
+    if (sendStatus === undefined) {
+      deps.faultStrategy.updateFaultItem(brokerName, latency, true, false);
+      downstream.error(
+        new MQBrokerError(
+          `broker ${brokerName} (${context.brokerAddr}) refused the send: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trimEnd(),
+          response.code,
+          response.remark,
+          { address: context.brokerAddr, retriable: deps.retryResponseCodes.has(response.code) },
+        ),
+      );
+      return;
+    }
+    const ext = response.extFields ?? {};
+    const address = context.brokerAddr;
+    const regionId = ext['MSG_REGION'];
+    const result: SendResult = {
+      sendStatus,
+      msgId: context.uniqueId,
+      offsetMsgId: ext['msgId'] ?? '',
+      messageQueue: {
+        topic: withoutNamespace(deps.namespace, context.topic),
+        brokerName,
+        queueId: integerField(ext, 'queueId', address),
+      },
+      queueOffset: integerField(ext, 'queueOffset', address),
+      regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
+      traceOn: ext['TRACE_ON'] !== 'false',
+      ...(ext['transactionId'] === undefined ? {} : { transactionId: ext['transactionId'] }),
+    };
+    deps.faultStrategy.updateFaultItem(brokerName, latency, false);
+    downstream.next(result);
+  });
 }

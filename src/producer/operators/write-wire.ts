@@ -1,9 +1,10 @@
 import type { Observable, OperatorFunction } from 'rxjs';
-import { catchError, defer, map, mergeMap, throwError } from 'rxjs';
+import { defer, map, mergeMap } from 'rxjs';
 import type { RemotingClient } from '../../remoting/remoting-client.js';
 import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import type { EncodedContext } from '../send-context.js';
+import { lightStep } from './light-step.js';
 
 /** Dependencies of {@link writeWire}. @internal */
 export interface WriteWireDeps {
@@ -32,14 +33,16 @@ export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): Operat
             ? defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).pipe(map(() => null))
             : deps.client.invoke$(brokerAddr, request, attemptTimeout, { async: context.mode === 'async' });
         return wire.pipe(
-          map((response) => {
-            context.response = response;
-            return context;
-          }),
-          catchError((error: unknown) => {
-            deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
-            return throwError(() => error);
-          }),
+          lightStep<RemotingCommand | null, C>(
+            (response, downstream) => {
+              context.response = response;
+              downstream.next(context);
+            },
+            (error, downstream) => {
+              deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
+              downstream.error(error);
+            },
+          ),
         );
       }),
     );

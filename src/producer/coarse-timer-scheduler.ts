@@ -1,0 +1,164 @@
+/**
+ * An RxJS scheduler for send deadlines: every scheduled action shares one Node timer, instead of the
+ * `setInterval` (plus `AsyncAction`) that `asyncScheduler` creates per action. A send's deadline `timeout()` is
+ * almost always cancelled by the response long before it is due, so arming and clearing a timer per send was
+ * pure overhead.
+ *
+ * Actions are kept in buckets by due time, rounded up to {@link GRANULARITY_MILLIS}; the timer is armed for the
+ * earliest bucket and, when it fires, runs every due action and re-arms for the next bucket. An action therefore
+ * never runs early and runs at most about one granularity late; actions of one bucket run in scheduling order. Cancelling an action clears its slot in O(1); a
+ * bucket whose actions were all cancelled is dropped when its time comes. While no action is pending the timer
+ * does not keep the process alive (as a cleared `setInterval` would not).
+ *
+ * @internal
+ */
+import { Subscription } from 'rxjs';
+import type { SchedulerAction, SchedulerLike } from 'rxjs';
+
+/** Due times are rounded up to a multiple of this, so that a stream of equal deadlines shares one firing. */
+export const GRANULARITY_MILLIS = 10;
+
+type Work<T> = (this: SchedulerAction<T>, state?: T) => void;
+
+/** One scheduled piece of work; also its own cancelling Subscription (as RxJS actions are). @internal */
+class CoarseAction<T> extends Subscription implements SchedulerAction<T> {
+  /** The bucket holding this action while it is pending, and its slot there. */
+  bucket: (CoarseAction<unknown> | null)[] | null = null;
+  slot = -1;
+
+  constructor(
+    private readonly owner: CoarseTimerScheduler,
+    private readonly work: Work<T>,
+    private state: T | undefined,
+  ) {
+    super();
+  }
+
+  /** Schedules this action again (RxJS recursive scheduling); a closed action stays closed. */
+  schedule(state?: T, delay = 0): Subscription {
+    if (this.closed) return this;
+    this.state = state;
+    this.owner.enqueue(this as CoarseAction<unknown>, delay);
+    return this;
+  }
+
+  /** @internal Runs the work; a throw closes the action and propagates, as with `asyncScheduler`. */
+  execute(): void {
+    try {
+      this.work.call(this, this.state);
+    } catch (error) {
+      this.unsubscribe();
+      throw error;
+    }
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    this.owner.dequeue(this as CoarseAction<unknown>);
+    super.unsubscribe();
+  }
+}
+
+/** @internal */
+export class CoarseTimerScheduler implements SchedulerLike {
+  private readonly buckets = new Map<number, (CoarseAction<unknown> | null)[]>();
+  private timer: NodeJS.Timeout | null = null;
+  /** Due time the timer is armed for (Infinity when unarmed). */
+  private armedFor = Infinity;
+  /** Actions scheduled and neither run nor cancelled. */
+  private pending = 0;
+  private readonly onTimer = (): void => this.fire();
+
+  /** Milliseconds since the epoch, as `asyncScheduler.now()`. */
+  now(): number {
+    return Date.now();
+  }
+
+  /** Actions waiting to run (for tests and metrics). */
+  get pendingCount(): number {
+    return this.pending;
+  }
+
+  schedule<T>(work: Work<T>, delay = 0, state?: T): Subscription {
+    const action = new CoarseAction<T>(this, work, state);
+    this.enqueue(action as CoarseAction<unknown>, delay);
+    return action;
+  }
+
+  /** @internal Puts `action` in the bucket of `now + delay` (rounded up), first taking it out of any other. */
+  enqueue(action: CoarseAction<unknown>, delay: number): void {
+    this.dequeue(action);
+    const due = Math.ceil((Date.now() + Math.max(0, delay)) / GRANULARITY_MILLIS) * GRANULARITY_MILLIS;
+    let bucket = this.buckets.get(due);
+    if (bucket === undefined) {
+      bucket = [];
+      this.buckets.set(due, bucket);
+    }
+    action.bucket = bucket;
+    action.slot = bucket.length;
+    bucket.push(action);
+    if (this.pending++ === 0 && this.timer !== null) this.timer.ref();
+    if (due < this.armedFor) this.arm(due);
+  }
+
+  /** @internal Takes a pending `action` out of its bucket (O(1): its slot is cleared). */
+  dequeue(action: CoarseAction<unknown>): void {
+    const bucket = action.bucket;
+    if (bucket === null) return;
+    bucket[action.slot] = null;
+    action.bucket = null;
+    if (--this.pending === 0 && this.timer !== null) this.timer.unref();
+  }
+
+  private arm(due: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.armedFor = due;
+    this.timer = setTimeout(this.onTimer, Math.max(0, due - Date.now()));
+    if (this.pending === 0) this.timer.unref();
+  }
+
+  private unrefTimer(): void {
+    this.timer?.unref();
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.armedFor = Infinity;
+    const now = Date.now();
+    let due: (CoarseAction<unknown> | null)[][] | null = null;
+    for (const [time, bucket] of this.buckets) {
+      if (time <= now) {
+        (due ??= []).push(bucket);
+        this.buckets.delete(time);
+      }
+    }
+    let failure: { error: unknown } | null = null;
+    if (due !== null) {
+      for (const bucket of due) {
+        for (const action of bucket) {
+          if (action === null || action.bucket !== bucket) continue;
+          action.bucket = null;
+          this.pending--;
+          try {
+            action.execute();
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      }
+    }
+    // Actions run above may have scheduled new ones (and armed the timer); arm for what is left otherwise.
+    if (this.armedFor === Infinity) {
+      let next = Infinity;
+      for (const time of this.buckets.keys()) if (time < next) next = time;
+      if (next !== Infinity) this.arm(next);
+    } else if (this.pending === 0) {
+      this.unrefTimer();
+    }
+    // As a timer callback would: report the first throw after every due action has run.
+    if (failure !== null) throw failure.error;
+  }
+}
+
+/** The scheduler shared by every producer's send deadlines. @internal */
+export const coarseTimerScheduler = new CoarseTimerScheduler();
