@@ -1,0 +1,330 @@
+/**
+ * `npm run bench`: every scenario × body size against one embedded broker in its own process; prints a Markdown
+ * table (or JSON with `--json`) and writes JSON to `bench/results/latest.json`.
+ *
+ *   npm run bench                      # full run
+ *   npm run bench -- --quick           # < 60 s
+ *   npm run bench -- --json --only ceiling,async --sizes 1k
+ *   node --cpu-prof --import tsx bench/run.ts --only async --sizes 1k   # profile the async scenario
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { BenchArgsError, parseBenchArgs, USAGE, type BenchOptions, type ScenarioName } from './lib/args.js';
+import { startBroker, waitForSendRequests, type BenchBroker } from './lib/broker.js';
+import { makeBody } from './lib/fixtures.js';
+import { installLoopbackGuard } from './lib/loopback-guard.js';
+import { processCpuMicros } from './lib/process-cpu.js';
+import { measureSequential, measureWindowed, type Measurement } from './lib/measure.js';
+import type { BenchReport, BenchRow, ClientName, TargetResult } from './lib/result.js';
+import { medianBy, ratio, relativeChange } from './lib/stats.js';
+import { formatBytes, formatReport } from './lib/table.js';
+import { measureCeiling } from './scenarios/ceiling.js';
+import { startRemoting } from './scenarios/remoting.js';
+import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
+import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
+import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
+
+/** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
+const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
+
+/** Batching of the `publish batched` rows. */
+const PUBLISH_BATCH = { maxMessages: 64 };
+/** Where RSS is read in the RSS run (full runs only). */
+const RSS_CHECKPOINTS = [100_000, 250_000, 500_000, 750_000, 1_000_000];
+
+interface Context {
+  options: BenchOptions;
+  broker: BenchBroker;
+  rows: BenchRow[];
+  notes: string[];
+  log: (line: string) => void;
+}
+
+function count(ctx: Context, kind: keyof typeof FULL_COUNTS, bodyBytes: number): { messages: number; warmup: number } {
+  let n = FULL_COUNTS[kind] * ctx.options.scale;
+  if (ctx.options.quick) n /= kind === 'sync' ? 8 : 20;
+  if (bodyBytes >= 16 * 1024) n /= 4;
+  const messages = Math.max(100, Math.round(n));
+  return { messages, warmup: Math.max(50, Math.round(messages / 10)) };
+}
+
+function toRow(scenario: string, client: ClientName, bodyBytes: number, inFlight: number, m: Measurement, note?: string): BenchRow {
+  const opsPerSec = m.messages / m.seconds;
+  const row: BenchRow = {
+    scenario,
+    client,
+    bodyBytes,
+    inFlight,
+    messages: m.messages,
+    errors: m.errors,
+    seconds: m.seconds,
+    opsPerSec,
+    mbPerSec: (opsPerSec * bodyBytes) / (1024 * 1024),
+    latency: m.latency,
+    cpuMicrosPerMsg: m.cpuMicros / m.messages,
+    brokerCpuMicrosPerMsg: m.brokerCpuMicros === null ? null : m.brokerCpuMicros / m.messages,
+    peakRssMiB: m.peakRssBytes / (1024 * 1024),
+    ratioToCeiling: null,
+    ratioToPeer: null,
+    rounds: 1,
+    spread: 0,
+    allRounds: [],
+  };
+  const firstError = m.errors > 0 ? describeError(m.firstError) : null;
+  const fullNote = [note, firstError === null ? undefined : `first error: ${firstError}`].filter((x) => x !== undefined).join('; ');
+  if (fullNote !== '') row.note = fullNote;
+  return row;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** One row to measure: a label for progress lines and a function that measures one round of it. */
+interface RowSpec {
+  label: string;
+  measure: () => Promise<BenchRow>;
+}
+
+const wants = (ctx: Context, name: ScenarioName): boolean => ctx.options.only.includes(name);
+
+function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: AliOnsClient | null): RowSpec[] {
+  const body = makeBody(bodyBytes);
+  const inFlight = ctx.options.inFlight;
+  const brokerCpu = (): number | null => processCpuMicros(ctx.broker.pid);
+  const windowed = { ...count(ctx, 'windowed', bodyBytes), brokerCpu };
+  const sync = { ...count(ctx, 'sync', bodyBytes), brokerCpu };
+  const specs: RowSpec[] = [];
+  const add = (label: string, measure: () => Promise<BenchRow>): void => void specs.push({ label, measure });
+
+  if (wants(ctx, 'ceiling')) {
+    add('ceiling (raw frames)', async () => {
+      const m = await measureCeiling({ brokerAddr: ctx.broker.brokerAddr, brokerName: ctx.broker.brokerName, body, inFlight, ...windowed });
+      return toRow('ceiling', 'raw frames', bodyBytes, inFlight, m);
+    });
+  }
+  if (wants(ctx, 'remoting')) {
+    add('invoke$ (RemotingClient)', async () => {
+      const remoting = startRemoting(ctx.broker.brokerAddr, ctx.broker.brokerName);
+      try {
+        const m = await measureWindowed(remoting.issue(body), { ...windowed, inFlight });
+        return toRow('invoke$', 'RemotingClient', bodyBytes, inFlight, m, 'RemotingClient.invoke$ with a new request per message, no producer pipeline');
+      } finally {
+        await remoting.close();
+      }
+    });
+  }
+  if (rx !== null) {
+    if (wants(ctx, 'sync')) {
+      add('sync rocketmq-rx', async () =>
+        toRow('sync', 'rocketmq-rx', bodyBytes, 1, await measureSequential(() => rx.sendOnce(body), sync)),
+      );
+    }
+    if (wants(ctx, 'async')) {
+      add('async rocketmq-rx', async () =>
+        toRow('async', 'rocketmq-rx', bodyBytes, inFlight, await measureWindowed(rx.issueAsync(body), { ...windowed, inFlight })),
+      );
+    }
+    if (wants(ctx, 'oneway')) {
+      add('oneway rocketmq-rx', async () => {
+        const base = await ctx.broker.sendRequests();
+        const m = await measureWindowed(rx.issueOneway(body), {
+          ...windowed,
+          inFlight,
+          noLatency: true,
+          settle: (sent) => waitForSendRequests(ctx.broker, base + sent),
+        });
+        return toRow('oneway', 'rocketmq-rx', bodyBytes, inFlight, m, 'timed until the broker received every message');
+      });
+    }
+    if (wants(ctx, 'publish')) {
+      add('publish rocketmq-rx', async () =>
+        toRow('publish', 'rocketmq-rx', bodyBytes, inFlight, await measurePublish(rx.producer, { body, ...windowed, maxInFlight: inFlight })),
+      );
+      // Same number of messages in flight: maxInFlight counts requests, and a batch is one request.
+      const batches = Math.max(1, Math.round(inFlight / PUBLISH_BATCH.maxMessages));
+      add('publish batched rocketmq-rx', async () => {
+        const m = await measurePublish(rx.producer, { body, ...windowed, maxInFlight: batches, batch: PUBLISH_BATCH });
+        return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}, maxInFlight ${batches} batches`);
+      });
+    }
+  }
+  if (ons !== null) {
+    if (wants(ctx, 'peer-sync')) {
+      add('sync ali-ons', async () => toRow('sync', 'ali-ons', bodyBytes, 1, await measureSequential(() => ons.sendOnce(body), sync)));
+    }
+    if (wants(ctx, 'peer-async')) {
+      add('async ali-ons', async () =>
+        toRow('async', 'ali-ons', bodyBytes, inFlight, await measureWindowed(ons.issue(body), { ...windowed, inFlight })),
+      );
+    }
+  }
+  return specs;
+}
+
+/** Measures every row of one body size `repeat` times, interleaved, and keeps each row's median round. */
+async function runSize(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: AliOnsClient | null): Promise<void> {
+  const specs = rowSpecs(ctx, bodyBytes, rx, ons);
+  const rounds: BenchRow[][] = specs.map(() => []);
+  const failed = new Set<number>();
+  for (let round = 1; round <= ctx.options.repeat; round++) {
+    ctx.log(`${formatBytes(bodyBytes)}, round ${round} of ${ctx.options.repeat}:`);
+    for (const [i, spec] of specs.entries()) {
+      if (failed.has(i)) continue;
+      ctx.log(`  ${spec.label} …`);
+      try {
+        const result = await spec.measure();
+        rounds[i]!.push(result);
+        const p99 = result.latency === null ? '—' : result.latency.p99.toFixed(3);
+        ctx.log(`    ${Math.round(result.opsPerSec)} msgs/s, p99 ${p99} ms, ${result.cpuMicrosPerMsg.toFixed(1)} µs CPU/msg`);
+      } catch (error) {
+        failed.add(i);
+        ctx.notes.push(`${spec.label}, ${formatBytes(bodyBytes)}: not measured (${describeError(error)})`);
+        ctx.log(`    failed: ${describeError(error)}`);
+      }
+    }
+  }
+  for (const results of rounds) {
+    if (results.length === 0) continue;
+    const { median, min, max } = medianBy(results, (r) => r.opsPerSec);
+    ctx.rows.push({
+      ...median,
+      rounds: results.length,
+      spread: (max - min) / median.opsPerSec,
+      allRounds: results.map((r) => ({ opsPerSec: r.opsPerSec, cpuMicrosPerMsg: r.cpuMicrosPerMsg })),
+    });
+  }
+}
+
+function fillRatios(rows: BenchRow[]): void {
+  for (const r of rows) {
+    const ceiling = rows.find((c) => c.scenario === 'ceiling' && c.bodyBytes === r.bodyBytes);
+    r.ratioToCeiling = r.scenario === 'ceiling' ? 1 : ratio(r.opsPerSec, ceiling?.opsPerSec);
+    if (r.client === 'rocketmq-rx') {
+      const peer = rows.find((p) => p.client === 'ali-ons' && p.scenario === r.scenario && p.bodyBytes === r.bodyBytes);
+      r.ratioToPeer = ratio(r.opsPerSec, peer?.opsPerSec);
+    }
+  }
+}
+
+function evaluateTargets(rows: BenchRow[], rss: RssCheckpoint[] | undefined): TargetResult[] {
+  const find = (scenario: string, client: ClientName): BenchRow | undefined =>
+    rows.find((r) => r.scenario === scenario && r.client === client && r.bodyBytes === 1024);
+  const asyncRx = find('async', 'rocketmq-rx');
+  const syncRx = find('sync', 'rocketmq-rx');
+  const syncOns = find('sync', 'ali-ons');
+  const targets: TargetResult[] = [];
+  const toCeiling = asyncRx?.ratioToCeiling ?? null;
+  targets.push({
+    target: 'async 1 KiB ≥ 0.8 × ceiling',
+    measured: toCeiling === null ? 'not run' : `${toCeiling.toFixed(2)} × ceiling`,
+    met: toCeiling === null ? null : toCeiling >= 0.8,
+  });
+  const toPeer = asyncRx?.ratioToPeer ?? null;
+  targets.push({
+    target: 'async 1 KiB ≥ 2 × ali-ons',
+    measured: toPeer === null ? 'not run' : `${toPeer.toFixed(2)} × ali-ons`,
+    met: toPeer === null ? null : toPeer >= 2,
+  });
+  const p99Rx = syncRx?.latency?.p99;
+  const p99Ons = syncOns?.latency?.p99;
+  targets.push({
+    target: 'sync 1 KiB p99 ≤ ali-ons p99',
+    measured: p99Rx === undefined || p99Ons === undefined ? 'not run' : `${p99Rx.toFixed(3)} ms vs ${p99Ons.toFixed(3)} ms`,
+    met: p99Rx === undefined || p99Ons === undefined ? null : p99Rx <= p99Ons,
+  });
+  const first = rss?.find((r) => r.messages === RSS_CHECKPOINTS[0]);
+  const last = rss?.find((r) => r.messages === RSS_CHECKPOINTS.at(-1));
+  const change = first === undefined || last === undefined ? null : relativeChange(first.rssMiB, last.rssMiB);
+  targets.push({
+    target: 'RSS flat (±10%) from 100k to 1M messages through publish',
+    measured:
+      change === null || first === undefined || last === undefined
+        ? 'not run'
+        : `${first.rssMiB.toFixed(0)} MiB → ${last.rssMiB.toFixed(0)} MiB (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%)`,
+    met: change === null ? null : Math.abs(change) <= 0.1,
+  });
+  return targets;
+}
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof parseBenchArgs>;
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof BenchArgsError) {
+      console.error(`${error.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  installLoopbackGuard();
+  const log = options.json ? (): void => {} : (line: string): void => void process.stderr.write(`${line}\n`);
+  const startedAt = new Date().toISOString();
+  const loadStart = loadavg()[0] ?? 0;
+  const started = performance.now();
+
+  log('starting the embedded broker in its own process …');
+  const broker = await startBroker({ maxStoredMessages: 10_000 });
+  log(`  name server ${broker.namesrvAddr}, ${broker.brokerName} at ${broker.brokerAddr} (pid ${broker.pid})`);
+  const ctx: Context = { options, broker, rows: [], notes: [], log };
+
+  let rx: RxClient | null = null;
+  let ons: AliOnsClient | null = null;
+  let rss: RssCheckpoint[] | undefined;
+  try {
+    if (options.only.some((s) => ['sync', 'async', 'oneway', 'publish', 'rss'].includes(s))) rx = await startRx(broker.namesrvAddr);
+    if (options.only.some((s) => s === 'peer-sync' || s === 'peer-async')) {
+      try {
+        ons = await startAliOns(broker.namesrvAddr);
+      } catch (error) {
+        ctx.notes.push(`ali-ons rows left out: ${describeError(error)}`);
+      }
+    }
+    for (const size of options.sizes) await runSize(ctx, size, rx, ons);
+    if (rx !== null && options.only.includes('rss')) {
+      if (options.quick) ctx.notes.push('RSS run (100k vs 1M messages through publish) skipped with --quick');
+      else {
+        log(`RSS run: ${RSS_CHECKPOINTS.at(-1)} messages of 1 KiB through publish({ maxInFlight: ${options.inFlight} }) …`);
+        try {
+          rss = await measurePublishRss(rx.producer, makeBody(1024), options.inFlight, RSS_CHECKPOINTS);
+          log(`  ${rss.map((r) => `${r.messages}: ${r.rssMiB.toFixed(0)} MiB`).join(', ')}`);
+        } catch (error) {
+          ctx.notes.push(`RSS run: not measured (${describeError(error)})`);
+        }
+      }
+    }
+  } finally {
+    await rx?.close().catch(() => undefined);
+    await ons?.close().catch(() => undefined);
+    await broker.stop();
+  }
+
+  fillRatios(ctx.rows);
+  const report: BenchReport = {
+    startedAt,
+    machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` },
+    options: { quick: options.quick, inFlight: options.inFlight, sizes: options.sizes, scale: options.scale, repeat: options.repeat },
+    loadAverage: { start: loadStart, end: loadavg()[0] ?? 0 },
+    rows: ctx.rows,
+    targets: evaluateTargets(ctx.rows, rss),
+    notes: ctx.notes,
+    ...(rss === undefined ? {} : { rss }),
+  };
+  log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const json = JSON.stringify(report, null, 2);
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${json}\n`);
+  if (options.json) process.stdout.write(`${json}\n`);
+  else process.stdout.write(`${formatReport(report)}\n`);
+}
+
+await main();
+// ali-ons keeps sleeping loops for its scheduled tasks after close(); end the process once the report is out.
+process.exit(0);
