@@ -8,7 +8,7 @@
  * builds a fresh request for it; message preparation (unique id, properties, body) and compression happen once.
  * @internal
  */
-import type { Observable, SchedulerLike, Subscriber } from 'rxjs';
+import type { Observable, OperatorFunction, SchedulerLike, Subscriber } from 'rxjs';
 import { catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
 import { coarseTimerScheduler } from './coarse-timer-scheduler.js';
 import { sendChannel } from './diagnostics.js';
@@ -37,7 +37,7 @@ import {
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
 import { lightStepWith } from './operators/light-step.js';
-import type { PreparedContext, SendContext } from './send-context.js';
+import type { CompressedContext, PreparedContext, QueuedContext, SendContext } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
 /** What the pipeline needs from its producer and client instance. @internal */
@@ -66,26 +66,37 @@ export interface SendPipelineDeps {
 /** Broker codes after which the topic's route is refreshed before the retry. */
 const ROUTE_STALE_CODES: ReadonlySet<number> = new Set([ResponseCode.TOPIC_NOT_EXIST]);
 
+type Routed = PreparedContext & SendContext & { route: TopicPublishInfo };
+
 /**
- * Builds the producer's `send$`: a cold Observable per call; each subscription is one send with its own context.
+ * The per-attempt part of a send — `selectQueue → compress → runHooks(encodeRequest → writeWire → correlate →
+ * toSendResult)` — wrapped in `retrySend` for each mode. Single messages and batches share it; a batch skips
+ * `compress` (batches are never compressed) and encodes SEND_BATCH_MESSAGE.
  * @internal
  */
-export function createSendPipeline(
+export function createRetryingAttempt(
   deps: SendPipelineDeps,
-): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+  kind: 'message' | 'batch',
+): Record<SendMode, OperatorFunction<Routed, SendResult>> {
   const o = deps.options;
   // Deadlines share one timer (a send's deadline is nearly always cancelled by its response long before it is due).
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
   const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
+  type Queued = Routed & QueuedContext;
+  const compressStep: OperatorFunction<Queued, Queued & CompressedContext> =
+    kind === 'batch'
+      ? // The batch's wireBody is its records as they are (set when its context is built).
+        (source) => source as Observable<Queued & CompressedContext>
+      : compress<Queued>({ compressMsgBodyOverHowmuch: o.compressMsgBodyOverHowmuch, compressLevel: o.compressLevel });
 
   const attemptSteps = pipe(
-    selectQueue<PreparedContext & SendContext & { route: TopicPublishInfo }>({
+    selectQueue<Routed>({
       faultStrategy: deps.faultStrategy,
       sendLatencyFaultEnable: o.sendLatencyFaultEnable,
       sendMessageWithVIPChannel: o.sendMessageWithVIPChannel,
     }),
-    compress({ compressMsgBodyOverHowmuch: o.compressMsgBodyOverHowmuch, compressLevel: o.compressLevel }),
+    compressStep,
     runHooks(
       {
         checkForbiddenHooks: o.checkForbiddenHooks,
@@ -103,6 +114,7 @@ export function createSendPipeline(
           createTopicKey: o.createTopicKey,
           defaultTopicQueueNums: o.defaultTopicQueueNums,
           unitMode: o.unitMode,
+          batch: kind === 'batch',
         }),
         writeWire({ client: deps.client, faultStrategy: deps.faultStrategy, now }),
         correlate(),
@@ -115,7 +127,6 @@ export function createSendPipeline(
       ),
     ),
   );
-  type Routed = PreparedContext & SendContext & { route: TopicPublishInfo };
   const publish = (context: Routed, error: unknown): void => {
     if (!sendChannel.hasSubscribers) return;
     sendChannel.publish({
@@ -156,28 +167,36 @@ export function createSendPipeline(
     );
   };
 
-  const prepareAndRoute = pipe(
-    validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
-    prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
-    resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
-  );
-
-  const retry = {
-    sync: retrySend<Routed, SendResult>(attempt, { ...retryOptions('sync'), beforeRetry, isRetriable, scheduler }),
-    async: retrySend<Routed, SendResult>(attempt, { ...retryOptions('async'), beforeRetry, isRetriable, scheduler }),
-    oneway: retrySend<Routed, SendResult>(attempt, { ...retryOptions('oneway'), beforeRetry, isRetriable, scheduler }),
-  } as const;
-
-  function retryOptions(mode: SendMode) {
-    return {
+  const retryFor = (mode: SendMode): OperatorFunction<Routed, SendResult> =>
+    retrySend<Routed, SendResult>(attempt, {
       mode,
       retryTimesWhenSendFailed: o.retryTimesWhenSendFailed,
       retryTimesWhenSendAsyncFailed: o.retryTimesWhenSendAsyncFailed,
       retryAnotherBrokerWhenNotStoreOK: o.retryAnotherBrokerWhenNotStoreOK,
       sendMsgMaxTimeoutPerRequest: o.sendMsgMaxTimeoutPerRequest,
-    };
-  }
+      beforeRetry,
+      isRetriable,
+      scheduler,
+    });
+  return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
+}
 
+/**
+ * Builds the producer's `send$`: a cold Observable per call; each subscription is one send with its own context.
+ * @internal
+ */
+export function createSendPipeline(
+  deps: SendPipelineDeps,
+): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+  const o = deps.options;
+  const scheduler = deps.scheduler ?? coarseTimerScheduler;
+  const now = (): number => scheduler.now();
+  const prepareAndRoute = pipe(
+    validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
+    prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
+    resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
+  );
+  const retry = createRetryingAttempt(deps, 'message');
   return (message, mode, timeoutMillis) =>
     defer(() => of(createSendContext(message, mode, now(), timeoutMillis)).pipe(prepareAndRoute, retry[mode]));
 }

@@ -16,12 +16,19 @@ export interface EncodeRequestOptions {
   readonly unitMode: boolean;
   /** Clock for `g` (bornTimestamp). */
   readonly now?: () => number;
+  /**
+   * Build SEND_BATCH_MESSAGE (320) requests (spec §10.1): the same V2 header with `m` = `"true"`, `f` and `h` = 0
+   * (batches are never compressed and carry no message flag); the body is the §10.2 records.
+   * @defaultValue false
+   */
+  readonly batch?: boolean;
 }
 
 /**
- * Builds this attempt's SEND_MESSAGE_V2 (310) request: the V2 short header `a`…`n` with every value a string, in
- * the order the Java client writes it (spec §8.2), the oneway flag bit for oneway sends, and the wire body. A new
- * request (so a new opaque and the header of the newly selected queue) is made for every attempt.
+ * Builds this attempt's SEND_MESSAGE_V2 (310) request — or SEND_BATCH_MESSAGE (320) with `batch` — : the V2 short
+ * header `a`…`n` with every value a string, in the order the Java client writes it (spec §8.2), the oneway flag bit
+ * for oneway sends, and the wire body. A new request (so a new opaque and the header of the newly selected queue) is
+ * made for every attempt.
  * @internal
  */
 export function encodeRequest<C extends CompressedContext>(options: EncodeRequestOptions): OperatorFunction<C, C & EncodedContext> {
@@ -30,6 +37,8 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
   const createTopicKey = options.createTopicKey;
   const queueNums = String(options.defaultTopicQueueNums);
   const unitMode = options.unitMode ? 'true' : 'false';
+  const batch = options.batch === true;
+  const code = batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
   return lightStep<C, C & EncodedContext>((context, downstream) => {
     const extFields: Record<string, string> = {
       a: group,
@@ -37,16 +46,16 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
       c: createTopicKey,
       d: queueNums,
       e: String(context.queue.queueId),
-      f: String(context.sysFlag),
+      f: batch ? '0' : String(context.sysFlag),
       g: String(now()),
-      h: String(context.message.flag ?? 0),
+      h: batch ? '0' : String(context.message.flag ?? 0),
       i: context.properties,
       j: '0',
       k: unitMode,
-      m: 'false',
+      m: batch ? 'true' : 'false',
       n: context.queue.brokerName,
     };
-    context.request = createRequest(RequestCode.SEND_MESSAGE_V2, extFields, {
+    context.request = createRequest(code, extFields, {
       body: context.wireBody,
       oneway: context.mode === 'oneway',
     });
