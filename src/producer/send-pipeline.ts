@@ -8,8 +8,8 @@
  * builds a fresh request for it; message preparation (unique id, properties, body) and compression happen once.
  * @internal
  */
-import type { Observable, OperatorFunction, SchedulerLike, Subscriber } from 'rxjs';
-import { catchError, defer, EMPTY, from, of, pipe, tap } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscriber } from 'rxjs';
+import { catchError, defer, EMPTY, from, Observable, pipe, tap } from 'rxjs';
 import { coarseTimerScheduler } from './coarse-timer-scheduler.js';
 import { sendChannel } from './diagnostics.js';
 import type { SendEvent } from './diagnostics.js';
@@ -36,7 +36,7 @@ import {
   writeWire,
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
-import { lightStepWith } from './operators/light-step.js';
+import { contextSource, stepSubscriber } from './operators/light-step.js';
 import type { CompressedContext, PreparedContext, QueuedContext, SendContext } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
@@ -147,8 +147,13 @@ export function createRetryingAttempt(
     publish(context, error);
     downstream.error(error);
   };
-  const attempt = (context: Routed): Observable<SendResult> =>
-    of(context).pipe(attemptSteps, lightStepWith(context, published, publishedError));
+  // The attempt's chain is built once, over a reusable context source; an attempt is then its subscribers only.
+  const attemptContext = contextSource<Routed>();
+  const attempt$ = attemptSteps(attemptContext.source);
+  const attempt = {
+    into: (context: Routed, subscriber: Subscriber<SendResult>): void =>
+      attemptContext.run(context, attempt$, stepSubscriber(subscriber, context, published, publishedError)),
+  };
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
     if (!(error instanceof MQBrokerError)) return EMPTY;
@@ -197,6 +202,16 @@ export function createSendPipeline(
     resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
   const retry = createRetryingAttempt(deps, 'message');
+  // Composed once per mode over a reusable context source; each subscription is one send with a fresh context.
+  const sendContext = contextSource<SendContext>();
+  const routed = prepareAndRoute(sendContext.source);
+  const sends: Record<SendMode, Observable<SendResult>> = {
+    sync: retry.sync(routed),
+    async: retry.async(routed),
+    oneway: retry.oneway(routed),
+  };
   return (message, mode, timeoutMillis) =>
-    defer(() => of(createSendContext(message, mode, now(), timeoutMillis)).pipe(prepareAndRoute, retry[mode]));
+    new Observable<SendResult>((subscriber) => {
+      sendContext.run(createSendContext(message, mode, now(), timeoutMillis), sends[mode], subscriber);
+    });
 }

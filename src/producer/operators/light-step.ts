@@ -107,23 +107,20 @@ class SwitchSubscriber<A, B> extends LeanSubscriber<A> {
 
   constructor(
     private readonly downstream: Subscriber<B>,
-    private readonly project: (value: A) => Observable<B>,
+    private readonly run: (value: A, downstream: Subscriber<B>) => void,
   ) {
     super(downstream);
   }
 
   protected override _next(value: A): void {
     this.started = true;
-    let inner: Observable<B>;
+    // The continuation talks to downstream directly: once the upstream completes, this subscriber is released
+    // and nothing of this step stays alive while it (e.g. a request waiting for its response) runs.
     try {
-      inner = this.project(value);
+      this.run(value, this.downstream);
     } catch (error) {
       this.downstream.error(error);
-      return;
     }
-    // The inner Observable talks to downstream directly: once the upstream completes, this subscriber is released
-    // and nothing of this step stays alive while the inner one (e.g. a request waiting for its response) runs.
-    inner.subscribe(this.downstream);
   }
 
   protected override _complete(): void {
@@ -141,5 +138,82 @@ class SwitchSubscriber<A, B> extends LeanSubscriber<A> {
  * @internal
  */
 export function lightSwitch<A, B>(project: (value: A) => Observable<B>): OperatorFunction<A, B> {
-  return (source) => new Observable<B>((downstream) => source.subscribe(new SwitchSubscriber(downstream, project)));
+  return lightSwitchInto<A, B>((value, downstream) => {
+    project(value).subscribe(downstream);
+  });
+}
+
+/**
+ * {@link lightSwitch} whose continuation subscribes `downstream` itself instead of returning an Observable, so that a
+ * step can continue without building an Observable per value (e.g. into a chain built once per pipeline). A throw
+ * fails the stream.
+ * @param run - continues the stream for the value into `downstream`
+ * @internal
+ */
+export function lightSwitchInto<A, B>(run: (value: A, downstream: Subscriber<B>) => void): OperatorFunction<A, B> {
+  return (source) => new Observable<B>((downstream) => source.subscribe(new SwitchSubscriber<A, B>(downstream, run)));
+}
+
+/**
+ * A light step's subscriber on its own, for a step whose Observable is built once per pipeline: subscribing the
+ * shared chain with it gives the same stream as `.pipe(lightStepWith(state, onValue, onError))`, without building
+ * that Observable per subscription.
+ * @internal
+ */
+export function stepSubscriber<A, B, S>(
+  downstream: Subscriber<B>,
+  state: S,
+  onValue: StepNext<A, B, S>,
+  onError?: StepError<B, S>,
+): Subscriber<A> {
+  return new StepSubscriber<A, B, S>(downstream, onValue, onError, state);
+}
+
+/** See {@link contextSource}. @internal */
+export interface ContextSource<C> {
+  /** Emits the context of the {@link ContextSource.run} call whose subscription reaches it, then completes. */
+  readonly source: Observable<C>;
+  /**
+   * Subscribes `subscriber` to `target` — a chain built once over `source` — for one `context`. The chain must reach
+   * `source` synchronously while it is subscribed (every light step does); `source` takes the context then.
+   */
+  run<R>(context: C, target: Observable<R>, subscriber: Subscriber<R>): void;
+}
+
+/**
+ * A reusable "context source": lets a pipeline compose its steps ONCE, over one source Observable, instead of
+ * building `of(context).pipe(...)` for every send. Each subscription through {@link ContextSource.run} is still
+ * one cold, independent run with its own subscribers; only the Observables are shared. Nested runs (a send started
+ * from inside another one's emission) are safe: the context is taken before anything is emitted.
+ * @internal
+ */
+export function contextSource<C>(): ContextSource<C> {
+  let current: C | undefined;
+  let armed = false;
+  const source = new Observable<C>((subscriber) => {
+    if (!armed) {
+      subscriber.error(new Error('context source subscribed outside run()'));
+      return;
+    }
+    const context = current as C;
+    armed = false;
+    current = undefined;
+    subscriber.next(context);
+    subscriber.complete();
+  });
+  return {
+    source,
+    run<R>(context: C, target: Observable<R>, subscriber: Subscriber<R>): void {
+      const wasArmed = armed;
+      const previous = current;
+      current = context;
+      armed = true;
+      try {
+        target.subscribe(subscriber);
+      } finally {
+        armed = wasArmed;
+        current = previous;
+      }
+    },
+  };
 }

@@ -13,7 +13,7 @@ import {
   retry,
   throwError,
 } from 'rxjs';
-import { LeanSubscriber, lightSwitch } from './light-step.js';
+import { LeanSubscriber, lightSwitchInto } from './light-step.js';
 import { MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -127,14 +127,6 @@ function expireDeadline(this: SchedulerAction<DeadlineSubscriber<unknown>>, subs
   subscriber!.expire();
 }
 
-function withDeadline<R>(source: Observable<R>, scheduler: SchedulerLike, timeoutMillis: number, attempt: number): Observable<R> {
-  return new Observable<R>((downstream) => {
-    const subscriber = new DeadlineSubscriber<R>(downstream, timeoutMillis, attempt);
-    source.subscribe(subscriber);
-    subscriber.arm(scheduler);
-  });
-}
-
 /** The first async attempt: passes everything on, except that its error goes to `onError` (the retry decision). */
 class FirstAsyncAttempt<C, R> extends LeanSubscriber<R> {
   constructor(
@@ -173,6 +165,15 @@ class RetryNotifierSubscriber<R> extends LeanSubscriber<unknown> {
   }
 }
 
+/**
+ * An attempt given as "subscribe this subscriber to one attempt for this context", so that the attempt's chain can
+ * be built once per pipeline (see `contextSource` in `light-step.ts`) instead of as an Observable per attempt.
+ * @internal
+ */
+export interface AttemptInto<C, R> {
+  readonly into: (context: C, subscriber: Subscriber<R>) => void;
+}
+
 type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
@@ -195,9 +196,15 @@ type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: fals
  * @internal
  */
 export function retrySend<C extends RetryState<R>, R extends { readonly sendStatus: string }>(
-  attempt: (context: C) => Observable<R>,
+  attempt: ((context: C) => Observable<R>) | AttemptInto<C, R>,
   options: RetrySendOptions<C>,
 ): OperatorFunction<C, R> {
+  const into =
+    typeof attempt === 'function'
+      ? (context: C, subscriber: Subscriber<R>): void => {
+          attempt(context).subscribe(subscriber);
+        }
+      : attempt.into;
   const scheduler = options.scheduler ?? asyncScheduler;
   const total =
     options.mode === 'sync'
@@ -206,20 +213,25 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
         ? 1 + options.retryTimesWhenSendAsyncFailed
         : 1;
 
+  // One attempt into `downstream`: the deadline subscriber and whatever `into` subscribes, no Observable of its own.
+  const startAttemptInto = (context: C, lastError: unknown, downstream: Subscriber<R>): void => {
+    const now = scheduler.now();
+    const left = context.deadline - now;
+    if (left <= 0) {
+      downstream.error(lastError ?? new RemotingTimeoutError('send timed out before an attempt could start', 0));
+      return;
+    }
+    context.attempt += 1;
+    context.attemptStartedAt = now;
+    const cap = options.sendMsgMaxTimeoutPerRequest;
+    const perAttempt = cap > -1 && context.attempt < total && left > cap ? cap : left;
+    context.attemptTimeout = perAttempt;
+    const subscriber = new DeadlineSubscriber<R>(downstream, perAttempt, context.attempt);
+    into(context, subscriber);
+    subscriber.arm(scheduler);
+  };
   const startAttempt = (context: C, lastError: unknown): Observable<R> =>
-    defer(() => {
-      const now = scheduler.now();
-      const left = context.deadline - now;
-      if (left <= 0) {
-        return throwError(() => lastError ?? new RemotingTimeoutError('send timed out before an attempt could start', 0));
-      }
-      context.attempt += 1;
-      context.attemptStartedAt = now;
-      const cap = options.sendMsgMaxTimeoutPerRequest;
-      const perAttempt = cap > -1 && context.attempt < total && left > cap ? cap : left;
-      context.attemptTimeout = perAttempt;
-      return withDeadline(attempt(context), scheduler, perAttempt, context.attempt);
-    });
+    new Observable<R>((downstream) => startAttemptInto(context, lastError, downstream));
 
   const pause = (error: unknown, context: C): Observable<unknown> => {
     const work = options.beforeRetry?.(error, context);
@@ -270,18 +282,18 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
       }),
     );
 
-  return lightSwitch<C, R>((context) => {
+  return lightSwitchInto<C, R>((context, downstream) => {
     switch (options.mode) {
       case 'sync':
-        return syncLoop(context, null);
+        syncLoop(context, null).subscribe(downstream);
+        return;
       case 'async':
         // `retry` with count 0 is the identity.
-        if (options.retryTimesWhenSendAsyncFailed <= 0) return startAttempt(context, null);
-        return new Observable<R>((downstream) => {
-          startAttempt(context, null).subscribe(new FirstAsyncAttempt<C, R>(downstream, context, afterFirstAsyncError));
-        });
+        if (options.retryTimesWhenSendAsyncFailed <= 0) startAttemptInto(context, null, downstream);
+        else startAttemptInto(context, null, new FirstAsyncAttempt<C, R>(downstream, context, afterFirstAsyncError));
+        return;
       default:
-        return startAttempt(context, null);
+        startAttemptInto(context, null, downstream);
     }
   });
 }

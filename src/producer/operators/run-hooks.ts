@@ -143,8 +143,15 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
   });
   // Decided per subscription (each attempt is one): without hooks the attempt goes straight through `inner`, with
   // no extra subscriber level for its whole round trip.
-  return (source) =>
-    new Observable<R>((subscriber) =>
-      (checkForbiddenHooks.length === 0 && sendMessageHooks.length === 0 ? source.pipe(inner) : source.pipe(withHooks)).subscribe(subscriber),
+  // Both chains are built once per source (a pipeline composes its steps once), not per attempt.
+  return (source) => {
+    let plain: Observable<R> | null = null;
+    let hooked: Observable<R> | null = null;
+    return new Observable<R>((subscriber) =>
+      (checkForbiddenHooks.length === 0 && sendMessageHooks.length === 0
+        ? (plain ??= source.pipe(inner))
+        : (hooked ??= source.pipe(withHooks))
+      ).subscribe(subscriber),
     );
+  };
 }
