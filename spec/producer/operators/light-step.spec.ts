@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Subject } from 'rxjs';
+import { Subject, Subscriber } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { lightStep, lightSwitch } from '../../../src/producer/operators/light-step.js';
+import { contextSource, lightStep, lightSwitch, lightSwitchInto } from '../../../src/producer/operators/light-step.js';
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => assert.deepStrictEqual(actual, expected));
@@ -123,5 +123,44 @@ describe('lightSwitch', () => {
     source.error('boom');
     assert.deepEqual(seen, [5, 'boom']);
     assert.equal(inner.observed, false);
+  });
+});
+
+describe('contextSource', () => {
+  const collect = <T>(seen: unknown[]): Subscriber<T> =>
+    new Subscriber<T>({ next: (v) => seen.push(v), error: (e: unknown) => seen.push(['error', e]), complete: () => seen.push('|') });
+
+  it('one chain, built once, runs once per run() with that run\'s context', () => {
+    const ctx = contextSource<number>();
+    let built = 0;
+    const chain = ctx.source.pipe((source) => (built++, source.pipe(double)));
+    const seen: unknown[] = [];
+    ctx.run(1, chain, collect(seen));
+    ctx.run(5, chain, collect(seen));
+    assert.deepEqual(seen, [2, '|', 10, '|']);
+    assert.equal(built, 1);
+  });
+
+  it('a run started from inside another run\'s emission gets its own context', () => {
+    const ctx = contextSource<number>();
+    const seen: unknown[] = [];
+    const chain = ctx.source.pipe(
+      lightSwitchInto<number, number>((value, downstream) => {
+        if (value === 1) ctx.run(7, ctx.source, collect(seen));
+        downstream.next(value);
+        downstream.complete();
+      }),
+    );
+    ctx.run(1, chain, collect(seen));
+    assert.deepEqual(seen, [7, '|', 1, '|']);
+  });
+
+  it('fails a subscription outside run(), and keeps no context after run()', () => {
+    const ctx = contextSource<object>();
+    const seen: unknown[] = [];
+    ctx.run({}, ctx.source, collect(seen));
+    ctx.source.subscribe(collect(seen));
+    assert.equal(seen.length, 3);
+    assert.ok(Array.isArray(seen[2]) && seen[2][0] === 'error');
   });
 });
