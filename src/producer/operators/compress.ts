@@ -1,8 +1,8 @@
-import type { OperatorFunction } from 'rxjs';
-import { from, map, of } from 'rxjs';
+import type { OperatorFunction, Subscriber } from 'rxjs';
+import { from, map } from 'rxjs';
 import { COMPRESSED_ZLIB_SYSFLAG, compressBody, compressBodyAsync } from '../../message/compression.js';
 import type { CompressedContext, QueuedContext } from '../send-context.js';
-import { lightSwitch } from './light-step.js';
+import { lightSwitchInto } from './light-step.js';
 
 /** Options of {@link compress}. @internal */
 export interface CompressOptions {
@@ -29,11 +29,18 @@ export function compress<C extends QueuedContext>(options: CompressOptions): Ope
     if (compressed) context.sysFlag |= COMPRESSED_ZLIB_SYSFLAG;
     return context as C & CompressedContext;
   };
-  return lightSwitch<C, C & CompressedContext>((context) => {
-    if (context.wireBody !== null) return of(context as C & CompressedContext);
+  // The usual (synchronous) outcomes go straight downstream: no Observable per attempt.
+  const emit = (downstream: Subscriber<C & CompressedContext>, context: C & CompressedContext): void => {
+    downstream.next(context);
+    downstream.complete();
+  };
+  return lightSwitchInto<C, C & CompressedContext>((context, downstream) => {
+    if (context.wireBody !== null) return emit(downstream, context as C & CompressedContext);
     const body = context.body;
-    if (body.length < options.compressMsgBodyOverHowmuch) return of(done(context, body, false));
-    if (body.length < asyncOver) return of(done(context, compressBody(body, options.compressLevel), true));
-    return from(compressBodyAsync(body, options.compressLevel)).pipe(map((bytes) => done(context, bytes, true)));
+    if (body.length < options.compressMsgBodyOverHowmuch) return emit(downstream, done(context, body, false));
+    if (body.length < asyncOver) return emit(downstream, done(context, compressBody(body, options.compressLevel), true));
+    from(compressBodyAsync(body, options.compressLevel))
+      .pipe(map((bytes) => done(context, bytes, true)))
+      .subscribe(downstream);
   });
 }

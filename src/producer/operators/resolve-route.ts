@@ -1,11 +1,11 @@
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
-import { asyncScheduler, defer, from, map, of, throwError, timeout } from 'rxjs';
+import { asyncScheduler, defer, from, map, throwError, timeout } from 'rxjs';
 import { RemotingTimeoutError } from '../../errors.js';
 import { routeNotFoundError } from '../../route/route-errors.js';
 import type { TopicPublishInfo } from '../../route/topic-publish-info.js';
 import { hasSendQueues } from '../../route/topic-publish-info.js';
 import type { PreparedContext, RoutedContext } from '../send-context.js';
-import { lightSwitch } from './light-step.js';
+import { lightSwitchInto } from './light-step.js';
 
 /** Dependencies of {@link resolveRoute}. @internal */
 export interface ResolveRouteDeps {
@@ -30,14 +30,17 @@ export interface ResolveRouteDeps {
  */
 export function resolveRoute<C extends PreparedContext>(deps: ResolveRouteDeps): OperatorFunction<C, C & RoutedContext> {
   const scheduler = deps.scheduler ?? asyncScheduler;
-  return lightSwitch<C, C & RoutedContext>((context) => {
+  return lightSwitchInto<C, C & RoutedContext>((context, downstream) => {
     const cached = deps.cached?.(context.topic);
     if (cached !== undefined) {
+      // The cache answered: straight downstream, no Observable per send.
       context.route = cached;
-      return of(context as C & RoutedContext);
+      downstream.next(context as C & RoutedContext);
+      downstream.complete();
+      return;
     }
     const left = context.deadline - scheduler.now();
-    return defer(() => from(deps.lookup(context.topic))).pipe(
+    defer(() => from(deps.lookup(context.topic))).pipe(
       timeout({
         first: Math.max(left, 0),
         scheduler,
@@ -48,6 +51,6 @@ export function resolveRoute<C extends PreparedContext>(deps: ResolveRouteDeps):
         context.route = info;
         return context as C & RoutedContext;
       }),
-    );
+    ).subscribe(downstream);
   });
 }

@@ -1,10 +1,10 @@
-import type { Observable, OperatorFunction, Subscriber } from 'rxjs';
-import { defer, map } from 'rxjs';
+import type { OperatorFunction, Subscriber } from 'rxjs';
+import { defer } from 'rxjs';
 import type { RemotingClient } from '../../remoting/remoting-client.js';
 import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import type { EncodedContext } from '../send-context.js';
-import { lightStepWith, lightSwitch } from './light-step.js';
+import { lightSwitchInto, stepSubscriber } from './light-step.js';
 
 const ASYNC_INVOKE = { async: true } as const;
 const SYNC_INVOKE = { async: false } as const;
@@ -35,12 +35,21 @@ export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): Operat
     deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
     downstream.error(error);
   };
-  return lightSwitch<C, C>((context) => {
+  const onWritten = (_written: unknown, downstream: Subscriber<C>, context: C): void => {
+    context.response = null;
+    downstream.next(context);
+  };
+  // The wire Observable is subscribed straight with the step's subscriber (no `pipe` per attempt).
+  return lightSwitchInto<C, C>((context, downstream) => {
     const { brokerAddr, request, attemptTimeout } = context;
-    const wire: Observable<RemotingCommand | null> =
-      context.mode === 'oneway'
-        ? defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).pipe(map(() => null))
-        : deps.client.invoke$(brokerAddr, request, attemptTimeout, context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE);
-    return wire.pipe(lightStepWith(context, onResponse, onFailure));
+    if (context.mode === 'oneway') {
+      defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).subscribe(
+        stepSubscriber(downstream, context, onWritten, onFailure),
+      );
+      return;
+    }
+    deps.client
+      .invoke$(brokerAddr, request, attemptTimeout, context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE)
+      .subscribe(stepSubscriber(downstream, context, onResponse, onFailure));
   });
 }
