@@ -15,8 +15,8 @@ import type { CheckForbiddenHook, SendMessageHook, SendMode } from './hooks.js';
 import { withNamespace } from './namespace.js';
 import { notRunningError } from './operators/validate.js';
 import type { ProducerState } from './operators/validate.js';
-import { createSendPipeline } from './send-pipeline.js';
-import type { SendPipelineDeps } from './send-pipeline.js';
+import { createSendRunner } from './send-pipeline.js';
+import type { SendPipelineDeps, SendRunner } from './send-pipeline.js';
 import type { MessageQueueSelector } from './queue-selector.js';
 import { pinnedSend$, queueChoiceOf } from './pinned-send.js';
 import type { BatchSender } from './batch/batch-pipeline.js';
@@ -112,7 +112,7 @@ export class Producer {
 
   private serviceState: ProducerState = 'CREATE_JUST';
   private instance: ClientInstance | null = null;
-  private pipeline: ((message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult>) | null = null;
+  private pipeline: SendRunner | null = null;
   private sendDeps: SendPipelineDeps | null = null;
   private batchSender: BatchSender | null = null;
   private readonly checkForbiddenHooks: CheckForbiddenHook[];
@@ -224,7 +224,7 @@ export class Producer {
       invalidateRoute: (topic) => instance.routes.invalidate(topic),
       faultStrategy: this.faultStrategy,
     };
-    this.pipeline = createSendPipeline(this.sendDeps);
+    this.pipeline = createSendRunner(this.sendDeps);
     this.batchSender = createBatchSender(this.sendDeps);
     this.serviceState = 'RUNNING';
   }
@@ -266,17 +266,32 @@ export class Producer {
   send$(message: Message, options: SendOptions = {}): Observable<SendResult> {
     const mode = options.mode ?? 'sync';
     const timeoutMillis = options.timeout ?? this.options.sendMsgTimeout;
-    return defer(() => {
+    // One Observable per call and nothing else until subscribed; the usual send runs straight into the subscriber.
+    return new Observable<SendResult>((subscriber) => {
       if (!(Number.isInteger(timeoutMillis) && timeoutMillis > 0)) {
-        return throwError(() => new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
+        subscriber.error(new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
+        return;
       }
       const pipeline = this.pipeline;
       const deps = this.sendDeps;
-      if (this.serviceState !== 'RUNNING' || pipeline === null || deps === null) return throwError(() => notRunningError(this.serviceState));
+      if (this.serviceState !== 'RUNNING' || pipeline === null || deps === null) {
+        subscriber.error(notRunningError(this.serviceState));
+        return;
+      }
       const choice = queueChoiceOf(message, options);
-      return this.tracked(choice === null ? pipeline(message, mode, timeoutMillis) : pinnedSend$(deps, choice, message, mode, timeoutMillis));
+      // Counted in inflightCount while subscribed (as `tracked`): released by the subscriber's teardown.
+      this.inflight += 1;
+      subscriber.add(this.untrack);
+      if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
+      else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
     });
   }
+
+  /** Ends one tracked send (see {@link tracked}); made once per producer. */
+  private readonly untrack = (): void => {
+    this.inflight -= 1;
+    if (this.inflight === 0) this.drained?.();
+  };
 
   /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for them). */
   private tracked<T>(send: Observable<T>): Observable<T> {

@@ -186,13 +186,15 @@ export function createRetryingAttempt(
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
 
+/** Runs one send into `subscriber`: one subscription of the send Observable. @internal */
+export type SendRunner = (message: Message, mode: SendMode, timeoutMillis: number, subscriber: Subscriber<SendResult>) => void;
+
 /**
- * Builds the producer's `send$`: a cold Observable per call; each subscription is one send with its own context.
+ * Builds the producer's send: the chain of every mode is composed once, over a reusable context source; each run is
+ * one send with a fresh context (created when it is subscribed).
  * @internal
  */
-export function createSendPipeline(
-  deps: SendPipelineDeps,
-): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+export function createSendRunner(deps: SendPipelineDeps): SendRunner {
   const o = deps.options;
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
@@ -202,7 +204,6 @@ export function createSendPipeline(
     resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
   const retry = createRetryingAttempt(deps, 'message');
-  // Composed once per mode over a reusable context source; each subscription is one send with a fresh context.
   const sendContext = contextSource<SendContext>();
   const routed = prepareAndRoute(sendContext.source);
   const sends: Record<SendMode, Observable<SendResult>> = {
@@ -210,8 +211,21 @@ export function createSendPipeline(
     async: retry.async(routed),
     oneway: retry.oneway(routed),
   };
+  return (message, mode, timeoutMillis, subscriber) => {
+    sendContext.run(createSendContext(message, mode, now(), timeoutMillis), sends[mode], subscriber);
+  };
+}
+
+/**
+ * Builds the producer's `send$`: a cold Observable per call; each subscription is one send with its own context.
+ * @internal
+ */
+export function createSendPipeline(
+  deps: SendPipelineDeps,
+): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+  const run = createSendRunner(deps);
   return (message, mode, timeoutMillis) =>
     new Observable<SendResult>((subscriber) => {
-      sendContext.run(createSendContext(message, mode, now(), timeoutMillis), sends[mode], subscriber);
+      run(message, mode, timeoutMillis, subscriber);
     });
 }
