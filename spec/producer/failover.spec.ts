@@ -39,8 +39,10 @@ describe('failover with a killed broker', () => {
     }
     const plainToDead = plainLog.filter((b) => b === 'broker-a').length;
     const faultToDead = faultLog.filter((b) => b === 'broker-a').length;
-    // Round robin without fault avoidance keeps trying the dead broker (then retries on the live one)…
-    assert.ok(plainToDead >= 5, `plain producer tried the dead broker ${plainToDead} times`);
+    // Round robin without fault avoidance keeps trying the dead broker (then retries on the live one). With 4 queues
+    // on each broker, a failed pick moves the counter to the live broker's first queue, so every 4th send starts on the
+    // dead broker: 20 sends try it 4 or 5 times, depending on where the random round-robin start fell.
+    assert.ok(plainToDead >= 4, `plain producer tried the dead broker ${plainToDead} times`);
     // …while the latency fault tolerance isolates it after the first failure for its penalty window (10 s).
     assert.ok(faultToDead <= 1, `fault-avoiding producer tried the dead broker ${faultToDead} times`);
   });
