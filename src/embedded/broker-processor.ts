@@ -4,11 +4,19 @@
  * §12, §13 of the protocol notes); `EmbeddedBroker` wires it to TCP.
  * @internal
  */
-import { createRequest, createResponse, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
+import { createRequest, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
 import { ResponseCode } from '../remoting/response-code.js';
 import { createUniqueId, decodeBatchBody, decodeProperties, encodeProperties } from './codec.js';
-import { JavaException, nullPointer, parseJavaBoolean, parseJavaInt, parseJavaLong } from './java-header.js';
+import {
+  JavaException,
+  javaServerResponse,
+  nullPointer,
+  parseJavaBoolean,
+  parseJavaInt,
+  parseJavaLong,
+  type JavaServerResponseOptions,
+} from './java-header.js';
 import type { MessageStore } from './message-store.js';
 import {
   AUTO_CREATE_TOPIC_KEY,
@@ -219,19 +227,8 @@ export class BrokerProcessor {
     }
   }
 
-  private response(
-    request: RemotingCommand,
-    code: number,
-    options: { remark?: string | null; extFields?: Record<string, string> | null; body?: Buffer | null; serializeType?: 0 | 1 } = {},
-  ): RemotingCommand {
-    return createResponse(request, code, {
-      remark: options.remark ?? null,
-      extFields: options.extFields ?? null,
-      body: options.body ?? null,
-      // 4.9 answers in the request's serialization on the processor path, 5.x always in JSON.
-      serializeType: options.serializeType ?? (this.options.version === '5.x' ? SerializeType.JSON : request.serializeType),
-      version: this.versionOrdinal,
-    });
+  private response(request: RemotingCommand, code: number, options: JavaServerResponseOptions = {}): RemotingCommand {
+    return javaServerResponse(request, code, this.options.version, this.versionOrdinal, options);
   }
 
   /** The error response of the send processor: always carries TRACE_ON and MSG_REGION. */

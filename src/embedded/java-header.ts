@@ -1,8 +1,10 @@
 /**
  * Reading request headers (`extFields`) the way the Java broker does: `Integer.parseInt`, `Long.parseLong`,
- * `Boolean.parseBoolean`, with Java's exceptions mapped to the SYSTEM_ERROR answers they cause.
+ * `Boolean.parseBoolean`, with Java's exceptions mapped to the SYSTEM_ERROR answers they cause; and answering the way a
+ * Java server of a given version does.
  * @internal
  */
+import { createResponse, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 
 /**
  * A Java exception thrown while processing a request. The Java remoting layer answers it with SYSTEM_ERROR and the
@@ -44,4 +46,33 @@ export function parseJavaLong(text: string): number {
 /** Java `Boolean.parseBoolean`: only a case-insensitive `"true"` is true. */
 export function parseJavaBoolean(text: string | undefined): boolean {
   return text !== undefined && text.toLowerCase() === 'true';
+}
+
+/** Options of {@link javaServerResponse}. @internal */
+export interface JavaServerResponseOptions {
+  remark?: string | null;
+  extFields?: Record<string, string> | null;
+  body?: Buffer | null;
+  serializeType?: 0 | 1;
+}
+
+/**
+ * A response as an Apache server of `version` writes it: 4.9 answers in the request's serialization on the processor
+ * path, 5.x always in JSON; `version` is the server's own MQVersion ordinal.
+ * @internal
+ */
+export function javaServerResponse(
+  request: RemotingCommand,
+  code: number,
+  version: '4.9' | '5.x',
+  versionOrdinal: number,
+  options: JavaServerResponseOptions = {},
+): RemotingCommand {
+  return createResponse(request, code, {
+    remark: options.remark ?? null,
+    extFields: options.extFields ?? null,
+    body: options.body ?? null,
+    serializeType: options.serializeType ?? (version === '5.x' ? SerializeType.JSON : request.serializeType),
+    version: versionOrdinal,
+  });
 }

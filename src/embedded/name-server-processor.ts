@@ -5,11 +5,19 @@
  * @internal
  */
 import { crc32 } from 'node:zlib';
-import { createResponse, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
+import { isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
 import { ResponseCode } from '../remoting/response-code.js';
 import { serializeTopicRouteData, type BrokerData, type QueueData, type TopicRouteData } from './codec.js';
-import { JavaException, nullPointer, parseJavaBoolean, parseJavaInt, parseJavaLong } from './java-header.js';
+import {
+  JavaException,
+  javaServerResponse,
+  nullPointer,
+  parseJavaBoolean,
+  parseJavaInt,
+  parseJavaLong,
+  type JavaServerResponseOptions,
+} from './java-header.js';
 import { VERSION_ORDINAL, type BrokerVersion, type RequestOrigin } from './broker-processor.js';
 import { FAQ_SUGGESTION } from './topic-config.js';
 
@@ -183,18 +191,8 @@ export class NameServerProcessor {
     }
   }
 
-  private response(
-    request: RemotingCommand,
-    code: number,
-    options: { remark?: string | null; extFields?: Record<string, string> | null; body?: Buffer | null; serializeType?: 0 | 1 } = {},
-  ): RemotingCommand {
-    return createResponse(request, code, {
-      remark: options.remark ?? null,
-      extFields: options.extFields ?? null,
-      body: options.body ?? null,
-      serializeType: options.serializeType ?? (this.options.version === '5.x' ? SerializeType.JSON : request.serializeType),
-      version: this.versionOrdinal,
-    });
+  private response(request: RemotingCommand, code: number, options: JavaServerResponseOptions = {}): RemotingCommand {
+    return javaServerResponse(request, code, this.options.version, this.versionOrdinal, options);
   }
 
   private registerBroker(request: RemotingCommand, origin: RequestOrigin, now: number): RemotingCommand {
