@@ -21,7 +21,7 @@
 
 // --- The producer, its options and lifecycle --------------------------------------------------------------------
 export { Producer } from './producer/producer.js';
-export type { SendOptions, SendCallback } from './producer/producer.js';
+export type { SendOptions, SendCallback } from './producer/send-options.js';
 export type { SendMode } from './producer/hooks.js';
 export type { ProducerState } from './producer/operators/validate.js';
 export {
