@@ -3,7 +3,7 @@
  * examples and local development.
  */
 export { EmbeddedCluster, brokerNameAt } from './cluster.js';
-export type { EmbeddedClusterOptions } from './cluster.js';
+export type { EmbeddedClusterOptions } from './cluster-options.js';
 export { EmbeddedBroker } from './broker.js';
 export type { EmbeddedBrokerOptions } from './broker.js';
 export { EmbeddedNameServer } from './name-server.js';

@@ -17,7 +17,7 @@ import type { Message, SendResult } from '../../message/message.js';
 import type { BatchItem } from '../batch/batch-message.js';
 import { prepareBatchItem, sameBatch } from '../batch/batch-message.js';
 import type { BatchSender } from '../batch/batch-pipeline.js';
-import type { SendOptions } from '../producer.js';
+import type { SendOptions } from '../send-options.js';
 import { selectByHash } from '../queue-selector.js';
 import type { Demand } from './pull-source.js';
 import { subscribeWithDemand } from './pull-source.js';
