@@ -286,6 +286,8 @@ export class RemotingClient implements CallHost {
 }
 
 function pendingError(addr: string, reason: RemotingError | null, wasOpen: boolean): RemotingError {
+  // A failed TLS handshake is its own answer (RMQ_ERR_TLS with Node's error as cause): not wrapped again.
+  if (reason !== null && reason.code === 'RMQ_ERR_TLS') return reason;
   const options = { address: addr, cause: reason ?? undefined };
   return wasOpen
     ? new RemotingSendRequestError(`Connection to ${addr} closed before the response arrived`, options)
