@@ -2,27 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EmbeddedCluster, type EmbeddedAclOptions } from '../../src/embedded/index.js';
+import { EmbeddedCluster } from '../../src/embedded/index.js';
 import { decodeFrame, encodeFrame } from '../../src/remoting/frame-codec.js';
 import { RemotingClient } from '../../src/remoting/remoting-client.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { AclSigningHook } from '../../src/security/acl-signer.js';
+import { CAPTURE_ACL } from '../helpers/acl.js';
 import { GOLDEN_DIR, goldenFile } from '../helpers/golden.js';
 import { eventually, sendV2 } from './wire-helpers.js';
-
-/** The accounts of the capture broker's plain_acl.yml (spec/fixtures/rocketmq-4.9.8/acl/README.md). */
-export const CAPTURE_ACL: EmbeddedAclOptions = {
-  accounts: [
-    { accessKey: 'rxAdmin', secretKey: 'rxAdminSecret123', admin: true },
-    {
-      accessKey: 'rxUser1',
-      secretKey: 'rxUserSecret123',
-      defaultTopicPerm: 'PUB|SUB',
-      defaultGroupPerm: 'PUB|SUB',
-      topicPerms: ['RxDenied=DENY'],
-    },
-  ],
-};
 
 const cases = readdirSync(join(GOLDEN_DIR, 'acl'))
   .filter((name) => name.endsWith('.meta.json'))
