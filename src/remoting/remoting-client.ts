@@ -290,7 +290,7 @@ function pendingError(addr: string, reason: RemotingError | null, wasOpen: boole
   if (reason !== null && reason.code === 'RMQ_ERR_TLS') return reason;
   const options = { address: addr, cause: reason ?? undefined };
   return wasOpen
-    ? new RemotingSendRequestError(`Connection to ${addr} closed before the response arrived`, options)
+    ? new RemotingSendRequestError(`Connection to ${addr} closed before the response arrived${reason === null ? '' : ` (${reason.message})`}`, options)
     : new RemotingConnectError(`Could not connect to ${addr}`, options);
 }
 
