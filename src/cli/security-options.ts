@@ -40,9 +40,10 @@ export function securityProducerOptions(
   flags: SecurityFlags,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Pick<ProducerOptions, 'credentials' | 'tls'> {
-  const accessKey = flags.accessKey ?? env['ROCKETMQ_ACCESS_KEY'];
-  const secretKey = flags.secretKey ?? env['ROCKETMQ_SECRET_KEY'];
-  const securityToken = flags.securityToken ?? env['ROCKETMQ_SECURITY_TOKEN'];
+  // An empty variable counts as unset (e.g. `ROCKETMQ_SECRET_KEY= rocketmq-rx send …`).
+  const accessKey = flags.accessKey ?? (env['ROCKETMQ_ACCESS_KEY'] || undefined);
+  const secretKey = flags.secretKey ?? (env['ROCKETMQ_SECRET_KEY'] || undefined);
+  const securityToken = flags.securityToken ?? (env['ROCKETMQ_SECURITY_TOKEN'] || undefined);
   const options: Pick<ProducerOptions, 'credentials' | 'tls'> = {};
   if (accessKey !== undefined || secretKey !== undefined) {
     if (accessKey === undefined || accessKey === '') throw new InvalidArgumentError('a SecretKey needs --access-key (or ROCKETMQ_ACCESS_KEY)');
