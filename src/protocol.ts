@@ -51,6 +51,7 @@ export type { RemotingServerOptions, ServerConnection, RequestHandler } from './
 
 // --- Message encoding: properties, flags, ids -------------------------------------------------------------------
 export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
+export type { EncodePropertiesOptions } from './message/properties.js';
 export { SysFlag } from './message/compression.js';
 export { decodeOffsetMessageId } from './message/message-id.js';
 export type { OffsetMessageId } from './message/message-id.js';

@@ -70,7 +70,7 @@ export interface BrokerProcessorOptions {
   callClient?: (connection: unknown, request: RemotingCommand) => Promise<RemotingCommand>;
 }
 
-/** What {@link BrokerProcessorOptions.onMessageStored} reports. */
+/** What {@link EmbeddedBrokerOptions.onMessageStored} reports after each stored message. */
 export interface MessageStoredEvent {
   topic: string;
   queueId: number;

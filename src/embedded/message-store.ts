@@ -88,7 +88,7 @@ interface StoredRecord {
   record: Buffer;
 }
 
-/** Filter of {@link MessageStore.messages}. */
+/** Which stored messages {@link EmbeddedBroker.messages} returns; every field set must match. */
 export interface MessageFilter {
   topic?: string;
   queueId?: number;

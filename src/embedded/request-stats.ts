@@ -95,6 +95,7 @@ export class RequestStats {
     this.logEnabled = enabled;
   }
 
+  /** Whether the request log is on. */
   get recordRequests(): boolean {
     return this.logEnabled;
   }
