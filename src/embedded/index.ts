@@ -11,7 +11,7 @@
  * const producer = new Producer({ producerGroup: 'PG', namesrvAddr: cluster.namesrvAddr });
  * await producer.start();
  * await producer.send({ topic: 'TopicTest', body: 'Hello' });
- * console.log(cluster.brokers[0]!.messages({ topic: 'TopicTest' }).length + cluster.brokers[1]!.messages({ topic: 'TopicTest' }).length); // 1
+ * console.log(cluster.messages({ topic: 'TopicTest' }).length); // 1: what the brokers stored, decoded
  * await producer.shutdown();
  * await cluster.stop();
  * ```
