@@ -54,11 +54,24 @@ export { AclSigningHook, aclSignature, ACCESS_KEY_FIELD, SIGNATURE_FIELD, SECURI
 export type { CredentialsSupplier } from './security/acl-signer.js';
 export { aclRefusalReason } from './security/acl-refusal.js';
 
-// --- Message encoding: properties, flags, ids -------------------------------------------------------------------
+// --- Message encoding: properties, flags, ids, batch bodies, stored records -------------------------------------
 export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
+export type { EncodePropertiesOptions } from './message/properties.js';
 export { SysFlag } from './message/compression.js';
-export { decodeOffsetMessageId } from './message/message-id.js';
+export { createUniqueId, createOffsetMessageId, decodeOffsetMessageId } from './message/message-id.js';
 export type { OffsetMessageId } from './message/message-id.js';
+export { encodeBatchBody, decodeBatchBody } from './message/batch.js';
+export type { BatchRecord, DecodedBatchRecord } from './message/batch.js';
+export {
+  encodeStoredMessage,
+  decodeStoredMessage,
+  decodeStoredMessages,
+  messageBodyCrc,
+  MESSAGE_MAGIC_CODE_V1,
+  MESSAGE_MAGIC_CODE_V2,
+  BLANK_MAGIC_CODE,
+} from './message/stored-message.js';
+export type { StoredMessageFields, DecodedStoredMessage } from './message/stored-message.js';
 
 // --- Routes -----------------------------------------------------------------------------------------------------
 export {
