@@ -107,6 +107,27 @@ describe('producer with credentials against an ACL cluster', () => {
     });
   }
 
+  it('a 5.3 ACL 2.0 refusal (16 NO_PERMISSION, bare reason) is an MQAclError too, and not retried; a topic NO_PERMISSION still is', async () => {
+    const five = await startProducer(cluster, { credentials: USER, sendMsgTimeout: 3000 });
+    const topic = unique('Acl2');
+    await five.send({ topic, body: 'warm the route' });
+    const before = sendsTo(topic);
+    for (const broker of cluster.brokers) broker.faults.respondWith(16, { remark: 'User:rxUser1 is not found.', requestCode: SEND_V2 });
+    const refused = (await five.send({ topic, body: 'x' }).catch((e: unknown) => e)) as MQAclError;
+    assert.ok(refused instanceof MQAclError);
+    assert.equal(refused.responseCode, 16);
+    assert.equal(refused.reason, 'User:rxUser1 is not found.');
+    assert.equal(sendsTo(topic) - before, 1);
+    for (const broker of cluster.brokers) {
+      broker.faults.clear();
+      broker.faults.respondWith(16, { remark: `the topic[${topic}] sending message is forbidden`, requestCode: SEND_V2, times: 1 });
+    }
+    // Not an ACL answer: an ordinary NO_PERMISSION, retried on the other broker (Java's retry list has 16).
+    const retried = await five.send({ topic, body: 'y' });
+    assert.equal(retried.sendStatus, 'SEND_OK');
+    for (const broker of cluster.brokers) broker.faults.clear();
+  });
+
   it('keeps every secret out of errors, diagnostics events, producer.options and its inspect output', async () => {
     const events: unknown[] = [];
     const listener = (message: unknown): void => void events.push(message);
