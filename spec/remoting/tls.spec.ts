@@ -77,6 +77,21 @@ describe('RemotingServer / RemotingClient over TLS', () => {
     assert.equal(response.code, 0);
   });
 
+  it('close() does not wait for sockets still being peeked at or shaking hands', async () => {
+    for (const mode of ['permissive', 'enforcing'] as const) {
+      const server = new RemotingServer(echo, { tls: { key: material.key, cert: material.cert, mode } });
+      await server.listen(0);
+      const socket = netConnect(server.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const started = Date.now();
+      await server.close();
+      assert.ok(Date.now() - started < 1000, `${mode}: ${Date.now() - started} ms`);
+      socket.destroy();
+    }
+  });
+
   it('passes client certificates through (mutual TLS)', async () => {
     const server = await serve('enforcing', true);
     const response = await client({ ca: material.ca, cert: material.cert, key: material.key }).invoke(server.address, createRequest(105, null), 2000);

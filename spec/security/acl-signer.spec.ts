@@ -50,7 +50,10 @@ describe('ACL signing (AclClientRPCHook)', () => {
       delete ext.AccessKey;
       const fresh = createRequest(request.code, ext, { body: request.body, opaque: request.opaque });
       const hook = new AclSigningHook({ current: () => ({ accessKey: meta.accessKey!, secretKey: meta.secretKeyUsed! }) });
+      const body = fresh.body;
       hook.doBeforeRequest('127.0.0.1:10911', fresh);
+      // The body is fed to the HMAC as it is: the request keeps the very same buffer.
+      assert.equal(fresh.body, body);
       assert.equal(fresh.extFields!.AccessKey, meta.accessKey);
       assert.equal(fresh.extFields!.Signature, meta.signatureOnWire);
       // Signed field order: the TreeMap order of the meta file.

@@ -139,6 +139,8 @@ export class RemotingServer {
   private readonly tlsMode: 'enforcing' | 'permissive';
   private readonly requestCert: boolean;
   private readonly live = new Set<AcceptedConnection>();
+  /** TLS servers: sockets still being peeked at or shaking hands (destroyed by close(), which would wait for them). */
+  private readonly handshaking = new Set<Socket>();
   private boundPort = 0;
 
   /**
@@ -196,6 +198,7 @@ export class RemotingServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       for (const connection of [...this.live]) connection.destroy();
+      for (const socket of [...this.handshaking]) socket.destroy();
       if (!this.server.listening) {
         resolve();
         return;
@@ -211,6 +214,8 @@ export class RemotingServer {
     }
     // Errors before the connection is handed on (a reset during the peek or the handshake) only end that socket.
     socket.on('error', () => socket.destroy());
+    this.handshaking.add(socket);
+    socket.once('close', () => this.handshaking.delete(socket));
     if (this.tlsMode === 'enforcing') {
       this.acceptTls(socket);
       return;
@@ -221,6 +226,7 @@ export class RemotingServer {
       socket.unshift(first);
       if (first[0] === TLS_HANDSHAKE_RECORD) this.acceptTls(socket);
       else {
+        this.handshaking.delete(socket);
         this.accept(socket);
         socket.resume();
       }
@@ -240,6 +246,7 @@ export class RemotingServer {
     secure.once('error', onHandshakeError);
     secure.once('secure', () => {
       secure.off('error', onHandshakeError);
+      this.handshaking.delete(socket);
       this.accept(secure);
     });
   }
