@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EmbeddedCluster, type SpawnedCluster } from '../../src/embedded/index.js';
+import { EmbeddedCluster, type EmbeddedBroker, type SpawnedCluster } from '../../src/embedded/index.js';
+import { generateSelfSignedCertificate } from '../../src/embedded/tls-material.js';
+import { createResponse } from '../../src/remoting/remoting-command.js';
+import { RemotingServer } from '../../src/remoting/remoting-server.js';
 import { MQAclError, RemotingConnectError } from '../../src/errors.js';
 import type { ProducerOptions } from '../../src/producer/config.js';
 import type { Producer } from '../../src/producer/producer.js';
@@ -50,6 +53,31 @@ describe('producer over TLS to an embedded cluster (enforcing)', () => {
       assert.ok(Date.now() - started < 3000);
     });
   }
+
+  it('a broker whose certificate is not trusted fails that send with RMQ_ERR_TLS, not retried on the other broker', async () => {
+    const own = await startCluster({ tls: true, brokers: 2 });
+    const producer = await startProducer(own, { tls: { ca: own.tls!.ca }, sendMsgTimeout: 3000, retryTimesWhenSendFailed: 2 });
+    const topic = unique('TlsBrokerCert');
+    await producer.send({ topic, body: 'warm the route' });
+    // broker-a crashes and something with another certificate takes its port (the NameServer still routes to it).
+    const [brokerA, brokerB] = own.brokers as [EmbeddedBroker, EmbeddedBroker];
+    await brokerA.kill();
+    const impostor = new RemotingServer((request) => createResponse(request, 0), { tls: { ...(await generateSelfSignedCertificate()), mode: 'enforcing' } });
+    await impostor.listen(brokerA.port);
+    try {
+      const failures: unknown[] = [];
+      for (let i = 0; i < 8 && failures.length === 0; i++) {
+        await producer.send({ topic, body: `try ${i}` }).catch((error: unknown) => failures.push(error));
+      }
+      const error = failures[0] as RemotingConnectError;
+      assert.ok(error instanceof RemotingConnectError, String(error));
+      assert.equal(error.code, 'RMQ_ERR_TLS');
+      assert.equal(error.address, brokerA.address);
+      assert.ok(brokerB.isRunning);
+    } finally {
+      await impostor.close();
+    }
+  });
 
   it('passes rejectUnauthorized: false through (the Java client test mode): sends without verifying', async () => {
     const insecure = await startProducer(cluster, { tls: { rejectUnauthorized: false } });
