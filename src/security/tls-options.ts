@@ -31,6 +31,10 @@ export function resolveTlsOption(value: unknown, option = 'tls'): Redacted<Conne
     throw new InvalidOptionError(option, 'expected true, false or tls.ConnectionOptions ({ ca, servername, cert, key, … })');
   }
   const copy = Object.freeze({ ...(value as ConnectionOptions) });
-  const fields = Object.keys(copy).map((key) => (SECRET_FIELDS.has(key) ? `${key}=***` : key));
+  const fields = Object.entries(copy).map(([key, field]) => {
+    if (SECRET_FIELDS.has(key)) return `${key}=***`;
+    // Switches and the server name help when reading a printout; certificates are only named.
+    return typeof field === 'boolean' || key === 'servername' ? `${key}=${String(field)}` : key;
+  });
   return new Redacted<ConnectionOptions>(copy, `tls: ${fields.length === 0 ? 'system CAs' : fields.join(', ')}`);
 }
