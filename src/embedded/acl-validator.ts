@@ -191,8 +191,10 @@ function neededResources(request: RemotingCommand, ext: Record<string, string>):
       break;
     case Code.HEART_BEAT: {
       let heartbeat: { consumerDataSet?: { groupName?: string; subscriptionDataSet?: { topic?: string }[] }[] };
+      // No body: Java's decode throws a NullPointerException, whose message is null.
+      if (request.body === null) throw new AclDenied(null, FRAME.parse);
       try {
-        heartbeat = JSON.parse((request.body ?? Buffer.alloc(0)).toString('utf8')) as typeof heartbeat;
+        heartbeat = JSON.parse(request.body.toString('utf8')) as typeof heartbeat;
       } catch (error) {
         throw new AclDenied(error instanceof Error ? error.message : null, FRAME.parse);
       }
