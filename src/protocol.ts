@@ -11,6 +11,22 @@
  * if (response.code === ResponseCode.SUCCESS && response.body) console.log(parseTopicRouteData(response.body).brokerDatas);
  * await client.close();
  * ```
+ *
+ * ## By purpose
+ *
+ * - **Commands**: {@link RemotingCommand}, {@link createRequest}, {@link createResponse}, {@link RequestCode},
+ *   {@link ResponseCode}, {@link SerializeType}, {@link LanguageCode}.
+ * - **Frames**: {@link encodeFrame}, {@link decodeFrame}, {@link decodeFramePayload}, {@link FrameDecoder} (a byte
+ *   stream split anywhere).
+ * - **Transport**: {@link RemotingClient} (with {@link RPCHook}s), {@link RemotingServer}, {@link Connection}.
+ * - **Message encoding**: {@link encodeProperties} / {@link decodeProperties}, {@link MessageConst}, {@link SysFlag},
+ *   {@link encodeBatchBody} / {@link decodeBatchBody}, {@link encodeStoredMessage} / {@link decodeStoredMessage},
+ *   {@link createUniqueId}, {@link createOffsetMessageId} / {@link decodeOffsetMessageId}.
+ * - **Routes**: {@link parseTopicRouteData}, {@link serializeTopicRouteData}, {@link topicRouteToPublishInfo},
+ *   {@link NameServerClient}, {@link RouteCache}, {@link SendQueueIndex}.
+ * - **Queue choice**: {@link MQFaultStrategy}, {@link LatencyFaultTolerance}, {@link FaultTolerancePresets},
+ *   {@link javaHashCode} (Java's `hashCode`, as `selectByHash` uses it).
+ *
  * @packageDocumentation
  * @module rocketmq-rx/protocol
  */
