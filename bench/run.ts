@@ -28,6 +28,9 @@ import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenari
 /** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
 
+/** Body size of the `compressed` scenario's rows (sendAsync with each compressType). */
+const COMPRESSED_BODY_BYTES = 16 * 1024;
+
 /** Batching of the `publish batched` rows. */
 const PUBLISH_BATCH = { maxMessages: 64 };
 /** Where RSS is read in the RSS run (full runs only). */
@@ -148,6 +151,20 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
       add('publish batched rocketmq-rx', async () => {
         const m = await measurePublish(rx.producer, { body, ...windowed, maxInFlight: batches, batch: PUBLISH_BATCH });
         return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}, maxInFlight ${batches} batches`);
+      });
+    }
+  }
+  if (wants(ctx, 'compressed') && bodyBytes === COMPRESSED_BODY_BYTES) {
+    // sendAsync with each codec, on a producer of its own (the 16 KiB `async` row above is the ZLIB one as well).
+    for (const compressType of ['ZLIB', 'LZ4', 'ZSTD'] as const) {
+      add(`async compressed ${compressType} rocketmq-rx`, async () => {
+        const client = await startRx(ctx.broker.namesrvAddr, { compressType });
+        try {
+          const m = await measureWindowed(client.issueAsync(body), { ...windowed, inFlight });
+          return toRow(`async ${compressType}`, 'rocketmq-rx', bodyBytes, inFlight, m, `sendAsync, compressType ${compressType}`);
+        } finally {
+          await client.close();
+        }
       });
     }
   }

@@ -3,6 +3,7 @@
  * `sendOneway()`, and `publish()`.
  */
 import { Producer } from '../../src/index.js';
+import type { ProducerOptions } from '../../src/index.js';
 import type { Issue } from '../lib/measure.js';
 import { BENCH_GROUP, BENCH_TOPIC } from '../lib/fixtures.js';
 
@@ -17,9 +18,12 @@ export interface RxClient {
   close(): Promise<void>;
 }
 
-/** Starts a producer against `namesrvAddr` with the Java defaults (compression from 4 KiB, 3 s timeout). */
-export async function startRx(namesrvAddr: string): Promise<RxClient> {
-  const producer = new Producer({ namesrvAddr, producerGroup: BENCH_GROUP, clientIP: '127.0.0.1' });
+/**
+ * Starts a producer against `namesrvAddr` with the Java defaults (compression from 4 KiB, 3 s timeout), or with
+ * `options` over them.
+ */
+export async function startRx(namesrvAddr: string, options: ProducerOptions = {}): Promise<RxClient> {
+  const producer = new Producer({ namesrvAddr, producerGroup: BENCH_GROUP, clientIP: '127.0.0.1', ...options });
   await producer.start();
   const message = (body: Buffer): { topic: string; body: Buffer } => ({ topic: BENCH_TOPIC, body });
   return {
