@@ -128,6 +128,26 @@ export function compressBody(body: Uint8Array, level: number = DEFAULT_COMPRESS_
 const deflateAsync = promisify(deflate);
 
 /**
+ * Most deflates on the thread pool at once (libuv's default pool size). Each one holds a zlib stream of about
+ * 256 KiB from its start to its end: with hundreds of sends in flight, starting them all at once costs more CPU
+ * (allocation, cache misses) than queueing them, and leaves no pool thread for DNS and file work.
+ */
+const MAX_CONCURRENT_DEFLATES = 4;
+let deflatesRunning = 0;
+const deflatesWaiting: (() => void)[] = [];
+
+async function deflateOnThreadPool(body: Uint8Array, level: number): Promise<Buffer> {
+  if (deflatesRunning >= MAX_CONCURRENT_DEFLATES) await new Promise<void>((resolve) => deflatesWaiting.push(resolve));
+  deflatesRunning++;
+  try {
+    return await deflateAsync(body, { level });
+  } finally {
+    deflatesRunning--;
+    deflatesWaiting.shift()?.();
+  }
+}
+
+/**
  * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on libuv's thread pool
  * (same bytes as {@link compressBody}); LZ4 and ZSTD run their WebAssembly codec on the calling thread once it has
  * loaded.
@@ -143,7 +163,7 @@ export async function compressBodyAsync(
   level: number = DEFAULT_COMPRESS_LEVEL,
   type: CompressionType = 'ZLIB',
 ): Promise<Buffer> {
-  if (type === 'ZLIB') return deflateAsync(body, { level });
+  if (type === 'ZLIB') return deflateOnThreadPool(body, level);
   if (type === 'LZ4') return compressBody(body, level, 'LZ4');
   const codec = zstdCodec();
   await codec.isLoaded;
