@@ -44,7 +44,9 @@ export { MessageConst, decodeProperties, encodeProperties } from './message/prop
 export { decodeOffsetMessageId } from './message/message-id.js';
 export type { OffsetMessageId } from './message/message-id.js';
 export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
-export { decompressBody, SysFlag } from './message/compression.js';
+export { decompressBody, SysFlag, compressionSysFlag, COMPRESSION_TYPES, DEFAULT_MAX_DECOMPRESSED_SIZE } from './message/compression.js';
+export type { CompressionType, DecompressOptions } from './message/compression.js';
+export { MissingCompressionPackageError } from './message/optional-package.js';
 export { MessageErrorCode } from './message/error-codes.js';
 export type { MessageErrorCodeValue } from './message/error-codes.js';
 export { Connection, parseAddress } from './remoting/connection.js';

@@ -18,7 +18,7 @@ import {
   decompressBody,
   SysFlag,
 } from '../../src/message/compression.js';
-import { decodeLz4Frames, encodeLz4Frame, LZ4_FRAME_BLOCK_SIZE, xxh32 } from '../../src/message/lz4-frame.js';
+import { decodeLz4Frames, LZ4_FRAME_BLOCK_SIZE, xxh32 } from '../../src/message/lz4-frame.js';
 import { loadOptionalPackage, MissingCompressionPackageError } from '../../src/message/optional-package.js';
 import { checkZstdFrames } from '../../src/message/zstd-frame.js';
 
