@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { EmbeddedCluster } from '../../src/embedded/index.js';
 import type { Producer } from '../../src/producer/producer.js';
+import { firstValueFrom, from, toArray } from 'rxjs';
 import { RocketMQError } from '../../src/errors.js';
 import type { SendResult } from '../../src/message/message.js';
 import { countRequests, SEND_V2, sleep, startCluster, startProducer, stopAll, unique } from './cluster-fixture.js';
@@ -146,6 +147,21 @@ describe('compression', () => {
     assert.ok(errors[0] instanceof RocketMQError && errors[0].code === 'RMQ_ERR_REMOTING_TIMEOUT');
     assert.ok(Date.now() - started < 3000);
     assert.equal(countRequests(cluster.brokers, SEND_V2), before, 'nothing written after the deadline');
+  });
+
+  it('publish: a stream of large bodies is compressed off the loop, each stored 0x301 and intact', async () => {
+    const topic = unique('ZipPublish');
+    const bodies = Array.from({ length: 24 }, (_, i) => textBody(8 * 1024 + i * 100));
+    const outcomes = await firstValueFrom(
+      from(bodies.map((body) => ({ topic, body }))).pipe(producer.publish({ maxInFlight: 8 }), toArray()),
+    );
+    assert.equal(outcomes.length, bodies.length);
+    for (const outcome of outcomes) {
+      assert.ok(outcome.ok, 'every message stored');
+      const stored = cluster.messages({ topic }).find((m) => m.uniqueId === outcome.result.msgId)!;
+      assert.equal(stored.sysFlag & 0x701, 0x301);
+      assert.deepEqual(stored.body, outcome.message.body);
+    }
   });
 
   for (const [compressType, typeBits] of [
