@@ -206,7 +206,7 @@ describe('corrupt and hostile bodies: typed errors, bounded memory', () => {
           }
         },
       ),
-      { numRuns: 400 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 400) },
     );
     for (const flag of [LZ4, ZSTD, 0x301]) {
       assert.throws(() => decompressBody(Buffer.alloc(0), flag), failed);
