@@ -188,7 +188,7 @@ export interface DecompressOptions {
  * @param body - the stored/sent bytes
  * @param sysFlag - the message's sysFlag; if the COMPRESSED bit is clear the body is returned unchanged
  * @param options - output limit
- * @defaultValue sysFlag {@link COMPRESSED_ZLIB_SYSFLAG}
+ * @defaultValue sysFlag `COMPRESSED | COMPRESSION_ZLIB` of {@link SysFlag} (a zlib body)
  * @returns the original body
  * @throws MQClientError `RMQ_ERR_DECOMPRESS_FAILED` for corrupt data, `RMQ_ERR_DECOMPRESSED_TOO_LARGE` past
  * `maxBodySize`, `RMQ_ERR_UNSUPPORTED_COMPRESSION` for an unknown type or a ZSTD body without the `fzstd` package
