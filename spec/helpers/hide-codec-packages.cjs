@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload, run with `node --require` */
+/* global require */
 // Preloaded with `node --require`: makes the optional codec packages unresolvable, as if they were not installed.
 const Module = require('node:module');
 const hidden = new Set(['lz4-wasm-nodejs', '@foxglove/wasm-zstd', 'fzstd']);
