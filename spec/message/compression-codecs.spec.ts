@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -21,6 +22,8 @@ import {
 import { decodeLz4Frames, LZ4_FRAME_BLOCK_SIZE, xxh32 } from '../../src/message/lz4-frame.js';
 import { loadOptionalPackage, MissingCompressionPackageError } from '../../src/message/optional-package.js';
 import { checkZstdFrames } from '../../src/message/zstd-frame.js';
+import { ZstdWorkerPool } from '../../src/message/zstd-workers.js';
+import { compressZstdHere } from '../../src/message/compression.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/compression-java/${name}`, import.meta.url));
 const codeIs = (code: string) => (err: unknown): boolean => err instanceof RocketMQError && err.code === code;
@@ -141,6 +144,17 @@ describe('ZSTD frames as zstd-jni writes them', () => {
     const fast = await compressBodyAsync(text16k, 1, 'ZSTD');
     const strong = await compressBodyAsync(text16k, 19, 'ZSTD');
     assert.ok(strong.length < fast.length, 'the level reaches the codec');
+  });
+
+  it('async ZSTD runs on worker threads with the same bytes as on the calling thread; a dead worker is a typed error', async () => {
+    for (const level of [1, 5, 19]) {
+      const [off, here] = await Promise.all([compressBodyAsync(big4m, level, 'ZSTD'), compressZstdHere(big4m, level)]);
+      assert.deepEqual(off, here, `level ${level}`);
+    }
+    const crashing = new ZstdWorkerPool(fileURLToPath(new URL('../helpers/crashing-zstd-codec.cjs', import.meta.url)), 1);
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(crashing.compress(text16k, 5), codeIs('RMQ_ERR_COMPRESS_FAILED'));
+    }
   });
 
   it('round-trips any body', async () => {

@@ -5,7 +5,8 @@
  *   `DeflaterOutputStream` (header `78 5E`); built into Node.
  * - LZ4: an LZ4 frame as lz4-java's `LZ4FrameOutputStream` writes it (see `lz4-frame.ts`); blocks compressed by the
  *   optional package `lz4-wasm-nodejs`, decoded here without any package.
- * - ZSTD: a zstd frame at the same level, compressed by the optional package `@foxglove/wasm-zstd` and decoded by the
+ * - ZSTD: a zstd frame at the same level, compressed by the optional package `@foxglove/wasm-zstd` (on worker threads
+ *   for async sends, see `zstd-workers.ts`) and decoded by the
  *   optional package `fzstd` (which, unlike one-shot decoders, reads zstd-jni's frames without a content size).
  */
 import { promisify } from 'node:util';
@@ -13,9 +14,10 @@ import { deflate, deflateSync, inflateSync } from 'node:zlib';
 import { MQClientError } from '../errors.js';
 import { MessageErrorCode } from './error-codes.js';
 import { decodeLz4Frames, encodeLz4Frame, tooLarge } from './lz4-frame.js';
-import { loadOptionalPackage, OptionalPackage } from './optional-package.js';
+import { loadOptionalPackage, OptionalPackage, resolveOptionalPackage } from './optional-package.js';
 import { decodeZstdFrames } from './zstd-frame.js';
 import type { ZstdStreamDecoder } from './zstd-frame.js';
+import { ZstdWorkerPool } from './zstd-workers.js';
 
 /** MessageSysFlag bits (spec §9.4). */
 export const SysFlag = {
@@ -101,7 +103,10 @@ const zstdCodec = (): ZstdPackage => loadOptionalPackage<ZstdPackage>(OptionalPa
  */
 export function requireCompressor(type: CompressionType): void {
   if (type === 'LZ4') lz4Codec();
-  else if (type === 'ZSTD') void zstdCodec().isLoaded;
+  else if (type === 'ZSTD') {
+    void zstdCodec().isLoaded;
+    resolveOptionalPackage(OptionalPackage.ZSTD_COMPRESS, 'ZSTD compression');
+  }
 }
 
 /**
@@ -148,9 +153,9 @@ async function deflateOnThreadPool(body: Uint8Array, level: number): Promise<Buf
 }
 
 /**
- * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on libuv's thread pool
- * (same bytes as {@link compressBody}); LZ4 and ZSTD run their WebAssembly codec on the calling thread once it has
- * loaded.
+ * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on libuv's thread pool and
+ * ZSTD on a worker thread (same bytes as on the calling thread); LZ4 runs on the calling thread (its WebAssembly
+ * codec takes about as long as a hand-off would).
  * @param body - the original body
  * @param level - zlib level −1…9, or ZSTD level 1…22 (LZ4 has no level)
  * @param type - the codec
@@ -165,6 +170,20 @@ export async function compressBodyAsync(
 ): Promise<Buffer> {
   if (type === 'ZLIB') return deflateOnThreadPool(body, level);
   if (type === 'LZ4') return compressBody(body, level, 'LZ4');
+  zstdWorkers ??= new ZstdWorkerPool(resolveOptionalPackage(OptionalPackage.ZSTD_COMPRESS, 'ZSTD compression'));
+  return zstdWorkers.compress(body, level);
+}
+
+let zstdWorkers: ZstdWorkerPool | undefined;
+
+/**
+ * ZSTD on the calling thread, once its WebAssembly module has loaded (a sync send's compression, as Java's).
+ * @param body - the original body
+ * @param level - ZSTD level 1…22
+ * @returns the zstd frame
+ * @internal
+ */
+export async function compressZstdHere(body: Uint8Array, level: number = DEFAULT_COMPRESS_LEVEL): Promise<Buffer> {
   const codec = zstdCodec();
   await codec.isLoaded;
   const bytes = codec.compress(body, level);

@@ -56,6 +56,8 @@ export const MessageErrorCode = {
    * package a codec needs is not installed (the message names it).
    */
   UNSUPPORTED_COMPRESSION: 'RMQ_ERR_UNSUPPORTED_COMPRESSION',
+  /** A codec failed to compress a body (e.g. its worker thread died). */
+  COMPRESS_FAILED: 'RMQ_ERR_COMPRESS_FAILED',
   /** A compressed body does not decompress (corrupt zlib, LZ4 or ZSTD data). */
   DECOMPRESS_FAILED: 'RMQ_ERR_DECOMPRESS_FAILED',
   /** A compressed body decompresses to more than the allowed size (`maxBodySize` of `decompressBody`). */

@@ -38,7 +38,7 @@ export class MissingCompressionPackageError extends MQClientError {
 /** A `require` as Node's. @internal */
 export type RequireFunction = (id: string) => unknown;
 
-const requireFromHere: RequireFunction = createRequire(import.meta.url);
+const requireFromHere = createRequire(import.meta.url);
 const loaded = new Map<string, unknown>();
 
 /**
@@ -51,7 +51,23 @@ const loaded = new Map<string, unknown>();
  * @internal
  */
 export function loadOptionalPackage<T>(name: string, purpose: string, load: RequireFunction = requireFromHere): T {
-  if (load === requireFromHere && loaded.has(name)) return loaded.get(name) as T;
+  return loadOrResolve<T>(name, purpose, load, load === requireFromHere);
+}
+
+/**
+ * The path of the optional package `name`'s entry, for a worker thread to load it.
+ * @param name - the package
+ * @param purpose - what it is needed for, for the error message
+ * @returns the resolved path
+ * @throws MissingCompressionPackageError (`RMQ_ERR_UNSUPPORTED_COMPRESSION`) when it is not installed
+ * @internal
+ */
+export function resolveOptionalPackage(name: string, purpose: string): string {
+  return loadOrResolve<string>(name, purpose, (id) => requireFromHere.resolve(id), false);
+}
+
+function loadOrResolve<T>(name: string, purpose: string, load: RequireFunction, cache: boolean): T {
+  if (cache && loaded.has(name)) return loaded.get(name) as T;
   let module: unknown;
   try {
     module = load(name);
@@ -65,6 +81,6 @@ export function loadOptionalPackage<T>(name: string, purpose: string, load: Requ
       cause,
     );
   }
-  if (load === requireFromHere) loaded.set(name, module);
+  if (cache) loaded.set(name, module);
   return module as T;
 }

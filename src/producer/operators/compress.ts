@@ -1,5 +1,5 @@
 import type { OperatorFunction, Subscriber } from 'rxjs';
-import { compressBody, compressBodyAsync, compressionSysFlag } from '../../message/compression.js';
+import { compressBody, compressBodyAsync, compressionSysFlag, compressZstdHere } from '../../message/compression.js';
 import type { CompressionType } from '../../message/compression.js';
 import type { CompressedContext, QueuedContext } from '../send-context.js';
 import { lightSwitchInto } from './light-step.js';
@@ -26,8 +26,8 @@ const SYNC_MODE_ASYNC_OVER_BYTES = 256 * 1024;
  *
  * Where it runs: a sync send compresses on the calling thread, as the Java client does (a sync send waits for its
  * result anyway, and the thread-pool hop would only add latency), up to {@link SYNC_MODE_ASYNC_OVER_BYTES}; async and oneway sends (and so `publish`) deflate on
- * libuv's thread pool, so that a stream of large bodies does not hold up the event loop. LZ4 always runs on the
- * calling thread (its WebAssembly codec costs about what a thread-pool hop does); ZSTD runs once its module has loaded.
+ * libuv's thread pool (ZSTD: on worker threads), so that a stream of large bodies does not hold up the event loop. LZ4
+ * always runs on the calling thread (its WebAssembly codec costs about what a hand-off does).
  *
  * Exactly once per send: the result is kept in the context (`wireBody`), and while an asynchronous compression is
  * under way its promise is kept too, so a retry (even one started after an attempt timed out during compression)
@@ -49,8 +49,8 @@ export function compress<C extends QueuedContext>(options: CompressOptions): Ope
     downstream.next(context as C & CompressedContext);
     downstream.complete();
   };
-  const start = (context: C, body: Buffer): Promise<Buffer> => {
-    const compression = compressBodyAsync(body, level, type).then(
+  const start = (context: C, body: Buffer, here: boolean): Promise<Buffer> => {
+    const compression = (here ? compressZstdHere(body, level) : compressBodyAsync(body, level, type)).then(
       (bytes) => {
         // Kept even if no attempt waits any more, so that a later attempt of this send does not compress again.
         pending.delete(context);
@@ -72,11 +72,12 @@ export function compress<C extends QueuedContext>(options: CompressOptions): Ope
       keep(context, body, false);
       return emit(downstream, context);
     }
-    if (type === 'LZ4' || (type === 'ZLIB' && context.mode === 'sync' && body.length < SYNC_MODE_ASYNC_OVER_BYTES)) {
+    const onCallingThread = context.mode === 'sync' && body.length < SYNC_MODE_ASYNC_OVER_BYTES;
+    if (type === 'LZ4' || (type === 'ZLIB' && onCallingThread)) {
       keep(context, compressBody(body, level, type), true);
       return emit(downstream, context);
     }
-    (pending.get(context) ?? start(context, body)).then(
+    (pending.get(context) ?? start(context, body, onCallingThread)).then(
       () => {
         // An attempt unsubscribed meanwhile (deadline, cancellation) emits nothing: nothing is written for it.
         if (!downstream.closed) emit(downstream, context);
