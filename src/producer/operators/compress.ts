@@ -25,9 +25,10 @@ const SYNC_MODE_ASYNC_OVER_BYTES = 256 * 1024;
  * when it is at least `compressMsgBodyOverHowmuch` bytes, else the body itself. The caller's message is untouched.
  *
  * Where it runs: a sync send compresses on the calling thread, as the Java client does (a sync send waits for its
- * result anyway, and the thread-pool hop would only add latency), up to {@link SYNC_MODE_ASYNC_OVER_BYTES}; async and oneway sends (and so `publish`) deflate on
- * libuv's thread pool (ZSTD: on worker threads), so that a stream of large bodies does not hold up the event loop. LZ4
- * always runs on the calling thread (its WebAssembly codec costs about what a hand-off does).
+ * result anyway, and the hand-off would only add CPU and latency), up to {@link SYNC_MODE_ASYNC_OVER_BYTES}; async and
+ * oneway sends (and so `publish`) deflate on libuv's thread pool (ZSTD: on worker threads), so that a stream of large
+ * bodies does not hold up the event loop. LZ4 always runs on the calling thread (its WebAssembly codec costs about
+ * what a hand-off does).
  *
  * Exactly once per send: the result is kept in the context (`wireBody`), and while an asynchronous compression is
  * under way its promise is kept too, so a retry (even one started after an attempt timed out during compression)
@@ -49,8 +50,9 @@ export function compress<C extends QueuedContext>(options: CompressOptions): Ope
     downstream.next(context as C & CompressedContext);
     downstream.complete();
   };
-  const start = (context: C, body: Buffer, here: boolean): Promise<Buffer> => {
-    const compression = (here ? compressZstdHere(body, level) : compressBodyAsync(body, level, type)).then(
+  // `onCallingThread` only reaches here for ZSTD (its module loads asynchronously); ZLIB and LZ4 ran synchronously.
+  const start = (context: C, body: Buffer, onCallingThread: boolean): Promise<Buffer> => {
+    const compression = (onCallingThread ? compressZstdHere(body, level) : compressBodyAsync(body, level, type)).then(
       (bytes) => {
         // Kept even if no attempt waits any more, so that a later attempt of this send does not compress again.
         pending.delete(context);
