@@ -18,12 +18,9 @@ export interface RxClient {
   close(): Promise<void>;
 }
 
-/**
- * Starts a producer against `namesrvAddr` with the Java defaults (compression from 4 KiB, 3 s timeout), or with
- * `options` over them.
- */
-export async function startRx(namesrvAddr: string, options: ProducerOptions = {}): Promise<RxClient> {
-  const producer = new Producer({ namesrvAddr, producerGroup: BENCH_GROUP, clientIP: '127.0.0.1', ...options });
+/** Starts a producer against `namesrvAddr` with the Java defaults (compression from 4 KiB, 3 s timeout). */
+export async function startRx(namesrvAddr: string, extra: ProducerOptions = {}): Promise<RxClient> {
+  const producer = new Producer({ namesrvAddr, producerGroup: BENCH_GROUP, clientIP: '127.0.0.1', ...extra });
   await producer.start();
   const message = (body: Buffer): { topic: string; body: Buffer } => ({ topic: BENCH_TOPIC, body });
   return {
