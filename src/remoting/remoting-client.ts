@@ -173,6 +173,14 @@ export class RemotingClient implements CallHost {
     this.hooks.push(hook);
   }
 
+  /**
+   * Whether requests to `addr` are stuck before the wire: its socket reports backpressure (the peer stopped reading
+   * and the buffers are full). `false` when there is no connection to `addr`.
+   */
+  writeStalled(addr: string): boolean {
+    return this.channels.get(addr)?.connection.writeBlocked ?? false;
+  }
+
   /** Closes the connection to `addr` (its pending requests fail at once); the next request opens a new one. */
   closeConnection(addr: string): void {
     this.channels.get(addr)?.connection.close();
