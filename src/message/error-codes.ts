@@ -55,6 +55,8 @@ export const MessageErrorCode = {
   UNSUPPORTED_COMPRESSION: 'RMQ_ERR_UNSUPPORTED_COMPRESSION',
   /** A compressed body does not inflate (corrupt zlib data). */
   DECOMPRESS_FAILED: 'RMQ_ERR_DECOMPRESS_FAILED',
+  /** A body whose CONTENT_TYPE says msgpack is not one whole msgpack value (`decodeBody`). */
+  MALFORMED_BODY: 'RMQ_ERR_MALFORMED_BODY',
 } as const;
 
 /** One of the {@link MessageErrorCode} values. */
