@@ -52,7 +52,7 @@ export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './rem
 export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
 export { RemotingClient } from './remoting/remoting-client.js';
-export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest, ServerRequestHandler } from './remoting/remoting-client.js';
 export {
   parseTopicRouteData,
   serializeTopicRouteData,
