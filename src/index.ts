@@ -59,6 +59,7 @@ export {
   PermName,
   isWriteable,
   ROUTE_PARSE_ERROR_CODE,
+  MAX_ROUTE_QUEUES,
 } from './route/topic-route.js';
 export type { TopicRouteData, QueueData, BrokerData, SerializeTopicRouteOptions } from './route/topic-route.js';
 export { messageQueueKey, isSameMessageQueue, compareMessageQueues } from './route/message-queue.js';
