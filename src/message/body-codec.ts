@@ -72,6 +72,7 @@ export function encodeBody(body: unknown): EncodedBody {
  * @param properties - the message properties, as a map or as the raw properties string
  * @returns the decoded object/array, or the body as a `Buffer`
  * @throws MQClientError `RMQ_ERR_MALFORMED_BODY` when the content type says msgpack and the bytes are not msgpack
+ * A map key `__proto__` decodes as `__proto_` (msgpackr's guard: a body never sets an object's prototype).
  * @example
  * ```ts
  * const order = decodeBody(message.body, decodeProperties(message.properties));
