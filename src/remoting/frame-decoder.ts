@@ -9,6 +9,17 @@ import { RemotingProtocolError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFramePayload } from './frame-codec.js';
 import type { RemotingCommand } from './remoting-command.js';
 
+/**
+ * Streaming decoder of remoting frames: `push()` the socket's chunks as they come (split anywhere); it calls back
+ * with the command of every frame they complete. A bad frame (length prefix out of range, bad header) throws a
+ * `RemotingProtocolError` (`RMQ_ERR_REMOTING_PROTOCOL`), and the decoder stays failed: the stream has lost its framing.
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder();
+ * socket.on('data', (chunk: Buffer) => decoder.push(chunk, (command) => console.log(command.code, command.opaque)));
+ * ```
+ */
 export class FrameDecoder {
   /** Largest accepted frame, length prefix included (Java: `4 + length ≤ 16 MiB`). */
   readonly maxFrameBytes: number;
@@ -20,7 +31,7 @@ export class FrameDecoder {
   private readonly onUndecodableFrame: ((error: RemotingProtocolError) => void) | null;
 
   /**
-   * @param maxFrameBytes - largest accepted frame, length prefix included
+   * @param maxFrameBytes - largest accepted frame, length prefix included. @defaultValue 16 MiB
    * @param onUndecodableFrame - called for a frame whose length is valid but whose header does not decode (unknown
    *   serialize type, header length past the frame, bad JSON or binary header); the frame is skipped and decoding
    *   goes on, since the stream is still in step. Without it such a frame fails the decoder like a bad length does.
