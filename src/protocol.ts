@@ -61,7 +61,7 @@ export { FrameDecoder } from './remoting/frame-decoder.js';
 export { Connection, parseAddress } from './remoting/connection.js';
 export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
 export { RemotingClient } from './remoting/remoting-client.js';
-export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest, ServerRequestHandler } from './remoting/remoting-client.js';
 export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, RemotingServerTls, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
 
@@ -96,6 +96,7 @@ export {
   PermName,
   isWriteable,
   ROUTE_PARSE_ERROR_CODE,
+  MAX_ROUTE_QUEUES,
 } from './route/topic-route.js';
 export type { TopicRouteData, QueueData, BrokerData, SerializeTopicRouteOptions } from './route/topic-route.js';
 export { messageQueueKey, isSameMessageQueue, compareMessageQueues } from './route/message-queue.js';

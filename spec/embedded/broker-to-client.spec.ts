@@ -30,7 +30,10 @@ describe('broker → client requests', () => {
     try {
       await requester.invoke(broker.address, heartbeat('requester-1', 'RequestGroup'), 3000);
       const pushed = firstValueFrom(requester.serverRequests$.pipe(filter((r) => r.request.code === RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT)));
-      void pushed.then((incoming) => incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS)));
+      requester.handleRequests(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, (incoming) => {
+        // Answered later, as a handler may.
+        void Promise.resolve().then(() => incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS)));
+      });
       const props = 'CORRELATION_ID\x01corr-1\x02REPLY_TO_CLIENT\x01requester-1\x02TTL\x013000\x02MSG_TYPE\x01reply';
       const reply = { ...sendV2('DefaultCluster_REPLY_TOPIC', 0, 'the answer', props), code: RequestCode.SEND_REPLY_MESSAGE_V2 };
       const response = await responder.invoke(broker.address, reply, 3000);

@@ -384,6 +384,54 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.equal(answers[0]!.remark, ' request type 999 not supported');
   });
 
+  it('an unknown server request is answered REQUEST_CODE_NOT_SUPPORTED even while serverRequests$ is observed; handleRequests overrides that', async () => {
+    const answers: RemotingCommand[] = [];
+    let connection: ServerConnection | null = null;
+    const server = new RemotingServer(
+      (request, c) => {
+        connection = c;
+        return createResponse(request, ResponseCode.SUCCESS);
+      },
+      { onResponse: (response) => answers.push(response) },
+    );
+    await server.listen(0);
+    servers.push(server);
+    const remoting = client();
+    const observed: number[] = [];
+    remoting.serverRequests$.subscribe(({ request }) => observed.push(request.code));
+    await remoting.invoke(server.address, createRequest(1), 3000);
+    // No handler: the Java client's answer, whoever watches the stream.
+    connection!.write(createRequest(998, null, { opaque: 701 }));
+    await until(() => answers.length === 1, 'the default answer');
+    assert.equal(answers[0]!.code, ResponseCode.REQUEST_CODE_NOT_SUPPORTED);
+    assert.equal(answers[0]!.remark, ' request type 998 not supported');
+    // A handler answers instead, also later; the default answer is not written.
+    const remove = remoting.handleRequests(998, ({ request, respond }) => {
+      setTimeout(() => respond(createResponse(request, ResponseCode.SUCCESS, { remark: 'handled' })), 20);
+    });
+    connection!.write(createRequest(998, null, { opaque: 702 }));
+    await until(() => answers.length === 2, 'the handler answer');
+    await sleep(40);
+    assert.equal(answers.length, 2);
+    assert.deepEqual([answers[1]!.opaque, answers[1]!.code, answers[1]!.remark], [702, ResponseCode.SUCCESS, 'handled']);
+    // A throwing handler is answered SYSTEM_ERROR; a removed one gives the default back.
+    remoting.handleRequests(997, () => {
+      throw new Error('handler bug');
+    });
+    connection!.write(createRequest(997, null, { opaque: 703 }));
+    remove();
+    connection!.write(createRequest(998, null, { opaque: 704 }));
+    await until(() => answers.length === 4, 'two more answers');
+    assert.deepEqual(
+      answers.slice(2).map((a) => [a.opaque, a.code]),
+      [
+        [703, ResponseCode.SYSTEM_ERROR],
+        [704, ResponseCode.REQUEST_CODE_NOT_SUPPORTED],
+      ],
+    );
+    assert.deepEqual(observed, [998, 998, 997, 998], 'serverRequests$ sees every request, handled or not');
+  });
+
   it('close() fails pending requests at once and refuses new ones', async () => {
     const server = await serve(() => null);
     const remoting = new RemotingClient();

@@ -62,6 +62,8 @@ export const MessageErrorCode = {
   DECOMPRESS_FAILED: 'RMQ_ERR_DECOMPRESS_FAILED',
   /** A compressed body decompresses to more than the allowed size (`maxBodySize` of `decompressBody`). */
   DECOMPRESSED_TOO_LARGE: 'RMQ_ERR_DECOMPRESSED_TOO_LARGE',
+  /** A body whose CONTENT_TYPE says msgpack is not one whole msgpack value (`decodeBody`). */
+  MALFORMED_BODY: 'RMQ_ERR_MALFORMED_BODY',
 } as const;
 
 /** One of the {@link MessageErrorCode} values. */

@@ -4,6 +4,7 @@
  * registry hands out one instance per client id and closes it when its last producer leaves.
  * @internal
  */
+import type { Subscription } from 'rxjs';
 import { InvalidOptionError, MQClientError } from '../errors.js';
 import { RemotingClient, type RPCHook } from '../remoting/remoting-client.js';
 import { createRequest } from '../remoting/remoting-command.js';
@@ -180,36 +181,52 @@ export class ClientInstance {
     return results.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length;
   }
 
-  /** UNREGISTER_CLIENT for `group` to every broker (masters and slaves) the routes name; failures are ignored. */
-  private async unregister(group: string, timeoutMillis: number): Promise<void> {
-    await Promise.allSettled(
-      this.routes.allBrokerAddresses().map((addr) =>
-        this.remoting.invoke(
-          addr,
-          createRequest(RequestCode.UNREGISTER_CLIENT, { producerGroup: group, clientID: this.clientId }),
-          timeoutMillis,
-        ),
-      ),
-    );
+  /**
+   * UNREGISTER_CLIENT for each of `groups` to every broker (masters and slaves) the routes name, all at once;
+   * failures are ignored. Once `sendsSettled` resolves, a request still stuck behind a broker that stopped reading
+   * (its socket reports backpressure) is given up: nothing else will make that socket drain.
+   */
+  private unregister(groups: readonly string[], timeoutMillis: number, sendsSettled: Promise<void>): Promise<void> {
+    const calls: { addr: string; subscription: Subscription; done: Promise<void> }[] = [];
+    for (const addr of this.routes.allBrokerAddresses()) {
+      for (const group of groups) {
+        let finished: () => void = () => undefined;
+        const done = new Promise<void>((resolve) => (finished = resolve));
+        const request = createRequest(RequestCode.UNREGISTER_CLIENT, { producerGroup: group, clientID: this.clientId });
+        const subscription = this.remoting.invoke$(addr, request, timeoutMillis).subscribe({ error: finished, complete: finished });
+        subscription.add(finished);
+        calls.push({ addr, subscription, done });
+      }
+    }
+    void sendsSettled.then(() => {
+      for (const call of calls) if (this.remoting.writeStalled(call.addr)) call.subscription.unsubscribe();
+    });
+    return Promise.all(calls.map((call) => call.done)).then(() => undefined);
   }
 
   /**
-   * Takes `group` off the instance (UNREGISTER_CLIENT to every broker); the last producer to leave also unregisters
-   * `CLIENT_INNER_PRODUCER`, stops the timers and closes every connection.
+   * Takes `group` off the instance: UNREGISTER_CLIENT to every broker, written at once, while the producer's sends
+   * in flight settle (`sendsSettled`). The last producer to leave also unregisters `CLIENT_INNER_PRODUCER` (in the
+   * same round), stops the timers and, once both the sends and the unregisters are done, closes every connection.
    */
-  async release(group: string, timeoutMillis: number): Promise<void> {
-    if (!this.groups.delete(group)) return;
+  async release(group: string, timeoutMillis: number, sendsSettled: Promise<void> = Promise.resolve()): Promise<void> {
+    if (!this.groups.delete(group)) {
+      await sendsSettled;
+      return;
+    }
     this.sources.delete(group);
-    await this.unregister(group, timeoutMillis);
-    if (this.groups.size > 0) return;
-    registry.delete(this.clientId);
-    this.closed = true;
-    if (this.firstHeartbeat !== null) clearTimeout(this.firstHeartbeat);
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.routes.stop();
-    this.credentials?.stop();
-    await this.unregister(CLIENT_INNER_PRODUCER_GROUP, timeoutMillis);
-    await this.remoting.close();
+    const last = this.groups.size === 0;
+    if (last) {
+      registry.delete(this.clientId);
+      this.closed = true;
+      if (this.firstHeartbeat !== null) clearTimeout(this.firstHeartbeat);
+      if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+      this.routes.stop();
+      this.credentials?.stop();
+    }
+    const groups = last ? [group, CLIENT_INNER_PRODUCER_GROUP] : [group];
+    await Promise.all([sendsSettled, this.unregister(groups, timeoutMillis, sendsSettled)]);
+    if (last) await this.remoting.close();
   }
 }
 

@@ -172,7 +172,8 @@ export interface ProducerOptions {
    */
   unitMode?: boolean;
   /**
-   * How long `shutdown()` waits for sends in flight before closing connections, ms.
+   * How long `shutdown()` waits for sends in flight, ms; sends still pending then fail with
+   * `RMQ_ERR_PRODUCER_SHUT_DOWN`. UNREGISTER_CLIENT runs during the wait, not after it.
    * @defaultValue `3000`
    */
   shutdownTimeoutMillis?: number;

@@ -1,6 +1,5 @@
-import type { Subscription } from 'rxjs';
-import type { OperatorFunction } from 'rxjs';
-import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
+import type { OperatorFunction, Subscriber, Subscription } from 'rxjs';
+import { Observable, firstValueFrom, lastValueFrom, map } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ProducerEvent } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
@@ -78,7 +77,8 @@ export class Producer {
   private readonly faultStrategy: MQFaultStrategy;
   private readonly groupOnWire: string;
   private clientIP: string;
-  private inflight = 0;
+  /** The subscribers of the sends in flight: shutdown waits for them, then fails those still there. */
+  private readonly inflight = new Set<Subscriber<never>>();
   private drained: (() => void) | null = null;
 
   /**
@@ -127,7 +127,7 @@ export class Producer {
 
   /** Sends subscribed and not settled yet. */
   get inflightCount(): number {
-    return this.inflight;
+    return this.inflight.size;
   }
 
   /**
@@ -200,27 +200,42 @@ export class Producer {
   }
 
   /**
-   * Stops the producer: new sends fail with `RMQ_ERR_PRODUCER_SHUT_DOWN`, sends in flight get up to
-   * `shutdownTimeoutMillis` to settle, then UNREGISTER_CLIENT goes to every broker and (for the last producer of
-   * the client instance) timers stop and connections close, failing whatever is still pending. Idempotent.
+   * Stops the producer: new sends (and retries of sends in flight) fail with `RMQ_ERR_PRODUCER_SHUT_DOWN`; sends in
+   * flight get up to `shutdownTimeoutMillis` to settle (those still pending then fail with
+   * `RMQ_ERR_PRODUCER_SHUT_DOWN`) while, at the same time, UNREGISTER_CLIENT goes to every broker (within
+   * `mqClientApiTimeout`, at most 3 s). An unregister still stuck behind a broker that stopped reading is given up
+   * as soon as the sends have settled. The last producer of the client instance also stops the timers and closes
+   * every connection, so nothing keeps the process alive afterwards. Idempotent.
+   *
+   * Bound: `max(min(shutdownTimeoutMillis, time the sends in flight need), min(mqClientApiTimeout, 3000))`.
    */
   async shutdown(): Promise<void> {
     const previous = this.serviceState;
     this.serviceState = 'SHUTDOWN_ALREADY';
     if (previous !== 'RUNNING' || this.instance === null) return;
-    if (this.inflight > 0 && this.options.shutdownTimeoutMillis > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.shutdownTimeoutMillis);
-        this.drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.drained = null;
-    }
     const instance = this.instance;
     this.instance = null;
-    await instance.release(this.groupOnWire, Math.min(this.options.mqClientApiTimeout, 3000));
+    // Waiting for the sends and unregistering overlap: the unregister requests are written now, not after the wait.
+    await instance.release(this.groupOnWire, Math.min(this.options.mqClientApiTimeout, 3000), this.settleInflight());
+  }
+
+  /**
+   * Resolves once every send in flight has settled, or after `shutdownTimeoutMillis`: the sends still pending then
+   * fail with `RMQ_ERR_PRODUCER_SHUT_DOWN` (exactly once, as any settlement).
+   */
+  private settleInflight(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.drained = null;
+        const error = notRunningError('SHUTDOWN_ALREADY');
+        for (const subscriber of [...this.inflight]) subscriber.error(error);
+        resolve();
+      };
+      const timer = setTimeout(finish, this.options.shutdownTimeoutMillis);
+      this.drained = finish;
+    });
   }
 
   /**
@@ -249,29 +264,19 @@ export class Producer {
         return;
       }
       const choice = queueChoiceOf(message, options);
-      // Counted in inflightCount while subscribed (as `tracked`): released by the subscriber's teardown.
-      this.inflight += 1;
-      subscriber.add(this.untrack);
+      this.track(subscriber);
       if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
       else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
     });
   }
 
-  /** Ends one tracked send (see {@link tracked}); made once per producer. */
-  private readonly untrack = (): void => {
-    this.inflight -= 1;
-    if (this.inflight === 0) this.drained?.();
-  };
-
-  /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for them). */
-  private tracked<T>(send: Observable<T>): Observable<T> {
-    this.inflight += 1;
-    return send.pipe(
-      finalize(() => {
-        this.inflight -= 1;
-        if (this.inflight === 0) this.drained?.();
-      }),
-    );
+  /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for it); its teardown ends that. */
+  private track(subscriber: Subscriber<never>): void {
+    this.inflight.add(subscriber);
+    subscriber.add(() => {
+      this.inflight.delete(subscriber);
+      if (this.inflight.size === 0) this.drained?.();
+    });
   }
 
   /**
@@ -309,10 +314,14 @@ export class Producer {
     mode: Parameters<BatchSender>[1],
     timeoutMillis: number = this.options.sendMsgTimeout,
   ): Observable<SendResult[]> {
-    return defer(() => {
+    return new Observable<SendResult[]>((subscriber) => {
       const sender = this.batchSender;
-      if (this.serviceState !== 'RUNNING' || sender === null) return throwError(() => notRunningError(this.serviceState));
-      return this.tracked(sender(items, mode, timeoutMillis));
+      if (this.serviceState !== 'RUNNING' || sender === null) {
+        subscriber.error(notRunningError(this.serviceState));
+        return;
+      }
+      this.track(subscriber);
+      sender(items, mode, timeoutMillis).subscribe(subscriber);
     });
   }
 

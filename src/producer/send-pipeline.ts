@@ -82,7 +82,9 @@ export function createRetryingAttempt(
   // Deadlines share one timer (a send's deadline is nearly always cancelled by its response long before it is due).
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
-  const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
+  // No new attempt starts once the producer is shutting down: shutdown waits for the sends in flight, not for
+  // their retries.
+  const isRetriable = (error: unknown): boolean => deps.state() === 'RUNNING' && isRetriableSendError(error, o.retryResponseCodes);
   type Queued = Routed & QueuedContext;
   const compressStep: OperatorFunction<Queued, Queued & CompressedContext> =
     kind === 'batch'
