@@ -11,6 +11,14 @@ import { RequestCode } from '../remoting/request-code.js';
 import { NameServerClient } from '../route/name-server-client.js';
 import { RouteCache } from '../route/route-cache.js';
 import type { ResolvedProducerOptions } from './config.js';
+import { decodeMessageExt } from '../message/message-ext.js';
+import { createResponse } from '../remoting/remoting-command.js';
+import { ResponseCode } from '../remoting/response-code.js';
+import type { ServerRequest } from '../remoting/remoting-client.js';
+import { replyDroppedChannel } from '../request-reply/diagnostics.js';
+import { replyFromPush } from '../request-reply/reply-message.js';
+import { RequestFutureTable } from '../request-reply/request-futures.js';
+import type { TransactionChecker } from '../transaction/transaction-flow.js';
 
 /** The producer group the Java client always adds to its heartbeat (and unregisters on close). */
 export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
@@ -45,9 +53,13 @@ export class ClientInstance {
   readonly nameServer: NameServerClient;
   /** Topic routes in use. */
   readonly routes: RouteCache;
+  /** Requests waiting for their reply (PUSH_REPLY_MESSAGE_TO_CLIENT), by correlation id. */
+  readonly requests = new RequestFutureTable();
 
   private readonly options: ClientInstanceOptions;
   private readonly groups = new Set<string>();
+  /** Who answers CHECK_TRANSACTION_STATE for each producer group (Java `selectProducer(PGROUP)`). */
+  private readonly checkers = new Map<string, TransactionChecker>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private firstHeartbeat: NodeJS.Timeout | null = null;
   private closed = false;
@@ -68,6 +80,72 @@ export class ClientInstance {
       defaultTopicQueueNums: options.defaultTopicQueueNums,
       timeoutMillis: options.mqClientApiTimeout,
     });
+    // The broker requests a producer serves (Java ClientRemotingProcessor); they take precedence over the default.
+    this.remoting.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, (request) => this.onCheckTransactionState(request));
+    this.remoting.registerProcessor(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, (request) => this.onPushReply(request));
+  }
+
+  /** Routes the check-backs of `group`'s half messages to `checker` (until {@link release}). */
+  registerTransactionChecker(group: string, checker: TransactionChecker): void {
+    this.checkers.set(group, checker);
+  }
+
+  /**
+   * CHECK_TRANSACTION_STATE (39, oneway): decode the stored half message and hand it to the producer of its
+   * `PGROUP`; never answered. A check for a group without producer here is ignored, as Java does.
+   */
+  private onCheckTransactionState({ address, request }: ServerRequest): void {
+    const ext = request.extFields ?? {};
+    let message;
+    try {
+      message = decodeMessageExt(request.body ?? Buffer.alloc(0));
+    } catch (error) {
+      for (const checker of this.checkers.values()) checker.dropped(address, ext['msgId'] ?? null, 'malformed', error);
+      return;
+    }
+    const group = message.properties['PGROUP'];
+    const checker = group === undefined ? undefined : this.checkers.get(group);
+    if (checker === undefined) return;
+    const tranStateTableOffset = ext['tranStateTableOffset'];
+    const commitLogOffset = ext['commitLogOffset'];
+    if (tranStateTableOffset === undefined || commitLogOffset === undefined) {
+      checker.dropped(address, message.msgId, 'malformed', null);
+      return;
+    }
+    checker.check(
+      address,
+      {
+        tranStateTableOffset,
+        commitLogOffset,
+        msgId: ext['msgId'] ?? null,
+        transactionId: ext['transactionId'] ?? null,
+        offsetMsgId: ext['offsetMsgId'] ?? null,
+        brokerName: ext['bname'] ?? null,
+      },
+      message,
+    );
+  }
+
+  /**
+   * PUSH_REPLY_MESSAGE_TO_CLIENT (326): complete the request with the reply's correlation id and answer SUCCESS (a
+   * reply nobody waits for is dropped, still SUCCESS, as Java); a push that does not decode gets SYSTEM_ERROR.
+   */
+  private onPushReply({ address, request, respond }: ServerRequest): void {
+    let reply;
+    try {
+      reply = replyFromPush(request, Date.now());
+    } catch (error) {
+      respond(createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: 'process reply message fail' }));
+      this.publishReplyDropped(address, null, 'malformed', error);
+      return;
+    }
+    respond(createResponse(request, ResponseCode.SUCCESS));
+    if (!this.requests.complete(reply)) this.publishReplyDropped(address, reply.correlationId, 'unknownCorrelationId', null);
+  }
+
+  private publishReplyDropped(brokerAddr: string, correlationId: string | null, reason: 'unknownCorrelationId' | 'malformed', error: unknown): void {
+    if (!replyDroppedChannel.hasSubscribers) return;
+    replyDroppedChannel.publish({ clientId: this.clientId, brokerAddr, correlationId, reason, error });
   }
 
   /**
@@ -155,6 +233,8 @@ export class ClientInstance {
    */
   async release(group: string, timeoutMillis: number): Promise<void> {
     if (!this.groups.delete(group)) return;
+    this.checkers.get(group)?.close();
+    this.checkers.delete(group);
     await this.unregister(group, timeoutMillis);
     if (this.groups.size > 0) return;
     registry.delete(this.clientId);

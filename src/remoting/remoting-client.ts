@@ -78,6 +78,12 @@ export interface ServerRequest {
 }
 
 /**
+ * Handles one kind of request a server sends (registered with {@link RemotingClient.registerProcessor}). It answers
+ * through `respond` when the request is not oneway; a throw is answered SYSTEM_ERROR with the error's message.
+ */
+export type ServerRequestProcessor = (request: ServerRequest) => void;
+
+/**
  * RocketMQ remoting client: multiplexes requests over one lazily opened TCP connection per address.
  *
  * Errors (all {@link RemotingError}s, see `code`): `RMQ_ERR_REMOTING_CONNECT` (connect failed or timed out, or the
@@ -106,6 +112,8 @@ export class RemotingClient implements CallHost {
   private readonly hooks: RPCHook[];
   private readonly channels = new Map<string, ClientChannel>();
   private readonly serverRequests = new Subject<ServerRequest>();
+  private readonly processors = new Map<number, ServerRequestProcessor>();
+  private readonly peerVersions = new Map<string, number>();
   private closing = false;
 
   /** @param options - see {@link RemotingClientOptions} */
@@ -166,6 +174,26 @@ export class RemotingClient implements CallHost {
     const call = new OnewayCall(this, addr, request, timeoutMillis, this.onewayPermits);
     call.start();
     return call.promise;
+  }
+
+  /**
+   * Handles every server request with this `code` (e.g. CHECK_TRANSACTION_STATE, PUSH_REPLY_MESSAGE_TO_CLIENT)
+   * before {@link serverRequests$} and the default answer see it; one processor per code, the last one wins.
+   * @param code - request code
+   * @param processor - the handler, or `null` to remove it
+   */
+  registerProcessor(code: number, processor: ServerRequestProcessor | null): void {
+    if (processor === null) this.processors.delete(code);
+    else this.processors.set(code, processor);
+  }
+
+  /**
+   * The `version` (MQVersion ordinal) of the last response from `addr`, or `null` before any (e.g. 409 for a 4.9.8
+   * broker, ≥ 413 for 5.x).
+   * @param addr - `host:port`
+   */
+  peerVersion(addr: string): number | null {
+    return this.peerVersions.get(addr) ?? null;
   }
 
   /** Adds an RPC hook, run after those already installed. */
@@ -243,11 +271,22 @@ export class RemotingClient implements CallHost {
 
   private onCommand(channel: ClientChannel, command: RemotingCommand): void {
     if (isResponse(command)) {
+      if (this.peerVersions.get(channel.address) !== command.version) this.peerVersions.set(channel.address, command.version);
       // Unknown opaques (late or unsolicited responses) are ignored.
       channel.table.resolve(command);
       return;
     }
     const oneway = isOneway(command);
+    const processor = this.processors.get(command.code);
+    if (processor !== undefined) {
+      const request = this.serverRequest(channel, command, oneway);
+      try {
+        processor(request);
+      } catch (error) {
+        request.respond(createResponse(command, ResponseCode.SYSTEM_ERROR, { remark: toError(error).message }));
+      }
+      return;
+    }
     if (!this.serverRequests.observed) {
       if (!oneway) {
         channel.connection.write(
@@ -258,8 +297,12 @@ export class RemotingClient implements CallHost {
       }
       return;
     }
+    this.serverRequests.next(this.serverRequest(channel, command, oneway));
+  }
+
+  private serverRequest(channel: ClientChannel, command: RemotingCommand, oneway: boolean): ServerRequest {
     let answered = oneway;
-    this.serverRequests.next({
+    return {
       address: channel.address,
       request: command,
       respond: (response) => {
@@ -271,7 +314,7 @@ export class RemotingClient implements CallHost {
             : { ...response, opaque: command.opaque, flag: response.flag | RPC_TYPE_RESPONSE };
         channel.connection.write(fixed);
       },
-    });
+    };
   }
 }
 

@@ -1,16 +1,22 @@
 import type { OperatorFunction } from 'rxjs';
 import { createUniqueId } from '../../message/message-id.js';
 import { buildPropertiesString } from '../../message/properties.js';
-import { checkPropertiesSize } from '../../message/validators.js';
+import { checkPropertiesSize, REPLY_MESSAGE_FLAG } from '../../message/validators.js';
+import { SysFlag } from '../../message/compression.js';
+import { RequestCode } from '../../remoting/request-code.js';
 import { MessageType } from '../hooks.js';
 import { withNamespace } from '../namespace.js';
 import type { PreparedContext, ValidatedContext } from '../send-context.js';
 import { lightStep } from './light-step.js';
 
+const TRANSACTION_PREPARED_TYPE = SysFlag.TRANSACTION_PREPARED;
+
 /** Options of {@link prepareMessage}. @internal */
 export interface PrepareMessageOptions {
   /** Applied to the topic and sent as `INSTANCE_ID`. */
   readonly namespace: string | null;
+  /** `PGROUP` of transactional half messages (the group as sent). */
+  readonly producerGroup?: string;
   /** Unique id source (tests pin it). */
   readonly createUniqueId?: () => string;
 }
@@ -26,13 +32,23 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
   const nextId = options.createUniqueId ?? createUniqueId;
   return lightStep<C, C & PreparedContext>((context, downstream) => {
     const message = context.message;
+    const extras = context.extras;
+    const transactional = extras.transactional;
+    const reply = message.properties?.['MSG_TYPE'] === REPLY_MESSAGE_FLAG;
     const uniqueId = nextId();
     const properties = buildPropertiesString({
       tags: message.tags ?? null,
       keys: message.keys ?? null,
+      // A Java reply message is built with `new Message()`, which has no WAIT.
+      omitWait: reply && message.waitStoreMsgOK === undefined,
       waitStoreMsgOK: message.waitStoreMsgOK !== false,
-      delayTimeLevel: message.delayTimeLevel ?? null,
+      delayTimeLevel: transactional ? null : (message.delayTimeLevel ?? null),
+      timerDeliverMs: message.deliverTimeMs ?? null,
+      timerDelayMs: message.delayMs ?? null,
       userProperties: message.properties ?? null,
+      transactionPrepared: transactional,
+      producerGroup: transactional ? (options.producerGroup ?? null) : null,
+      systemProperties: extras.systemProperties,
       uniqKey: uniqueId,
       instanceId: options.namespace,
       contentType: context.contentType,
@@ -41,9 +57,18 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
     context.topic = withNamespace(options.namespace, message.topic);
     context.uniqueId = uniqueId;
     context.properties = properties;
-    if ((message.delayTimeLevel ?? 0) > 0 || message.properties?.['__STARTDELIVERTIME'] !== undefined) {
+    if (transactional) {
+      context.msgType = MessageType.TRANS_MSG_HALF;
+      context.sysFlag |= TRANSACTION_PREPARED_TYPE;
+    } else if (
+      (message.delayTimeLevel ?? 0) > 0 ||
+      message.deliverTimeMs !== undefined ||
+      message.delayMs !== undefined ||
+      message.properties?.['__STARTDELIVERTIME'] !== undefined
+    ) {
       context.msgType = MessageType.DELAY;
     }
+    if (reply) context.requestCode = RequestCode.SEND_REPLY_MESSAGE_V2;
     downstream.next(context as C & PreparedContext);
   });
 }
