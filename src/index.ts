@@ -40,7 +40,9 @@ export { encodeFrame, encodeFrameHead, decodeFrame, decodeFramePayload, DEFAULT_
 export { FrameDecoder } from './remoting/frame-decoder.js';
 export { SendStatus } from './message/message.js';
 export type { Message, MessageQueue, SendResult } from './message/message.js';
-export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
+export { MessageConst, decodeProperties, encodeProperties, encodePropertiesJavaOrder, javaHashMapOrder } from './message/properties.js';
+export { decodeMessageExt } from './message/message-ext.js';
+export type { MessageExt } from './message/message-ext.js';
 export { decodeOffsetMessageId } from './message/message-id.js';
 export type { OffsetMessageId } from './message/message-id.js';
 export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
@@ -52,7 +54,7 @@ export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './rem
 export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
 export { RemotingClient } from './remoting/remoting-client.js';
-export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest, ServerRequestProcessor } from './remoting/remoting-client.js';
 export {
   parseTopicRouteData,
   serializeTopicRouteData,
@@ -84,7 +86,26 @@ export type { MQFaultStrategyOptions, FaultTables } from './producer/fault/mq-fa
 export { EmbeddedCluster, EmbeddedBroker, EmbeddedNameServer } from './embedded/index.js';
 export type { EmbeddedClusterOptions, StoredMessage, SpawnedCluster } from './embedded/index.js';
 export { Producer } from './producer/producer.js';
-export type { SendOptions, SendCallback } from './producer/producer.js';
+export type { SendOptions, SendCallback, RequestOptions } from './producer/producer.js';
+export { LocalTransactionState } from './transaction/transaction-listener.js';
+export type { TransactionListener, TransactionSendResult } from './transaction/transaction-listener.js';
+export {
+  localTransactionChannel,
+  transactionCheckChannel,
+  transactionCheckDroppedChannel,
+  endTransactionFailedChannel,
+} from './transaction/diagnostics.js';
+export type {
+  TransactionEventSource,
+  LocalTransactionEvent,
+  TransactionCheckEvent,
+  TransactionCheckDroppedEvent,
+  EndTransactionFailedEvent,
+} from './transaction/diagnostics.js';
+export { createReplyMessage, REPLY_TOPIC_SUFFIX } from './request-reply/reply-message.js';
+export type { ReplyMessage, RequestMessageLike } from './request-reply/reply-message.js';
+export { requestSettledChannel, replyDroppedChannel } from './request-reply/diagnostics.js';
+export type { RequestSettledEvent, ReplyDroppedEvent } from './request-reply/diagnostics.js';
 export {
   DEFAULTS,
   DEFAULT_RETRY_RESPONSE_CODES,

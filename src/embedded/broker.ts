@@ -4,8 +4,7 @@
  */
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { RemotingServer, type ServerConnection } from '../remoting/remoting-server.js';
-import { createRequest, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RequestCode } from '../remoting/request-code.js';
+import type { RemotingCommand } from '../remoting/remoting-command.js';
 import {
   BrokerProcessor,
   VERSION_ORDINAL,
@@ -13,7 +12,9 @@ import {
   type ClientRecord,
   type EndTransactionRecord,
   type MessageStoredEvent,
+  type PendingTransaction,
 } from './broker-processor.js';
+import { DEFAULT_MESSAGE_DELAY_LEVEL, parseDelayLevels } from './scheduled-delivery.js';
 import { FaultInjector } from './fault-injector.js';
 import { MessageStore, type MessageFilter, type StoredMessage } from './message-store.js';
 import { registerBrokerBody, registerBrokerRequest, unregisterBrokerRequest, type BrokerIdentity } from './register-broker.js';
@@ -61,6 +62,21 @@ export interface EmbeddedBrokerOptions {
   maxFrameBytes?: number;
   /** Called after every stored message (the CLI logs them). */
   onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
+  /**
+   * Delay levels (Java `messageDelayLevel`): level n waits the n-th duration; units `ms s m h d`.
+   * @defaultValue `'1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'`
+   */
+  messageDelayLevel?: string;
+  /**
+   * How often the transaction check service runs (Java `transactionCheckInterval`); 0 = never by itself (call
+   * {@link EmbeddedBroker.checkTransactions}).
+   * @defaultValue `60000`
+   */
+  transactionCheckInterval?: number;
+  /** Age of an undecided half message before it is checked (Java `transactionTimeOut`). @defaultValue `6000` */
+  transactionTimeOut?: number;
+  /** Checks of one half message before it is given up (Java `transactionCheckMax`). @defaultValue `15` */
+  transactionCheckMax?: number;
 }
 
 const VIP_PORT_ATTEMPTS = 20;
@@ -86,6 +102,10 @@ export class EmbeddedBroker {
   /** Request counters (per request code, in flight, optional log). */
   readonly stats: RequestStats;
   private readonly options: Required<Omit<EmbeddedBrokerOptions, 'onMessageStored' | 'namesrvAddr'>> & { namesrvAddrs: string[] };
+  private readonly delayLevels: number[];
+  private readonly putListeners = new Set<(message: StoredMessage) => void>();
+  private checkTimer: NodeJS.Timeout | null = null;
+  private checkChannelCounter = 0;
   private readonly onMessageStored: EmbeddedBrokerOptions['onMessageStored'];
   private processorInstance: BrokerProcessor | null = null;
   private storeInstance: MessageStore | null = null;
@@ -124,8 +144,13 @@ export class EmbeddedBroker {
       traceOn: options.traceOn ?? true,
       rejectTransactionMessage: options.rejectTransactionMessage ?? false,
       maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+      messageDelayLevel: options.messageDelayLevel ?? DEFAULT_MESSAGE_DELAY_LEVEL,
+      transactionCheckInterval: options.transactionCheckInterval ?? 60_000,
+      transactionTimeOut: options.transactionTimeOut ?? 6000,
+      transactionCheckMax: options.transactionCheckMax ?? 15,
       namesrvAddrs: Array.isArray(namesrv) ? [...namesrv] : [namesrv],
     };
+    this.delayLevels = parseDelayLevels(this.options.messageDelayLevel);
     this.onMessageStored = options.onMessageStored;
     this.stats = new RequestStats(this.options.recordRequests);
     this.handler = createFaultyHandler(() => this.processor, this.faults, this.stats, VERSION_ORDINAL[this.options.version]);
@@ -252,31 +277,52 @@ export class EmbeddedBroker {
   }
 
   /**
-   * Pushes CHECK_TRANSACTION_STATE (39) for a stored half message to a client of its producer group (`PGROUP`), as
-   * the broker's transaction checker does. Returns false when no client of that group is connected.
+   * Checks one undecided half message now, as the transaction check service would (whatever its age): re-puts a
+   * copy into the half topic and pushes CHECK_TRANSACTION_STATE (39) naming the copy to a connection of a producer
+   * of its group (`PGROUP`). Returns false when it is not an undecided half message or no producer of the group is
+   * connected.
+   * @param commitLogOffset - commit-log offset of the half message (or of a copy of it)
    */
   checkTransactionState(commitLogOffset: number): boolean {
-    const record = this.store.recordAt(commitLogOffset);
-    const message = this.store.messageAt(commitLogOffset);
-    if (record === undefined || message === undefined) return false;
-    const group = message.properties.PGROUP;
-    const client = [...this.processor.clients.values()].find(
-      (candidate) => group !== undefined && candidate.producerGroups.includes(group) && !(candidate.connection as ServerConnection).closed,
+    const half = this.store.messageAt(commitLogOffset);
+    if (half === undefined || half.uniqueId === null || !this.processor.pendingTransactions.has(half.uniqueId)) return false;
+    const checks = this.processor.collectTransactionChecks(0, half.uniqueId);
+    return checks.map((check) => this.deliverCheck(check.producerGroup, check.request)).some(Boolean);
+  }
+
+  /**
+   * Runs one pass of the transaction check service now: every undecided half message born at least
+   * `transactionTimeOut` ago is checked (see {@link checkTransactionState}).
+   * @returns how many checks were pushed to a producer
+   */
+  checkTransactions(): number {
+    if (!this.running) return 0;
+    return this.processor
+      .collectTransactionChecks(this.options.transactionTimeOut)
+      .filter((check) => this.deliverCheck(check.producerGroup, check.request)).length;
+  }
+
+  /** Undecided transactions (half messages neither committed nor rolled back), by `UNIQ_KEY`. */
+  get pendingTransactions(): ReadonlyMap<string, PendingTransaction> {
+    return this.processor.pendingTransactions;
+  }
+
+  /**
+   * Calls `listener` with every message put on a topic of this broker (after a send, a commit, a due delivery).
+   * @returns a function that removes the listener
+   */
+  onPut(listener: (message: StoredMessage) => void): () => void {
+    this.putListeners.add(listener);
+    return () => this.putListeners.delete(listener);
+  }
+
+  /** ProducerManager.getAvailableChannel: the next open connection (round robin) of a producer of `group`. */
+  private deliverCheck(group: string, request: RemotingCommand): boolean {
+    const candidates = [...this.processor.clients.values()].filter(
+      (client) => client.producerGroups.includes(group) && !(client.connection as ServerConnection | undefined)?.closed,
     );
-    if (client === undefined) return false;
-    const uniqKey = message.uniqueId ?? message.msgId;
-    const request = createRequest(
-      RequestCode.CHECK_TRANSACTION_STATE,
-      {
-        tranStateTableOffset: String(message.queueOffset),
-        commitLogOffset: String(commitLogOffset),
-        msgId: uniqKey,
-        transactionId: uniqKey,
-        offsetMsgId: message.msgId,
-        bname: this.name,
-      },
-      { oneway: true, body: record, version: VERSION_ORDINAL[this.options.version] },
-    );
+    if (candidates.length === 0) return false;
+    const client = candidates[this.checkChannelCounter++ % candidates.length]!;
     return this.sendToClient(client.clientId, request);
   }
 
@@ -289,6 +335,8 @@ export class EmbeddedBroker {
     if (!this.running) return;
     this.running = false;
     this.stopTimer();
+    if (this.checkTimer !== null) clearInterval(this.checkTimer);
+    this.checkTimer = null;
     this.handler.releaseAll();
     for (const call of this.clientCalls.values()) {
       clearTimeout(call.timer);
@@ -323,6 +371,7 @@ export class EmbeddedBroker {
       }
       await this.kill();
     }
+    this.processorInstance?.close();
     this.unsubscribePause();
   }
 
@@ -355,11 +404,16 @@ export class EmbeddedBroker {
       onTopicCreated: () => void this.registerAll(true),
       onMessageStored: onStored === undefined ? undefined : (event) => onStored({ ...event, brokerName: this.name }),
       callClient: (connection, request) => this.callClient(connection as ServerConnection, request),
+      delayLevels: this.delayLevels,
+      transactionCheckMax: this.options.transactionCheckMax,
+      onPut: (message) => {
+        for (const listener of this.putListeners) listener(message);
+      },
     });
   }
 
-  /** Broker2Client.callClient: a request to a client and its response (3 s timeout, as Java). */
-  private callClient(connection: ServerConnection, request: RemotingCommand, timeoutMillis = 3000): Promise<RemotingCommand> {
+  /** Broker2Client.callClient: a request to a client and its response (10 s timeout, as Java). */
+  private callClient(connection: ServerConnection, request: RemotingCommand, timeoutMillis = 10_000): Promise<RemotingCommand> {
     return new Promise((resolve, reject) => {
       if (connection.closed) {
         reject(new Error('client connection closed'));
@@ -434,6 +488,10 @@ export class EmbeddedBroker {
   }
 
   private async startRegistering(): Promise<void> {
+    if (this.options.transactionCheckInterval > 0) {
+      this.checkTimer = setInterval(() => this.checkTransactions(), this.options.transactionCheckInterval);
+      this.checkTimer.unref();
+    }
     this.client = new RemotingClient();
     await this.registerAll(false);
     this.registerTimer = setInterval(() => void this.registerAll(false), this.options.registerIntervalMillis);

@@ -53,6 +53,14 @@ export interface StoredMessage {
   reconsumeTimes: number;
   /** The broker's offset message id (§11.2), as answered in the send response's `msgId`. */
   msgId: string;
+  /** Commit-log offset of the half message a committed transactional message came from, else 0. */
+  preparedTransactionOffset: number;
+  /**
+   * When the message is (or was) due for consumers, epoch ms: the store time of an ordinary message; for a message
+   * parked under `SCHEDULE_TOPIC_XXXX` / `rmq_sys_wheel_timer` the time it moves to its topic, and for its
+   * delivered copy the time it was due.
+   */
+  deliverableAt: number;
 }
 
 /** One message to append. */
@@ -67,6 +75,10 @@ export interface PutMessageInput {
   body: Buffer;
   /** Properties string as stored (§9.1). */
   properties: string;
+  /** @defaultValue `0` */
+  preparedTransactionOffset?: number;
+  /** See {@link StoredMessage.deliverableAt}. @defaultValue the store time */
+  deliverableAt?: number;
 }
 
 /** Where an appended message landed. */
@@ -86,6 +98,7 @@ interface StoredRecord {
   commitLogOffset: number;
   msgId: string;
   record: Buffer;
+  deliverableAt: number;
 }
 
 /** Filter of {@link MessageStore.messages}. */
@@ -165,7 +178,7 @@ export class MessageStore {
       storeTimestamp,
       storeHost: this.storeHost,
       reconsumeTimes: input.reconsumeTimes,
-      preparedTransactionOffset: 0n,
+      preparedTransactionOffset: BigInt(input.preparedTransactionOffset ?? 0),
       body: input.body,
       topic: input.topic,
       properties: input.properties,
@@ -173,7 +186,15 @@ export class MessageStore {
     const msgId = createOffsetMessageId(this.storeHost, BigInt(commitLogOffset));
     this.queueOffsets.set(key, queueOffset + 1);
     this.commitLogOffset += record.length;
-    this.append({ topic: input.topic, queueId: input.queueId, queueOffset, commitLogOffset, msgId, record });
+    this.append({
+      topic: input.topic,
+      queueId: input.queueId,
+      queueOffset,
+      commitLogOffset,
+      msgId,
+      record,
+      deliverableAt: input.deliverableAt ?? storeTimestamp,
+    });
     return { queueOffset, commitLogOffset, msgId, recordSize: record.length };
   }
 
@@ -257,6 +278,8 @@ function toStoredMessage(entry: StoredRecord): StoredMessage {
     storeHost: fields.storeHost,
     reconsumeTimes: fields.reconsumeTimes,
     msgId: entry.msgId,
+    preparedTransactionOffset: Number(fields.preparedTransactionOffset),
+    deliverableAt: entry.deliverableAt,
   };
 }
 
