@@ -447,6 +447,13 @@ export class BrokerProcessor {
     const properties = decodeProperties(header.properties ?? '');
     if (options.version === '5.x' && properties.UNIQ_KEY === undefined) properties.UNIQ_KEY = createUniqueId();
     properties.CLUSTER = options.clusterName;
+    if (properties.WAIT !== undefined) {
+      // SendMessageProcessor removes WAIT for the stored string and puts it back: it is inserted last in the map,
+      // which decides its place among the names of its HashMap bucket (e.g. after PGROUP, DELAY, TTL).
+      const wait = properties.WAIT;
+      delete properties.WAIT;
+      properties.WAIT = wait;
+    }
     let sysFlag = header.sysFlag ?? 0;
     let storeTopic = topic;
     let storeQueueId = queueId;
@@ -622,12 +629,13 @@ export class BrokerProcessor {
         topic: properties.REAL_TOPIC ?? half.topic,
         properties: encodePropertiesJavaOrder(checkProperties),
       });
+      // Insertion order matters only inside a HashMap bucket: tranStateTableOffset before offsetMsgId (as captured).
       const header: [string, string][] = [
+        ['tranStateTableOffset', String(copy.queueOffset)],
         ['commitLogOffset', String(copy.commitLogOffset)],
-        ['offsetMsgId', copy.msgId],
         ['msgId', pending.uniqueId],
         ['transactionId', pending.uniqueId],
-        ['tranStateTableOffset', String(copy.queueOffset)],
+        ['offsetMsgId', copy.msgId],
       ];
       if (this.options.version === '5.x') header.push(['bname', this.options.brokerName]);
       checks.push({
