@@ -147,6 +147,8 @@ describe('scheduled delivery: validation', () => {
       await assert.rejects(producer.send({ topic, body: 'x', ...fields } as never), { code }, JSON.stringify(fields));
     }
     assert.equal(cluster.messages({ topic }).length, 0, 'nothing was sent');
+    // Batches cannot be delayed, by level or by timer.
+    await assert.rejects(producer.sendBatch([{ topic, body: 'a' }, { topic, body: 'b', delayMs: 5 }]), { code: 'RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED' });
     // The 5.x properties are reserved: they are set through the fields only.
     await assert.rejects(producer.send({ topic, body: 'x', properties: { TIMER_DELAY_MS: '5' } }), { code: 'RMQ_ERR_RESERVED_PROPERTY' });
   });
