@@ -106,7 +106,7 @@ export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set<string>([
   'EXTEND_UNIQ_INFO', 'POP_CK', 'POP_CK_OFFSET', '1ST_POP_TIME', '__BORNHOST', 'BORN_TIMESTAMP',
 ]);
 
-/** Options of {@link encodeProperties} and {@link buildPropertiesString}. */
+/** Options of {@link encodeProperties} (and of the producer's own properties writer). */
 export interface EncodePropertiesOptions {
   /**
    * End the string with `\x02` as 5.2+ writers do. Every broker reads both forms.
@@ -327,7 +327,7 @@ const H_TIMER_DELAY_MS = javaSpreadHash('TIMER_DELAY_MS');
 
 /**
  * Orders entries as a Java `new HashMap<String, String>()` filled in this order iterates them (bucket of
- * {@link javaSpreadHash} at the final capacity, 16 doubling past a 0.75 load; insertion order inside a bucket; a
+ * `String.hashCode` spread as Java `HashMap.hash` at the final capacity, 16 doubling past a 0.75 load; insertion order inside a bucket; a
  * repeated name keeps its first position and last value). This is the order of a Java properties string
  * (`messageProperties2String`) and of a custom header's `extFields` on the wire.
  *
