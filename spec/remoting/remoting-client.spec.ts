@@ -438,3 +438,50 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.notEqual(a.opaque, b.opaque);
   });
 });
+
+describe('RemotingClient: processors for server requests, peer versions', () => {
+  it('a registered processor takes the requests of its code before serverRequests$; a throw is answered SYSTEM_ERROR', async () => {
+    const responses: RemotingCommand[] = [];
+    let peer: ServerConnection | null = null;
+    const server = new RemotingServer(
+      (request, connection) => {
+        peer = connection;
+        return createResponse(request, ResponseCode.SUCCESS, { version: 479 });
+      },
+      { onResponse: (response) => void responses.push(response) },
+    );
+    await server.listen(0);
+    const client = new RemotingClient();
+    try {
+      assert.equal(client.peerVersion(server.address), null, 'no response yet');
+      await client.invoke(server.address, createRequest(34), 3000);
+      assert.equal(client.peerVersion(server.address), 479);
+      const seenByStream: number[] = [];
+      const subscription = client.serverRequests$.subscribe((incoming) => {
+        seenByStream.push(incoming.request.code);
+        incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS));
+      });
+      client.registerProcessor(326, (incoming) => incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS, { remark: 'mine' })));
+      client.registerProcessor(327, () => {
+        throw new Error('broken processor');
+      });
+      peer!.write(createRequest(326, null, { opaque: 9001 }));
+      peer!.write(createRequest(327, null, { opaque: 9002 }));
+      peer!.write(createRequest(40, null, { opaque: 9003 }));
+      await until(() => responses.length === 3, 'three answers');
+      const byOpaque = new Map(responses.map((r) => [r.opaque, r]));
+      assert.equal(byOpaque.get(9001)!.remark, 'mine');
+      assert.equal(byOpaque.get(9002)!.code, ResponseCode.SYSTEM_ERROR);
+      assert.equal(byOpaque.get(9002)!.remark, 'broken processor');
+      assert.deepEqual(seenByStream, [40], 'only the code without a processor reached serverRequests$');
+      client.registerProcessor(326, null);
+      peer!.write(createRequest(326, null, { opaque: 9004 }));
+      await until(() => responses.length === 4, 'the fourth answer');
+      assert.deepEqual(seenByStream, [40, 326]);
+      subscription.unsubscribe();
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
