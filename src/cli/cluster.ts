@@ -14,6 +14,10 @@ export interface ClusterCommandOptions {
   autoCreateTopic: boolean;
   vip: boolean;
   quiet: boolean;
+  /** Broker `messageDelayLevel` (`'1s 5s …'`); absent = the 4.x default table. */
+  delayLevels?: string;
+  /** Broker `transactionCheckInterval`, ms; absent = 60000. */
+  transactionCheckInterval?: number;
 }
 
 /** Where the command writes and which signals stop it (injectable for tests). */
@@ -42,6 +46,8 @@ export async function runClusterCommand(options: ClusterCommandOptions, io: Clus
     autoCreateTopic: options.autoCreateTopic,
     version: options.brokerVersion,
     vipChannel: options.vip,
+    ...(options.delayLevels === undefined ? {} : { messageDelayLevel: options.delayLevels }),
+    ...(options.transactionCheckInterval === undefined ? {} : { transactionCheckInterval: options.transactionCheckInterval }),
     onMessageStored: options.quiet
       ? undefined
       : (event) =>
@@ -93,6 +99,8 @@ export function registerClusterCommand(program: Command): void {
     .option('--no-auto-create-topic', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
     .option('--vip', 'brokers also listen on their VIP port (port − 2)', false)
     .option('--quiet', 'do not log each stored message', false)
+    .option('--delay-levels <levels>', "delay levels of the brokers, e.g. '1s 5s 10s' (default: the 4.x table 1s … 2h)")
+    .option('--transaction-check-interval <ms>', 'how often brokers check back undecided transactions', integer(0))
     .action(async (options: ClusterCommandOptions) => {
       await runClusterCommand(options, { out: (line) => process.stdout.write(`${line}\n`), signals: process });
     });
