@@ -78,6 +78,8 @@ export interface BrokerProcessorOptions {
   transactionCheckMax?: number;
   /** Called with every message put on a topic (for responders and listeners). */
   onPut?: (message: StoredMessage) => void;
+  /** Whether `onPut` has anyone to tell (it is skipped otherwise). @defaultValue always */
+  hasPutListeners?: () => boolean;
 }
 
 /** A half message whose transaction is not decided yet. */
@@ -205,8 +207,9 @@ export class BrokerProcessor {
   private put(input: Parameters<MessageStore['put']>[0]): ReturnType<MessageStore['put']> {
     const result = this.options.store.put(input);
     const onPut = this.options.onPut;
-    if (onPut !== undefined) {
-      const stored = this.options.store.messageAt(result.commitLogOffset);
+    // Decoding the record costs; only when someone listens.
+    if (onPut !== undefined && (this.options.hasPutListeners?.() ?? true)) {
+      const stored = this.options.store.newest();
       if (stored !== undefined) onPut(stored);
     }
     return result;

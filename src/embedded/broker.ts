@@ -410,6 +410,7 @@ export class EmbeddedBroker {
       onPut: (message) => {
         for (const listener of this.putListeners) listener(message);
       },
+      hasPutListeners: () => this.putListeners.size > 0,
     });
   }
 

@@ -207,13 +207,34 @@ export class MessageStore {
 
   /** The message at a commit-log offset, if still kept. */
   messageAt(commitLogOffset: number): StoredMessage | undefined {
-    for (const entry of this.entries()) if (entry.commitLogOffset === commitLogOffset) return toStoredMessage(entry);
-    return undefined;
+    const entry = this.entryAt(commitLogOffset);
+    return entry === undefined ? undefined : toStoredMessage(entry);
   }
 
   /** The encoded record (§11 bytes) at a commit-log offset, if still kept. */
   recordAt(commitLogOffset: number): Buffer | undefined {
-    for (const entry of this.entries()) if (entry.commitLogOffset === commitLogOffset) return entry.record;
+    return this.entryAt(commitLogOffset)?.record;
+  }
+
+  /** The newest kept message (the one just put), decoded. */
+  newest(): StoredMessage | undefined {
+    if (this.count === 0) return undefined;
+    const entry = this.ring[(this.head + this.count - 1) % this.maxStoredMessages];
+    return entry === undefined ? undefined : toStoredMessage(entry);
+  }
+
+  /** Binary search: kept records are in commit-log order. */
+  private entryAt(commitLogOffset: number): StoredRecord | undefined {
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const entry = this.ring[(this.head + mid) % this.maxStoredMessages];
+      if (entry === undefined) return undefined;
+      if (entry.commitLogOffset === commitLogOffset) return entry;
+      if (entry.commitLogOffset < commitLogOffset) low = mid + 1;
+      else high = mid - 1;
+    }
     return undefined;
   }
 
