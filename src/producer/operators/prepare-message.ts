@@ -24,8 +24,11 @@ export interface PrepareMessageOptions {
 /**
  * Fixes what every attempt of the send carries, once (a retry reuses it): the namespaced topic, the client unique id
  * (UNIQ_KEY — set here, before the first attempt, and never changed by a retry) and the properties string in the
- * Java client's order (TAGS, KEYS, WAIT, user properties, DELAY, UNIQ_KEY, INSTANCE_ID, CONTENT_TYPE). The caller's
- * message object is read, never written.
+ * Java client's order (TAGS, KEYS, WAIT, user properties, DELAY / TIMER_*, TRAN_MSG + PGROUP of a half message, a
+ * request's CORRELATION_ID / REPLY_TO_CLIENT / TTL, UNIQ_KEY, INSTANCE_ID, CONTENT_TYPE). A half message gets sysFlag
+ * TRANSACTION_PREPARED and loses its delay level; a reply message (`MSG_TYPE=reply`) goes as SEND_REPLY_MESSAGE_V2
+ * and, like Java's `new Message()`, has no WAIT unless `waitStoreMsgOK` is set. The caller's message object is read,
+ * never written.
  * @internal
  */
 export function prepareMessage<C extends ValidatedContext>(options: PrepareMessageOptions): OperatorFunction<C, C & PreparedContext> {
