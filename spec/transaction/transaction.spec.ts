@@ -338,3 +338,54 @@ describe('transactional messages (embedded cluster, real TCP)', () => {
     assert.equal(broker.endTransactions.length, ends, 'no answer');
   });
 });
+
+describe('the embedded broker’s transaction check service', () => {
+  let cluster: EmbeddedCluster;
+  before(async () => {
+    cluster = await startCluster({ brokers: 1, transactionCheckInterval: 100, transactionTimeOut: 400, transactionCheckMax: 2 });
+  });
+  after(stopAll);
+
+  it('checks an undecided half message by itself once it is transactionTimeOut old', async () => {
+    const topic = unique('TxAuto');
+    const checkedAt: number[] = [];
+    const producer = await startProducer(cluster, {
+      transactionListener: listenerOf(
+        () => 'UNKNOW',
+        () => {
+          checkedAt.push(Date.now());
+          return 'COMMIT_MESSAGE';
+        },
+      ),
+    });
+    const sentAt = Date.now();
+    const result = await producer.sendMessageInTransaction({ topic, body: 'auto' });
+    await eventually(() => cluster.messages({ topic }).length === 1);
+    assert.equal(checkedAt.length, 1);
+    assert.ok(checkedAt[0]! - sentAt >= 390, `checked ${checkedAt[0]! - sentAt} ms after the send`);
+    assert.equal(cluster.brokers[0]!.pendingTransactions.has(result.msgId), false);
+  });
+
+  it('gives a half message up after transactionCheckMax checks (TRANS_CHECK_MAX_TIME_TOPIC)', async () => {
+    const topic = unique('TxGiveUp');
+    let checks = 0;
+    const producer = await startProducer(cluster, {
+      transactionListener: listenerOf(
+        () => 'UNKNOW',
+        () => {
+          checks++;
+          return 'UNKNOW';
+        },
+      ),
+    });
+    const result = await producer.sendMessageInTransaction({ topic, body: 'never decided' });
+    await heartbeated(cluster, producer);
+    const broker = cluster.brokers[0]!;
+    await eventually(() => !broker.pendingTransactions.has(result.msgId));
+    assert.equal(checks, 2);
+    const parked = cluster.messages({ topic: 'TRANS_CHECK_MAX_TIME_TOPIC' }).filter((m) => m.uniqueId === result.msgId);
+    assert.equal(parked.length, 1);
+    assert.equal(parked[0]!.properties.TRANSACTION_CHECK_TIMES, '2');
+    assert.equal(cluster.messages({ topic }).length, 0);
+  });
+});
