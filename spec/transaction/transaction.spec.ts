@@ -389,3 +389,35 @@ describe('the embedded broker’s transaction check service', () => {
     assert.equal(cluster.messages({ topic }).length, 0);
   });
 });
+
+describe('transactions with a namespace', () => {
+  let cluster: EmbeddedCluster;
+  before(async () => {
+    cluster = await startCluster({ brokers: 1, transactionCheckInterval: 0 });
+  });
+  after(stopAll);
+
+  it('the half message carries the namespaced group; the check-back shows the topic without the namespace', async () => {
+    const topic = unique('TxNs');
+    const seen: string[] = [];
+    const producer = await startProducer(cluster, {
+      namespace: 'ns1',
+      transactionListener: listenerOf(
+        () => 'UNKNOW',
+        (message) => {
+          seen.push(message.topic);
+          return 'COMMIT_MESSAGE';
+        },
+      ),
+    });
+    const result = await producer.sendMessageInTransaction({ topic, body: 'x' });
+    assert.equal(result.messageQueue.topic, topic);
+    const half = cluster.messages({ topic: HALF_TOPIC }).find((m) => m.uniqueId === result.msgId)!;
+    assert.equal(half.properties.REAL_TOPIC, `ns1%${topic}`);
+    assert.equal(half.properties.PGROUP, `ns1%${producer.options.producerGroup}`);
+    await eventually(() => cluster.brokers[0]!.clients.get(producer.clientId!)?.producerGroups.includes(`ns1%${producer.options.producerGroup}`) === true);
+    assert.equal(cluster.brokers[0]!.checkTransactionState(half.commitLogOffset), true);
+    await eventually(() => cluster.messages({ topic: `ns1%${topic}` }).length === 1);
+    assert.deepEqual(seen, [topic]);
+  });
+});
