@@ -2,10 +2,12 @@
  * `EmbeddedCluster`: one NameServer and N brokers (`broker-a`, `broker-b`, …) on loopback ports, in this process or
  * in a child process of its own.
  */
+import { AclValidator } from './acl-validator.js';
 import { EmbeddedBroker } from './broker.js';
 import type { EmbeddedClusterOptions } from './cluster-options.js';
 import type { MessageFilter, StoredMessage } from './message-store.js';
 import { EmbeddedNameServer } from './name-server.js';
+import { resolveEmbeddedTls, type EmbeddedTlsMaterial } from './tls-material.js';
 import { spawnCluster, type SpawnedCluster } from './spawn.js';
 import type { Message } from '../message/message.js';
 import { Producer } from '../producer/producer.js';
@@ -53,10 +55,16 @@ export class EmbeddedCluster {
   /** The brokers, `broker-a` first. */
   readonly brokers: readonly EmbeddedBroker[];
   private readonly responders = new Set<Responder>();
+  /**
+   * With `tls`: the CA certificate (PEM) clients trust, e.g. `new Producer({ tls: { ca: cluster.tls.ca } })`;
+   * `null` without TLS.
+   */
+  readonly tls: { readonly ca: string } | null;
 
-  private constructor(nameServer: EmbeddedNameServer, brokers: EmbeddedBroker[]) {
+  private constructor(nameServer: EmbeddedNameServer, brokers: EmbeddedBroker[], tls: EmbeddedTlsMaterial | null) {
     this.nameServer = nameServer;
     this.brokers = brokers;
+    this.tls = tls === null ? null : Object.freeze({ ca: tls.ca });
   }
 
   /**
@@ -64,7 +72,12 @@ export class EmbeddedCluster {
    * @returns the running cluster; `stop()` it to free every port and timer
    */
   static async start(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
+    // Bad ACL accounts fail before anything listens (4.9.8 refuses to start with them).
+    if (options.acl !== undefined) new AclValidator(options.acl);
+    // One certificate for the whole cluster, so one CA for clients.
+    const tls = await resolveEmbeddedTls(options.tls);
     const nameServer = await EmbeddedNameServer.start({
+      ...(tls === null ? {} : { tls, tlsMode: options.tlsMode }),
       port: options.namesrvPort ?? 0,
       version: options.version,
       brokerExpireMillis: options.brokerExpireMillis,
@@ -94,6 +107,8 @@ export class EmbeddedCluster {
             transactionCheckInterval: options.transactionCheckInterval,
             transactionTimeOut: options.transactionTimeOut,
             transactionCheckMax: options.transactionCheckMax,
+            ...(options.acl === undefined ? {} : { acl: options.acl }),
+            ...(tls === null ? {} : { tls, tlsMode: options.tlsMode }),
           }),
         );
       }
@@ -102,7 +117,7 @@ export class EmbeddedCluster {
       await nameServer.stop();
       throw error;
     }
-    return new EmbeddedCluster(nameServer, brokers);
+    return new EmbeddedCluster(nameServer, brokers, tls);
   }
 
   /**

@@ -3,7 +3,11 @@
  * eagerly.
  */
 import { InvalidOptionError } from '../errors.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { RPCHook } from '../remoting/remoting-client.js';
+import { resolveCredentialsOption, type CredentialsSource } from '../security/credentials.js';
+import type { Redacted } from '../security/redacted.js';
+import { resolveTlsOption, type TlsOption } from '../security/tls-options.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
 import type { TransactionListener } from '../transaction/transaction-listener.js';
 import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
@@ -192,6 +196,28 @@ export interface ProducerOptions {
    * @defaultValue `2000`
    */
   checkRequestHoldMax?: number;
+  /**
+   * ACL credentials: every request (route look-ups, sends, batches, heartbeats, unregister) is signed as the Java
+   * `AclClientRPCHook` signs it. Either `{ accessKey, secretKey, securityToken? }` or a function returning them (sync or
+   * async) for rotating keys: it is called at `start()` and then in the background at most every
+   * `credentialsRefreshInterval` ms; a failing refresh keeps the last good credentials and is published on
+   * `rocketmq:producer:credentialsError`. Never printed (`util.inspect(producer.options)` shows only the AccessKey).
+   * @defaultValue `null` (requests are not signed)
+   */
+  credentials?: CredentialsSource | null;
+  /**
+   * Least time between two calls of a `credentials` function, ms.
+   * @defaultValue `60000`
+   */
+  credentialsRefreshInterval?: number;
+  /**
+   * TLS on the NameServer and broker connections (same ports): `true` verifies the server certificate against the
+   * system CAs; `tls.ConnectionOptions` pass through (`ca`, `servername`, `cert`/`key`, `rejectUnauthorized: false`).
+   * A handshake or certificate failure fails the sends with `RMQ_ERR_TLS` (`RemotingConnectError`, `cause` = Node's
+   * error).
+   * @defaultValue `false`
+   */
+  tls?: TlsOption | null;
 }
 
 /** {@link ProducerOptions} after defaults and validation. */
@@ -230,6 +256,11 @@ export interface ResolvedProducerOptions {
   readonly transactionListener: TransactionListener | null;
   readonly checkConcurrency: number;
   readonly checkRequestHoldMax: number;
+  /** The credentials (fixed or a function), kept out of printouts; `null` when requests are not signed. */
+  readonly credentials: Redacted<CredentialsSource> | null;
+  readonly credentialsRefreshInterval: number;
+  /** `tls.connect` options, kept out of printouts (they may hold a client key); `null` for plain TCP. */
+  readonly tls: Redacted<TlsConnectionOptions> | null;
 }
 
 /** The latency-fault tables of the Java client 5.1.4 and later (the default). */
@@ -290,6 +321,9 @@ export const DEFAULTS = Object.freeze({
   transactionListener: null as TransactionListener | null,
   checkConcurrency: 1,
   checkRequestHoldMax: 2000,
+  credentials: null,
+  credentialsRefreshInterval: 60_000,
+  tls: false,
 } as const);
 
 const GROUP_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -464,6 +498,13 @@ export function resolveOptions(
     transactionListener: transactionListener(o.transactionListener ?? DEFAULTS.transactionListener),
     checkConcurrency: integer('checkConcurrency', o.checkConcurrency ?? DEFAULTS.checkConcurrency, 1, 1000),
     checkRequestHoldMax: integer('checkRequestHoldMax', o.checkRequestHoldMax ?? DEFAULTS.checkRequestHoldMax, 0),
+    credentials: o.credentials === undefined || o.credentials === null ? null : resolveCredentialsOption(o.credentials),
+    credentialsRefreshInterval: integer(
+      'credentialsRefreshInterval',
+      o.credentialsRefreshInterval ?? DEFAULTS.credentialsRefreshInterval,
+      10,
+    ),
+    tls: resolveTlsOption(o.tls ?? DEFAULTS.tls),
   };
   return Object.freeze(resolved);
 }
