@@ -24,9 +24,13 @@ import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
+import { startAclClient, type AclClient } from './scenarios/acl.js';
 
 /** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
+
+/** Body size of the `compressed` scenario's rows (sendAsync with each compressType). */
+const COMPRESSED_BODY_BYTES = 16 * 1024;
 
 /** Batching of the `publish batched` rows. */
 const PUBLISH_BATCH = { maxMessages: 64 };
@@ -39,6 +43,8 @@ interface Context {
   rows: BenchRow[];
   notes: string[];
   log: (line: string) => void;
+  /** The `acl` scenario's producer and broker, when that scenario runs. */
+  acl: AclClient | null;
 }
 
 function count(ctx: Context, kind: keyof typeof FULL_COUNTS, bodyBytes: number): { messages: number; warmup: number } {
@@ -148,6 +154,27 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
       add('publish batched rocketmq-rx', async () => {
         const m = await measurePublish(rx.producer, { body, ...windowed, maxInFlight: batches, batch: PUBLISH_BATCH });
         return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}, maxInFlight ${batches} batches`);
+      });
+    }
+  }
+  const acl = ctx.acl;
+  if (acl !== null && wants(ctx, 'acl')) {
+    add('sendAsync + ACL rocketmq-rx', async () => {
+      const m = await measureWindowed(acl.issueAsync(body), { ...windowed, brokerCpu: () => processCpuMicros(acl.brokerPid), inFlight });
+      return toRow('sendAsync + ACL', 'rocketmq-rx', bodyBytes, inFlight, m, 'every request signed (HMAC-SHA1) and verified by a broker with ACL on, in its own process');
+    });
+  }
+  if (wants(ctx, 'compressed') && bodyBytes === COMPRESSED_BODY_BYTES) {
+    // sendAsync with each codec, on a producer of its own (the 16 KiB `async` row above is the ZLIB one as well).
+    for (const compressType of ['ZLIB', 'LZ4', 'ZSTD'] as const) {
+      add(`async compressed ${compressType} rocketmq-rx`, async () => {
+        const client = await startRx(ctx.broker.namesrvAddr, { compressType });
+        try {
+          const m = await measureWindowed(client.issueAsync(body), { ...windowed, inFlight });
+          return toRow(`async ${compressType}`, 'rocketmq-rx', bodyBytes, inFlight, m, `sendAsync, compressType ${compressType}`);
+        } finally {
+          await client.close();
+        }
       });
     }
   }
@@ -273,7 +300,7 @@ async function main(): Promise<void> {
   log('starting the embedded broker in its own process …');
   const broker = await startBroker({ maxStoredMessages: 10_000 });
   log(`  name server ${broker.namesrvAddr}, ${broker.brokerName} at ${broker.brokerAddr} (pid ${broker.pid})`);
-  const ctx: Context = { options, broker, rows: [], notes: [], log };
+  const ctx: Context = { options, broker, rows: [], notes: [], log, acl: null };
 
   let rx: RxClient | null = null;
   let ons: AliOnsClient | null = null;
@@ -285,6 +312,13 @@ async function main(): Promise<void> {
         ons = await startAliOns(broker.namesrvAddr);
       } catch (error) {
         ctx.notes.push(`ali-ons rows left out: ${describeError(error)}`);
+      }
+    }
+    if (options.only.includes('acl')) {
+      try {
+        ctx.acl = await startAclClient();
+      } catch (error) {
+        ctx.notes.push(`sendAsync + ACL rows left out: ${describeError(error)}`);
       }
     }
     for (const size of options.sizes) await runSize(ctx, size, rx, ons);
@@ -303,6 +337,7 @@ async function main(): Promise<void> {
   } finally {
     await rx?.close().catch(() => undefined);
     await ons?.close().catch(() => undefined);
+    await ctx.acl?.close().catch(() => undefined);
     await broker.stop();
   }
 

@@ -15,6 +15,16 @@
  * await producer.shutdown();
  * await cluster.stop();
  * ```
+ *
+ * ## By purpose
+ *
+ * - **A cluster**: {@link EmbeddedCluster} (`start()` in this process, `spawn()` in a child), or its parts
+ *   {@link EmbeddedNameServer} and {@link EmbeddedBroker}.
+ * - **What the brokers saw**: {@link StoredMessage}, {@link RequestStats}, {@link ClientRecord},
+ *   {@link EndTransactionRecord}.
+ * - **Faults**: {@link FaultInjector} (error responses, delays, swallowed requests, garbage, closed connections,
+ *   paused reads), and `kill()` / `restart()` of each server.
+ *
  * @packageDocumentation
  * @module rocketmq-rx/embedded
  */
@@ -33,3 +43,6 @@ export type { BrokerVersion, ClientRecord, EndTransactionRecord, MessageStoredEv
 export type { RegisteredBroker } from './name-server-processor.js';
 export type { TopicConfig } from './topic-config.js';
 export type { SpawnedCluster, ClusterStats } from './spawn.js';
+export type { EmbeddedAclOptions, EmbeddedAclAccount, AclPermission } from './acl-validator.js';
+export type { EmbeddedTlsOption, EmbeddedTlsCertificate } from './tls-material.js';
+export { parsePlainAclYaml } from './plain-acl-yaml.js';

@@ -3,7 +3,13 @@
  * eagerly.
  */
 import { InvalidOptionError } from '../errors.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { COMPRESSION_TYPES, requireCompressor } from '../message/compression.js';
+import type { CompressionType } from '../message/compression.js';
 import type { RPCHook } from '../remoting/remoting-client.js';
+import { resolveCredentialsOption, type CredentialsSource } from '../security/credentials.js';
+import type { Redacted } from '../security/redacted.js';
+import { resolveTlsOption, type TlsOption } from '../security/tls-options.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
 import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
 
@@ -75,15 +81,26 @@ export interface ProducerOptions {
    */
   retryResponseCodes?: readonly number[];
   /**
-   * Bodies of at least this many bytes are zlib-compressed.
+   * Bodies of at least this many bytes are compressed (with `compressType`). In `sendAsync`, `sendOneway` and
+   * `publish`, a ZLIB body is deflated on libuv's thread pool and a ZSTD body on a worker thread, off the event
+   * loop; `send` compresses on the calling thread, as the Java client does (bodies of 256 KiB or more excepted).
    * @defaultValue `4096`
    */
   compressMsgBodyOverHowmuch?: number;
   /**
-   * zlib level, `-1` (zlib default) … `9`.
+   * Compression level: ZLIB `-1` (zlib default) … `9`; ZSTD `1` … `22`; LZ4 has none (ignored, as in Java).
    * @defaultValue `5`
    */
   compressLevel?: number;
+  /**
+   * Body codec (Java 5.x `compressType`, system property `rocketmq.message.compressType`), written into sysFlag bits
+   * 8–10 as the Java client does. `'ZLIB'` is readable by every consumer; `'LZ4'` and `'ZSTD'` need 4.9.4+ / 5.x
+   * consumers and an optional package: `lz4-wasm-nodejs` for LZ4, `@foxglove/wasm-zstd` for ZSTD (reading ZSTD
+   * bodies with `decompressBody` needs `fzstd`). A missing package fails `new Producer()` with
+   * `RMQ_ERR_UNSUPPORTED_COMPRESSION`.
+   * @defaultValue `'ZLIB'`
+   */
+  compressType?: CompressionType;
   /**
    * Largest body accepted, in bytes (checked before compression).
    * @defaultValue `4194304` (4 MiB)
@@ -175,6 +192,28 @@ export interface ProducerOptions {
    * @defaultValue `[]`
    */
   rpcHooks?: readonly RPCHook[];
+  /**
+   * ACL credentials: every request (route look-ups, sends, batches, heartbeats, unregister) is signed as the Java
+   * `AclClientRPCHook` signs it. Either `{ accessKey, secretKey, securityToken? }` or a function returning them (sync or
+   * async) for rotating keys: it is called at `start()` and then in the background at most every
+   * `credentialsRefreshInterval` ms; a failing refresh keeps the last good credentials and is published on
+   * `rocketmq:producer:credentialsError`. Never printed (`util.inspect(producer.options)` shows only the AccessKey).
+   * @defaultValue `null` (requests are not signed)
+   */
+  credentials?: CredentialsSource | null;
+  /**
+   * Least time between two calls of a `credentials` function, ms.
+   * @defaultValue `60000`
+   */
+  credentialsRefreshInterval?: number;
+  /**
+   * TLS on the NameServer and broker connections (same ports): `true` verifies the server certificate against the
+   * system CAs; `tls.ConnectionOptions` pass through (`ca`, `servername`, `cert`/`key`, `rejectUnauthorized: false`).
+   * A handshake or certificate failure fails the sends with `RMQ_ERR_TLS` (`RemotingConnectError`, `cause` = Node's
+   * error).
+   * @defaultValue `false`
+   */
+  tls?: TlsOption | null;
 }
 
 /** {@link ProducerOptions} after defaults and validation. */
@@ -192,6 +231,7 @@ export interface ResolvedProducerOptions {
   readonly retryResponseCodes: ReadonlySet<number>;
   readonly compressMsgBodyOverHowmuch: number;
   readonly compressLevel: number;
+  readonly compressType: CompressionType;
   readonly maxMessageSize: number;
   readonly defaultTopicQueueNums: number;
   readonly createTopicKey: string;
@@ -210,6 +250,11 @@ export interface ResolvedProducerOptions {
   readonly checkForbiddenHooks: readonly CheckForbiddenHook[];
   readonly sendMessageHooks: readonly SendMessageHook[];
   readonly rpcHooks: readonly RPCHook[];
+  /** The credentials (fixed or a function), kept out of printouts; `null` when requests are not signed. */
+  readonly credentials: Redacted<CredentialsSource> | null;
+  readonly credentialsRefreshInterval: number;
+  /** `tls.connect` options, kept out of printouts (they may hold a client key); `null` for plain TCP. */
+  readonly tls: Redacted<TlsConnectionOptions> | null;
 }
 
 /** The latency-fault tables of the Java client 5.1.4 and later (the default). */
@@ -249,6 +294,7 @@ export const DEFAULTS = Object.freeze({
   retryResponseCodes: DEFAULT_RETRY_RESPONSE_CODES,
   compressMsgBodyOverHowmuch: 4096,
   compressLevel: 5,
+  compressType: 'ZLIB' as CompressionType,
   maxMessageSize: 4 * 1024 * 1024,
   defaultTopicQueueNums: 4,
   createTopicKey: 'TBW102',
@@ -267,6 +313,9 @@ export const DEFAULTS = Object.freeze({
   checkForbiddenHooks: Object.freeze([]) as readonly CheckForbiddenHook[],
   sendMessageHooks: Object.freeze([]) as readonly SendMessageHook[],
   rpcHooks: Object.freeze([]) as readonly RPCHook[],
+  credentials: null,
+  credentialsRefreshInterval: 60_000,
+  tls: false,
 } as const);
 
 const GROUP_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -366,6 +415,12 @@ export function resolveOptions(
   if (!Array.isArray(codes) || codes.some((c) => !Number.isInteger(c))) {
     throw new InvalidOptionError('retryResponseCodes', 'expected an array of integer response codes');
   }
+  const compressType = o.compressType ?? DEFAULTS.compressType;
+  if (!COMPRESSION_TYPES.includes(compressType)) {
+    throw new InvalidOptionError('compressType', `expected one of ${COMPRESSION_TYPES.join(', ')}, got ${String(compressType)}`);
+  }
+  // A codec whose package is missing fails here, not at the first large send.
+  requireCompressor(compressType);
   const resolved: ResolvedProducerOptions = {
     producerGroup: text('producerGroup', o.producerGroup ?? DEFAULTS.producerGroup, GROUP_PATTERN),
     namesrvAddr: nameServers(o.namesrvAddr ?? env['NAMESRV_ADDR'] ?? ''),
@@ -395,7 +450,13 @@ export function resolveOptions(
       o.compressMsgBodyOverHowmuch ?? DEFAULTS.compressMsgBodyOverHowmuch,
       0,
     ),
-    compressLevel: integer('compressLevel', o.compressLevel ?? DEFAULTS.compressLevel, -1, 9),
+    compressType,
+    compressLevel: integer(
+      'compressLevel',
+      o.compressLevel ?? DEFAULTS.compressLevel,
+      compressType === 'ZSTD' ? 1 : -1,
+      compressType === 'ZLIB' ? 9 : 22,
+    ),
     maxMessageSize: integer('maxMessageSize', o.maxMessageSize ?? DEFAULTS.maxMessageSize, 1),
     defaultTopicQueueNums: integer('defaultTopicQueueNums', o.defaultTopicQueueNums ?? DEFAULTS.defaultTopicQueueNums, 1),
     createTopicKey: text('createTopicKey', o.createTopicKey ?? DEFAULTS.createTopicKey, GROUP_PATTERN, 127),
@@ -429,6 +490,13 @@ export function resolveOptions(
     ),
     sendMessageHooks: hookList<SendMessageHook>('sendMessageHooks', o.sendMessageHooks ?? DEFAULTS.sendMessageHooks, null),
     rpcHooks: hookList<RPCHook>('rpcHooks', o.rpcHooks ?? DEFAULTS.rpcHooks, 'doBeforeRequest'),
+    credentials: o.credentials === undefined || o.credentials === null ? null : resolveCredentialsOption(o.credentials),
+    credentialsRefreshInterval: integer(
+      'credentialsRefreshInterval',
+      o.credentialsRefreshInterval ?? DEFAULTS.credentialsRefreshInterval,
+      10,
+    ),
+    tls: resolveTlsOption(o.tls ?? DEFAULTS.tls),
   };
   return Object.freeze(resolved);
 }
