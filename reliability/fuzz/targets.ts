@@ -573,11 +573,11 @@ const sendResponseExt = fc.record(
 const sendResultMapping: FuzzTarget = {
   name: 'send-result',
   decoder: 'sendResultOf (SEND_MESSAGE response → SendResult)',
-  codes: ['RMQ_ERR_BROKER', 'RMQ_ERR_REMOTING_PROTOCOL'],
+  codes: ['RMQ_ERR_BROKER', 'RMQ_ERR_ACL_DENIED', 'RMQ_ERR_REMOTING_PROTOCOL'],
   property() {
     const response = fc.record({
       code: fc.oneof(fc.constantFrom(0, 1, 2, 10, 11, 12, 13, 14, 16, 17, 25, 26, 204, 205, 206), fc.integer({ min: -32768, max: 32767 })),
-      remark: fc.option(text(20), { nil: null }),
+      remark: fc.option(fc.oneof(text(20), fc.constantFrom('Check signature failed for accessKey=u', 'No accessKey is configured', 'AccessKey:u is not exist')), { nil: null }),
       extFields: fc.option(
         fc.oneof(
           sendResponseExt.map((ext) => ext as Record<string, string>),
@@ -606,6 +606,9 @@ const sendResultMapping: FuzzTarget = {
       } else if (result.error.code === 'RMQ_ERR_BROKER') {
         assert.ok(![0, 10, 11, 12].includes(r.code), `code ${r.code} is a success`);
         assert.equal(result.error.retriable, retryCodes.has(r.code));
+      } else if (result.error.code === 'RMQ_ERR_ACL_DENIED') {
+        assert.ok(![0, 10, 11, 12].includes(r.code), `code ${r.code} is a success`);
+        assert.equal(result.error.retriable, false);
       }
     });
   },

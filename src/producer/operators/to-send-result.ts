@@ -6,8 +6,8 @@ import { responseCodeName } from '../../remoting/response-code.js';
 import { aclRefusalReason } from '../../security/acl-refusal.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import { withoutNamespace } from '../namespace.js';
-import type { EncodedContext } from '../send-context.js';
 import type { RemotingCommand } from '../../remoting/remoting-command.js';
+import type { EncodedContext } from '../send-context.js';
 import { lightStep } from './light-step.js';
 
 /** Dependencies of {@link toSendResult}. @internal */
@@ -57,8 +57,9 @@ export interface SendAttemptInfo {
  * codes 0/10/12/11 → SEND_OK / FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE with `msgId` = the
  * message's UNIQ_KEY, `offsetMsgId` = the response `msgId`, the queue the broker used, `regionId`
  * (`DefaultRegion` when absent) and `traceOn` (false only for `"false"`).
- * @throws MQAclError (`RMQ_ERR_ACL_DENIED`) for an ACL refusal; MQBrokerError (`RMQ_ERR_BROKER`) for any other code; RemotingProtocolError (`RMQ_ERR_REMOTING_PROTOCOL`)
- *   for a success without a valid integer `queueId` / `queueOffset`
+ * @throws MQAclError (`RMQ_ERR_ACL_DENIED`) for an ACL refusal; MQBrokerError (`RMQ_ERR_BROKER`) for any other
+ *   code; RemotingProtocolError (`RMQ_ERR_REMOTING_PROTOCOL`) for a success without a valid integer `queueId` /
+ *   `queueOffset`
  * @internal
  */
 export function sendResultOf(
