@@ -58,7 +58,8 @@ export { MessageConst } from './message/properties.js';
 
 // --- Message bodies ---------------------------------------------------------------------------------------------
 export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
-export { decompressBody } from './message/compression.js';
+export { decompressBody, COMPRESSION_TYPES, DEFAULT_MAX_DECOMPRESSED_SIZE } from './message/compression.js';
+export type { CompressionType, DecompressOptions } from './message/compression.js';
 
 // --- Errors and their stable codes ------------------------------------------------------------------------------
 export {
@@ -75,6 +76,7 @@ export {
   InvalidOptionError,
 } from './errors.js';
 export type { RocketMQErrorOptions } from './errors.js';
+export { MissingCompressionPackageError } from './message/optional-package.js';
 export { MessageErrorCode } from './message/error-codes.js';
 export type { MessageErrorCodeValue } from './message/error-codes.js';
 export { RouteErrorCode } from './route/route-errors.js';

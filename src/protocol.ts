@@ -73,7 +73,7 @@ export { aclRefusalReason } from './security/acl-refusal.js';
 // --- Message encoding: properties, flags, ids, batch bodies, stored records -------------------------------------
 export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
 export type { EncodePropertiesOptions } from './message/properties.js';
-export { SysFlag } from './message/compression.js';
+export { SysFlag, compressionSysFlag } from './message/compression.js';
 export { createUniqueId, createOffsetMessageId, decodeOffsetMessageId } from './message/message-id.js';
 export type { OffsetMessageId } from './message/message-id.js';
 export { encodeBatchBody, decodeBatchBody } from './message/batch.js';
