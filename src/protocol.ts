@@ -71,7 +71,7 @@ export type { CredentialsSupplier } from './security/acl-signer.js';
 export { aclRefusalReason } from './security/acl-refusal.js';
 
 // --- Message encoding: properties, flags, ids, batch bodies, stored records -------------------------------------
-export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
+export { MessageConst, decodeProperties, encodeProperties, encodePropertiesJavaOrder, javaHashMapOrder } from './message/properties.js';
 export type { EncodePropertiesOptions } from './message/properties.js';
 export { SysFlag, compressionSysFlag } from './message/compression.js';
 export { createUniqueId, createOffsetMessageId, decodeOffsetMessageId } from './message/message-id.js';
@@ -88,6 +88,8 @@ export {
   BLANK_MAGIC_CODE,
 } from './message/stored-message.js';
 export type { StoredMessageFields, DecodedStoredMessage } from './message/stored-message.js';
+export { decodeMessageExt } from './message/message-ext.js';
+export type { MessageExt } from './message/message-ext.js';
 
 // --- Routes -----------------------------------------------------------------------------------------------------
 export {

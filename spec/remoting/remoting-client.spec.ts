@@ -486,3 +486,52 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.notEqual(a.opaque, b.opaque);
   });
 });
+
+describe('RemotingClient: processors for server requests, peer versions', () => {
+  it('a handler answers the requests of its code (serverRequests$ still observes them); a throw is answered SYSTEM_ERROR; peerVersion', async () => {
+    const responses: RemotingCommand[] = [];
+    let peer: ServerConnection | null = null;
+    const server = new RemotingServer(
+      (request, connection) => {
+        peer = connection;
+        return createResponse(request, ResponseCode.SUCCESS, { version: 479 });
+      },
+      { onResponse: (response) => void responses.push(response) },
+    );
+    await server.listen(0);
+    const client = new RemotingClient();
+    try {
+      assert.equal(client.peerVersion(server.address), null, 'no response yet');
+      await client.invoke(server.address, createRequest(34), 3000);
+      assert.equal(client.peerVersion(server.address), 479);
+      const seenByStream: number[] = [];
+      const subscription = client.serverRequests$.subscribe((incoming) => {
+        seenByStream.push(incoming.request.code);
+        incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS));
+      });
+      const remove326 = client.handleRequests(326, (incoming) =>
+        incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS, { remark: 'mine' })),
+      );
+      client.handleRequests(327, () => {
+        throw new Error('broken processor');
+      });
+      peer!.write(createRequest(326, null, { opaque: 9001 }));
+      peer!.write(createRequest(327, null, { opaque: 9002 }));
+      peer!.write(createRequest(40, null, { opaque: 9003 }));
+      await until(() => responses.length === 3, 'three answers');
+      const byOpaque = new Map(responses.map((r) => [r.opaque, r]));
+      assert.equal(byOpaque.get(9001)!.remark, 'mine');
+      assert.equal(byOpaque.get(9002)!.code, ResponseCode.SYSTEM_ERROR);
+      assert.equal(byOpaque.get(9002)!.remark, 'broken processor');
+      assert.deepEqual(seenByStream, [326, 327, 40], 'serverRequests$ observes handled requests too; the handler answered first');
+      remove326();
+      peer!.write(createRequest(326, null, { opaque: 9004 }));
+      await until(() => responses.length === 4, 'the fourth answer');
+      assert.equal(responses[3]!.remark, null, 'without its handler, 326 is answered by the stream subscriber');
+      subscription.unsubscribe();
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});

@@ -123,6 +123,7 @@ export class RemotingClient implements CallHost {
   private readonly channels = new Map<string, ClientChannel>();
   private readonly serverRequests = new Subject<ServerRequest>();
   private readonly requestHandlers = new Map<number, ServerRequestHandler>();
+  private readonly peerVersions = new Map<string, number>();
   private closing = false;
 
   /** @param options - see {@link RemotingClientOptions} */
@@ -205,6 +206,15 @@ export class RemotingClient implements CallHost {
     return () => {
       if (this.requestHandlers.get(code) === handler) this.requestHandlers.delete(code);
     };
+  }
+
+  /**
+   * The `version` (MQVersion ordinal) of the last response from `addr`, or `null` before any (e.g. 409 for a 4.9.8
+   * broker, ≥ 413 for 5.x).
+   * @param addr - `host:port`
+   */
+  peerVersion(addr: string): number | null {
+    return this.peerVersions.get(addr) ?? null;
   }
 
   /** Adds an RPC hook, run after those already installed. */
@@ -291,6 +301,7 @@ export class RemotingClient implements CallHost {
 
   private onCommand(channel: ClientChannel, command: RemotingCommand): void {
     if (isResponse(command)) {
+      if (this.peerVersions.get(channel.address) !== command.version) this.peerVersions.set(channel.address, command.version);
       // Unknown opaques (late or unsolicited responses) are ignored.
       channel.table.resolve(command);
       return;
