@@ -126,3 +126,28 @@ export type {
 } from './producer/publish/publish.js';
 export { BatchErrorCode, BatchMessageError } from './producer/batch/batch-message.js';
 export type { BatchErrorCodeValue } from './producer/batch/batch-message.js';
+export type { Logger, LogFn } from './logger.js';
+export type { ProducerMetrics, BrokerFaultState } from './producer/producer.js';
+export type { BrokerLatency } from './producer/broker-latency.js';
+export type { PermitStats } from './remoting/remoting-client.js';
+export type { RouteAge } from './route/route-cache.js';
+export type { TelemetryOptions, TracerProviderLike, MeterProviderLike } from './telemetry/otel.js';
+export { SendMetricNames, INSTRUMENTATION_SCOPE } from './telemetry/send-telemetry.js';
+export type { RocketMQMessageKind } from './telemetry/send-telemetry.js';
+export { heartbeatChannel } from './producer/diagnostics.js';
+export type { HeartbeatEvent } from './producer/diagnostics.js';
+export { remotingConnectChannel, remotingCloseChannel, remotingRequestChannel, remotingTimeoutChannel } from './remoting/diagnostics.js';
+export type { RemotingConnectEvent, RemotingCloseEvent, RemotingRequestEvent, RemotingTimeoutEvent } from './remoting/diagnostics.js';
+export { routeRefreshChannel } from './route/diagnostics.js';
+export type { RouteRefreshEvent } from './route/diagnostics.js';
+export {
+  encodePubRecord,
+  decodeTraceData,
+  CONTENT_SPLITOR,
+  FIELD_SPLITOR,
+  RMQ_SYS_TRACE_TOPIC,
+  TraceMessageType,
+} from './trace/trace-data-encoder.js';
+export type { PubTraceRecord, TraceTransfer, DecodedTraceRecord } from './trace/trace-data-encoder.js';
+export { TraceDispatcherDefaults } from './trace/async-trace-dispatcher.js';
+export type { TraceDispatcherStats } from './trace/async-trace-dispatcher.js';

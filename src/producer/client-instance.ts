@@ -11,6 +11,8 @@ import { RequestCode } from '../remoting/request-code.js';
 import { NameServerClient } from '../route/name-server-client.js';
 import { RouteCache } from '../route/route-cache.js';
 import type { ResolvedProducerOptions } from './config.js';
+import { heartbeatChannel } from './diagnostics.js';
+import type { HeartbeatEvent } from './diagnostics.js';
 
 /** The producer group the Java client always adds to its heartbeat (and unregisters on close). */
 export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
@@ -128,12 +130,30 @@ export class ClientInstance {
         producerDataSet: [CLIENT_INNER_PRODUCER_GROUP, ...this.groups].map((groupName) => ({ groupName })),
       }),
     );
+    const startedAt = performance.now();
+    const brokers = this.routes.brokerAddresses();
     const results = await Promise.allSettled(
-      this.routes.brokerAddresses().map((addr) =>
+      brokers.map((addr) =>
         this.remoting.invoke(addr, createRequest(RequestCode.HEART_BEAT, null, { body }), this.options.mqClientApiTimeout),
       ),
     );
-    return results.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length;
+    const acknowledged = results.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length;
+    if (heartbeatChannel.hasSubscribers) {
+      const failures: { addr: string; error: unknown }[] = [];
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') failures.push({ addr: brokers[i]!, error: r.reason });
+        else if (r.value.code !== 0) failures.push({ addr: brokers[i]!, error: `response code ${r.value.code}` });
+      });
+      heartbeatChannel.publish({
+        clientId: this.clientId,
+        producerGroups: [CLIENT_INNER_PRODUCER_GROUP, ...this.groups],
+        brokers,
+        acknowledged,
+        failures,
+        durationMillis: performance.now() - startedAt,
+      } satisfies HeartbeatEvent);
+    }
+    return acknowledged;
   }
 
   /** UNREGISTER_CLIENT for `group` to every broker (masters and slaves) the routes name; failures are ignored. */

@@ -4,6 +4,8 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { RPCHook } from '../remoting/remoting-client.js';
+import type { Logger } from '../logger.js';
+import type { TelemetryOptions } from '../telemetry/otel.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
 import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
 
@@ -174,6 +176,30 @@ export interface ProducerOptions {
    * @defaultValue `[]`
    */
   rpcHooks?: readonly RPCHook[];
+  /**
+   * OpenTelemetry spans and metrics (needs the optional peer dependency `@opentelemetry/api`). `false` turns them
+   * off even when a global provider is registered.
+   * @defaultValue `null`: the global tracer and meter providers, if registered when `start()` runs; else nothing
+   *   (and `@opentelemetry/api` is not even loaded)
+   */
+  telemetry?: TelemetryOptions | false | null;
+  /**
+   * RocketMQ message trace (Java `enableMsgTrace`): after every successful send a "Pub" trace record goes to
+   * `customizedTraceTopic`, as the Java client writes it, for the RocketMQ Dashboard's message-trace view.
+   * @defaultValue `false`
+   */
+  enableMsgTrace?: boolean;
+  /**
+   * Topic of the message-trace records (Java `customizedTraceTopic`).
+   * @defaultValue `'RMQ_SYS_TRACE_TOPIC'`
+   */
+  customizedTraceTopic?: string;
+  /**
+   * Where the producer logs (any pino-compatible `debug/info/warn/error(obj, msg)` object). Options, credentials
+   * and message bodies are never logged.
+   * @defaultValue `null` (quiet)
+   */
+  logger?: Logger | null;
 }
 
 /** {@link ProducerOptions} after defaults and validation. */
@@ -209,6 +235,10 @@ export interface ResolvedProducerOptions {
   readonly checkForbiddenHooks: readonly CheckForbiddenHook[];
   readonly sendMessageHooks: readonly SendMessageHook[];
   readonly rpcHooks: readonly RPCHook[];
+  readonly telemetry: TelemetryOptions | false | null;
+  readonly enableMsgTrace: boolean;
+  readonly customizedTraceTopic: string;
+  readonly logger: Logger | null;
 }
 
 /** The latency-fault tables of the Java client 5.1.4 and later (the default). */
@@ -266,6 +296,10 @@ export const DEFAULTS = Object.freeze({
   checkForbiddenHooks: Object.freeze([]) as readonly CheckForbiddenHook[],
   sendMessageHooks: Object.freeze([]) as readonly SendMessageHook[],
   rpcHooks: Object.freeze([]) as readonly RPCHook[],
+  telemetry: null,
+  enableMsgTrace: false,
+  customizedTraceTopic: 'RMQ_SYS_TRACE_TOPIC',
+  logger: null,
 } as const);
 
 const GROUP_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -311,6 +345,32 @@ function hookList<T>(name: string, value: unknown, method: string | null): reado
     }
   }
   return Object.freeze([...(value as T[])]);
+}
+
+function telemetryOption(value: unknown): TelemetryOptions | false | null {
+  if (value === null || value === false) return value;
+  if (typeof value !== 'object') throw new InvalidOptionError('telemetry', 'expected { tracerProvider?, meterProvider?, propagate? }, false or null');
+  const t = value as Record<string, unknown>;
+  for (const key of Object.keys(t)) {
+    if (key !== 'tracerProvider' && key !== 'meterProvider' && key !== 'propagate') throw new InvalidOptionError('telemetry', `unknown field ${key}`);
+  }
+  if (t['tracerProvider'] != null && typeof (t['tracerProvider'] as { getTracer?: unknown }).getTracer !== 'function') {
+    throw new InvalidOptionError('telemetry', 'tracerProvider must have a getTracer() method');
+  }
+  if (t['meterProvider'] != null && typeof (t['meterProvider'] as { getMeter?: unknown }).getMeter !== 'function') {
+    throw new InvalidOptionError('telemetry', 'meterProvider must have a getMeter() method');
+  }
+  if (t['propagate'] !== undefined && typeof t['propagate'] !== 'boolean') throw new InvalidOptionError('telemetry', 'propagate must be a boolean');
+  return Object.freeze({ ...(value as TelemetryOptions) });
+}
+
+function loggerOption(value: unknown): Logger | null {
+  if (value === null) return null;
+  if (typeof value !== 'object' && typeof value !== 'function') throw new InvalidOptionError('logger', 'expected a pino-compatible logger');
+  for (const level of ['debug', 'info', 'warn', 'error']) {
+    if (typeof (value as Record<string, unknown>)[level] !== 'function') throw new InvalidOptionError('logger', `the logger has no ${level}() method`);
+  }
+  return value as Logger;
 }
 
 /** Splits and checks `namesrvAddr` (`'a:9876;b:9876'` or an array). */
@@ -428,6 +488,10 @@ export function resolveOptions(
     ),
     sendMessageHooks: hookList<SendMessageHook>('sendMessageHooks', o.sendMessageHooks ?? DEFAULTS.sendMessageHooks, null),
     rpcHooks: hookList<RPCHook>('rpcHooks', o.rpcHooks ?? DEFAULTS.rpcHooks, 'doBeforeRequest'),
+    telemetry: telemetryOption(o.telemetry === undefined ? DEFAULTS.telemetry : o.telemetry),
+    enableMsgTrace: bool('enableMsgTrace', o.enableMsgTrace ?? DEFAULTS.enableMsgTrace),
+    customizedTraceTopic: text('customizedTraceTopic', o.customizedTraceTopic ?? DEFAULTS.customizedTraceTopic, GROUP_PATTERN, 127),
+    logger: loggerOption(o.logger ?? DEFAULTS.logger),
   };
   return Object.freeze(resolved);
 }

@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import type { Subscriber, Subscription } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -24,6 +24,20 @@ import { createBatchSender } from './batch/batch-pipeline.js';
 import { prepareBatchList, splitBatch } from './batch/batch-message.js';
 import type { PublishOptions, PublishOutcome } from './publish/publish.js';
 import { publishOperator } from './publish/publish.js';
+import type { BatchItem } from './batch/batch-message.js';
+import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../message/properties.js';
+import type { PermitStats } from '../remoting/remoting-client.js';
+import type { RouteAge } from '../route/route-cache.js';
+import { resolveTelemetry } from '../telemetry/otel.js';
+import { ProducerTelemetry } from '../telemetry/send-telemetry.js';
+import type { RocketMQMessageKind, SendSpan } from '../telemetry/send-telemetry.js';
+import { AsyncTraceDispatcher } from '../trace/async-trace-dispatcher.js';
+import type { TraceDispatcherStats } from '../trace/async-trace-dispatcher.js';
+import { SendTraceHook } from '../trace/send-trace-hook.js';
+import { withoutNamespace } from './namespace.js';
+import { BrokerLatencyRecorder } from './broker-latency.js';
+import type { BrokerLatency } from './broker-latency.js';
+import { attachLogger } from './producer-logger.js';
 
 /** Options of one send. */
 export interface SendOptions {
@@ -59,6 +73,36 @@ export interface SendOptions {
   queue?: MessageQueue;
 }
 
+/** One broker's fault-tolerance record (see {@link ProducerMetrics}). */
+export interface BrokerFaultState {
+  /** Broker name. */
+  readonly brokerName: string;
+  /** Latency of the last attempt to it, ms. */
+  readonly currentLatencyMillis: number;
+  /** Whether it is avoided right now (a latency/failure penalty is running). */
+  readonly available: boolean;
+  /** Until when it is avoided, ms since the epoch (in the past when available). */
+  readonly notAvailableUntil: number;
+  /** `false` after a failure that suggests it cannot be reached. */
+  readonly reachable: boolean;
+}
+
+/** A snapshot of {@link Producer.metrics}. */
+export interface ProducerMetrics {
+  /** Sends subscribed and not settled. */
+  readonly inflightSends: number;
+  /** The client instance's async and oneway permit pools (`null` before start). */
+  readonly permits: { readonly async: PermitStats; readonly oneway: PermitStats } | null;
+  /** Per-broker attempt latency since start (p50/p99 to within 10 %), attempts and failures. */
+  readonly brokers: readonly BrokerLatency[];
+  /** The latency-fault-tolerance records (only brokers that were sent to). */
+  readonly faults: readonly BrokerFaultState[];
+  /** Age of every cached route. */
+  readonly routes: readonly RouteAge[];
+  /** Message-trace counters, when `enableMsgTrace` is on. */
+  readonly trace: TraceDispatcherStats | null;
+}
+
 /** Callbacks of {@link Producer.sendAsync}: exactly one of them is called, exactly once. */
 export interface SendCallback {
   /** The broker stored the message. */
@@ -71,6 +115,27 @@ export interface SendCallback {
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
+
+/** The `messaging.rocketmq.message.type` of a send. */
+function messageKind(message: Message, ordered: boolean): RocketMQMessageKind {
+  const props = message.properties;
+  if (props?.['TRAN_MSG'] === 'true') return 'transaction';
+  if ((message.delayTimeLevel ?? 0) > 0 || props?.['__STARTDELIVERTIME'] !== undefined || props?.['TIMER_DELIVER_MS'] !== undefined) {
+    return 'delay';
+  }
+  return ordered ? 'fifo' : 'normal';
+}
+
+/** A prepared properties string (no trailing separator, as the Java client writes it) with `extra` appended. */
+function withExtraProperties(properties: string, extra: Record<string, string>): string {
+  const pairs = Object.entries(extra).map(([name, value]) => name + NAME_VALUE_SEPARATOR + value);
+  return (properties === '' ? '' : properties + PROPERTY_SEPARATOR) + pairs.join(PROPERTY_SEPARATOR);
+}
+
+/** Java `TraceConstants.GROUP_NAME_PREFIX` / `TRACE_INSTANCE_NAME`. */
+const TRACE_GROUP_PREFIX = '_INNER_TRACE_PRODUCER';
+const TRACE_INSTANCE_NAME = 'PID_CLIENT_INNER_TRACE_PRODUCER';
+let traceProducerSeq = 0;
 
 function detectClientIP(): string {
   const bytes = localIPv4();
@@ -122,6 +187,12 @@ export class Producer {
   private clientIP: string;
   private inflight = 0;
   private drained: (() => void) | null = null;
+  /** OpenTelemetry of this producer; `null` without a provider (the send path then checks only this). */
+  private telemetry: ProducerTelemetry | null = null;
+  private traceDispatcher: AsyncTraceDispatcher | null = null;
+  private traceProducer: Producer | null = null;
+  private detachLogger: (() => void) | null = null;
+  private readonly latencies = new BrokerLatencyRecorder();
 
   /**
    * @param options - Java client option names and defaults, see {@link ProducerOptions}.
@@ -212,6 +283,17 @@ export class Producer {
       throw error;
     }
     const instance = this.instance;
+    try {
+      await this.startObservability(instance);
+    } catch (error) {
+      this.serviceState = 'START_FAILED';
+      this.detachLogger?.();
+      this.instance = null;
+      await instance.release(this.groupOnWire, Math.min(o.mqClientApiTimeout, 3000));
+      throw error;
+    }
+    const strategy = this.faultStrategy;
+    const latencies = this.latencies;
     this.sendDeps = {
       options: { ...o, checkForbiddenHooks: this.checkForbiddenHooks, sendMessageHooks: this.sendMessageHooks },
       producerGroup: this.groupOnWire,
@@ -222,11 +304,100 @@ export class Producer {
       lookupRoute: (topic) => instance.routes.getPublishInfo(topic),
       cachedRoute: (topic) => instance.routes.cachedPublishInfo(topic),
       invalidateRoute: (topic) => instance.routes.invalidate(topic),
-      faultStrategy: this.faultStrategy,
+      // Every settled attempt reports its latency here: the per-broker numbers of metrics().
+      faultStrategy: {
+        selectOneMessageQueue: (info, lastBrokerName) => strategy.selectOneMessageQueue(info, lastBrokerName),
+        updateFaultItem: (brokerName, latencyMillis, isolation, reachable) => {
+          latencies.record(brokerName, latencyMillis, isolation);
+          strategy.updateFaultItem(brokerName, latencyMillis, isolation, reachable);
+        },
+      },
     };
     this.pipeline = createSendRunner(this.sendDeps);
     this.batchSender = createBatchSender(this.sendDeps);
     this.serviceState = 'RUNNING';
+    o.logger?.info({ producerGroup: o.producerGroup, clientId: instance.clientId, namesrvAddr: o.namesrvAddr }, 'producer started');
+  }
+
+  /** Logger, OpenTelemetry and message trace, as the options ask (before the producer runs). */
+  private async startObservability(instance: ClientInstance): Promise<void> {
+    const o = this.options;
+    if (o.logger !== null) {
+      this.detachLogger = attachLogger(o.logger, {
+        id: this.id,
+        clientId: instance.clientId,
+        hasConnection: (addr) => instance.remoting.hasConnection(addr),
+        hasRoute: (topic) => instance.routes.peek(topic) !== undefined,
+      });
+    }
+    const resolved = await resolveTelemetry(o.telemetry);
+    if (resolved !== null) {
+      this.telemetry = new ProducerTelemetry(resolved, {
+        producerGroup: o.producerGroup,
+        clientId: instance.clientId,
+        inflight: () => this.inflight,
+        permitWaits: () => {
+          const stats = instance.remoting.permitStats();
+          return { async: stats.async.waits, oneway: stats.oneway.waits };
+        },
+      });
+    }
+    if (o.enableMsgTrace) {
+      // Java's trace producer: its own group and instance, 5 s timeout, 128 000-byte messages, never traced itself.
+      const traceProducer = new Producer({
+        producerGroup: `${TRACE_GROUP_PREFIX}-${o.producerGroup}-PRODUCE-${++traceProducerSeq}`,
+        namesrvAddr: [...o.namesrvAddr],
+        instanceName: `${TRACE_INSTANCE_NAME}_${o.namesrvAddr.join(';')}`,
+        ...(o.clientIP === null ? {} : { clientIP: o.clientIP }),
+        sendMsgTimeout: 5000,
+        maxMessageSize: 128_000,
+        rpcHooks: o.rpcHooks,
+        telemetry: false,
+        logger: null,
+      });
+      await traceProducer.start();
+      const dispatcher = new AsyncTraceDispatcher({
+        traceTopic: o.customizedTraceTopic,
+        logger: o.logger,
+        send: (topic, keys, body) =>
+          new Promise((resolve, reject) => {
+            traceProducer.sendAsync({ topic, keys: [...keys], body: Buffer.from(body, 'utf8') }, { onSuccess: resolve, onException: reject }, { timeout: 5000 });
+          }),
+      });
+      dispatcher.start();
+      this.traceProducer = traceProducer;
+      this.traceDispatcher = dispatcher;
+      this.sendMessageHooks.push(new SendTraceHook(dispatcher, (resource) => withoutNamespace(o.namespace, resource)));
+    }
+  }
+
+  /**
+   * A snapshot of what the producer is doing: sends in flight, the permit pools, per-broker attempt latency (p50/p99
+   * since start) and fault state, and route ages. Cheap enough to poll every second.
+   * @returns a fresh plain object
+   * @example
+   * ```ts
+   * const { inflightSends, brokers } = producer.metrics();
+   * for (const b of brokers) console.log(b.brokerName, b.p99Millis);
+   * ```
+   */
+  metrics(): ProducerMetrics {
+    const instance = this.instance;
+    const lft = this.faultStrategy.latencyFaultTolerance;
+    return {
+      inflightSends: this.inflight,
+      permits: instance === null ? null : instance.remoting.permitStats(),
+      brokers: this.latencies.snapshot(),
+      faults: lft.faultItems().map((item) => ({
+        brokerName: item.name,
+        currentLatencyMillis: item.currentLatency,
+        available: lft.isAvailable(item.name),
+        notAvailableUntil: item.startTimestamp,
+        reachable: item.reachable,
+      })),
+      routes: instance === null ? [] : instance.routes.routeAges(),
+      trace: this.traceDispatcher?.stats() ?? null,
+    };
   }
 
   /**
@@ -250,7 +421,16 @@ export class Producer {
     }
     const instance = this.instance;
     this.instance = null;
+    const dispatcher = this.traceDispatcher;
+    if (dispatcher !== null) {
+      await dispatcher.shutdown();
+      await this.traceProducer?.shutdown();
+    }
+    this.telemetry?.shutdown();
     await instance.release(this.groupOnWire, Math.min(this.options.mqClientApiTimeout, 3000));
+    this.options.logger?.info({ producerGroup: this.options.producerGroup }, 'producer shut down');
+    this.detachLogger?.();
+    this.detachLogger = null;
   }
 
   /**
@@ -282,9 +462,67 @@ export class Producer {
       // Counted in inflightCount while subscribed (as `tracked`): released by the subscriber's teardown.
       this.inflight += 1;
       subscriber.add(this.untrack);
+      const telemetry = this.telemetry;
+      if (telemetry !== null) {
+        this.tracedSend(telemetry, message, mode, timeoutMillis, choice, subscriber);
+        return;
+      }
       if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
       else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
     });
+  }
+
+  /** A send with its span: the trace context goes into a copy of the message; the span ends as the send settles. */
+  private tracedSend(
+    telemetry: ProducerTelemetry,
+    message: Message,
+    mode: SendMode,
+    timeoutMillis: number,
+    choice: ReturnType<typeof queueChoiceOf>,
+    subscriber: Subscriber<SendResult>,
+  ): void {
+    const span = telemetry.startSend({
+      topic: message.topic,
+      tags: message.tags,
+      keys: message.keys,
+      kind: messageKind(message, choice !== null),
+      operation: 'send',
+    });
+    const sent = span.properties === null ? { ...message } : { ...message, properties: { ...message.properties, ...span.properties } };
+    const pipeline = this.pipeline!;
+    const deps = this.sendDeps!;
+    const send = new Observable<SendResult>((inner) => {
+      if (choice === null) pipeline(sent, mode, timeoutMillis, inner, span);
+      else pinnedSend$(deps, choice, sent, mode, timeoutMillis, span).subscribe(inner);
+    });
+    this.observeSpan(span, send, 1, subscriber, (result) => result.msgId);
+  }
+
+  /** Forwards `send` to `subscriber`, ending `span` with its outcome (an unsubscribe before it ends it abandoned). */
+  private observeSpan<T>(
+    span: SendSpan,
+    send: Observable<T>,
+    messages: number,
+    subscriber: Subscriber<T>,
+    idOf: (value: T) => string | null,
+  ): void {
+    subscriber.add(() => span.failed(new MQClientError('send abandoned (unsubscribed) before it settled', -1, { code: 'RMQ_ERR_SEND_ABANDONED' }), messages));
+    subscriber.add(
+      send.subscribe({
+        next: (value) => {
+          span.succeeded(idOf(value), messages);
+          subscriber.next(value);
+        },
+        error: (error: unknown) => {
+          span.failed(error, messages);
+          subscriber.error(error);
+        },
+        complete: () => {
+          span.succeeded(null, messages);
+          subscriber.complete();
+        },
+      }),
+    );
   }
 
   /** Ends one tracked send (see {@link tracked}); made once per producer. */
@@ -342,7 +580,23 @@ export class Producer {
     return defer(() => {
       const sender = this.batchSender;
       if (this.serviceState !== 'RUNNING' || sender === null) return throwError(() => notRunningError(this.serviceState));
-      return this.tracked(sender(items, mode, timeoutMillis));
+      const telemetry = this.telemetry;
+      if (telemetry === null) return this.tracked(sender(items, mode, timeoutMillis));
+      return this.tracked(
+        new Observable<SendResult[]>((subscriber) => {
+          const span = telemetry.startSend({ topic: items[0]?.topic ?? '', kind: 'normal', operation: 'publish', batchCount: items.length });
+          const extra = span.properties;
+          const sent: BatchItem[] =
+            extra === null
+              ? [...items]
+              : items.map((item) => {
+                  const properties = withExtraProperties(item.properties, extra);
+                  const added = Buffer.byteLength(properties) - Buffer.byteLength(item.properties);
+                  return { ...item, properties, recordBytes: item.recordBytes + added };
+                });
+          this.observeSpan(span, sender(sent, mode, timeoutMillis, span), items.length, subscriber, () => null);
+        }),
+      );
     });
   }
 

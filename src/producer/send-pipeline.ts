@@ -18,6 +18,7 @@ import type { Message, SendResult } from '../message/message.js';
 import type { RemotingClient } from '../remoting/remoting-client.js';
 import { ResponseCode } from '../remoting/response-code.js';
 import type { TopicPublishInfo } from '../route/topic-publish-info.js';
+import type { SendTrace } from '../telemetry/send-telemetry.js';
 import type { ResolvedProducerOptions } from './config.js';
 import type { MQFaultStrategy } from './fault/mq-fault-strategy.js';
 import type { SendMode } from './hooks.js';
@@ -128,6 +129,7 @@ export function createRetryingAttempt(
     ),
   );
   const publish = (context: Routed, error: unknown): void => {
+    if (context.trace !== null) context.trace.attemptSettled(context, error);
     if (!sendChannel.hasSubscribers) return;
     sendChannel.publish({
       producerId: deps.producerId,
@@ -186,8 +188,14 @@ export function createRetryingAttempt(
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
 
-/** Runs one send into `subscriber`: one subscription of the send Observable. @internal */
-export type SendRunner = (message: Message, mode: SendMode, timeoutMillis: number, subscriber: Subscriber<SendResult>) => void;
+/** Runs one send into `subscriber`: one subscription of the send Observable (`trace`: its telemetry). @internal */
+export type SendRunner = (
+  message: Message,
+  mode: SendMode,
+  timeoutMillis: number,
+  subscriber: Subscriber<SendResult>,
+  trace?: SendTrace | null,
+) => void;
 
 /**
  * Builds the producer's send: the chain of every mode is composed once, over a reusable context source; each run is
@@ -211,8 +219,13 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
     async: retry.async(routed),
     oneway: retry.oneway(routed),
   };
-  return (message, mode, timeoutMillis, subscriber) => {
-    sendContext.run(createSendContext(message, mode, now(), timeoutMillis), sends[mode], subscriber);
+  return (message, mode, timeoutMillis, subscriber, trace) => {
+    const context = createSendContext(message, mode, now(), timeoutMillis);
+    if (trace !== undefined && trace !== null) {
+      context.trace = trace;
+      trace.attached(context);
+    }
+    sendContext.run(context, sends[mode], subscriber);
   };
 }
 
@@ -222,10 +235,10 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
  */
 export function createSendPipeline(
   deps: SendPipelineDeps,
-): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+): (message: Message, mode: SendMode, timeoutMillis: number, trace?: SendTrace | null) => Observable<SendResult> {
   const run = createSendRunner(deps);
-  return (message, mode, timeoutMillis) =>
+  return (message, mode, timeoutMillis, trace) =>
     new Observable<SendResult>((subscriber) => {
-      run(message, mode, timeoutMillis, subscriber);
+      run(message, mode, timeoutMillis, subscriber, trace);
     });
 }

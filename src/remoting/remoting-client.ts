@@ -55,6 +55,18 @@ export interface RemotingClientOptions {
   rpcHooks?: RPCHook[];
 }
 
+/** One permit pool's state (see {@link RemotingClient.permitStats}). */
+export interface PermitStats {
+  /** Pool size. */
+  readonly total: number;
+  /** Free permits. */
+  readonly available: number;
+  /** Requests queued for a permit now. */
+  readonly waiting: number;
+  /** Requests that had to queue, since the client was created. */
+  readonly waits: number;
+}
+
 /** Options of one invoke. */
 export interface InvokeOptions {
   /**
@@ -116,6 +128,20 @@ export class RemotingClient implements CallHost {
     this.onewayPermits = new Permits(positive('clientOnewaySemaphoreValue', options.clientOnewaySemaphoreValue ?? 65535));
     this.hooks = [...(options.rpcHooks ?? [])];
     this.serverRequests$ = this.serverRequests.asObservable();
+  }
+
+  /**
+   * The async and oneway permit pools (`clientAsyncSemaphoreValue`, `clientOnewaySemaphoreValue`): size, free
+   * permits, requests queued for one now, and requests that ever had to queue.
+   */
+  permitStats(): { async: PermitStats; oneway: PermitStats } {
+    const stats = (p: Permits): PermitStats => ({ total: p.total, available: p.available, waiting: p.waiting, waits: p.waits });
+    return { async: stats(this.asyncPermits), oneway: stats(this.onewayPermits) };
+  }
+
+  /** Whether a connection to `addr` exists (open or opening). */
+  hasConnection(addr: string): boolean {
+    return this.channels.has(addr);
   }
 
   /** Requests waiting for a response (or, for oneway requests, to be written), over all connections. */
