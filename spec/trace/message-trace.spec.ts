@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedCluster } from '../../src/embedded/index.js';
 import type { SendResult } from '../../src/message/message.js';
-import type { Producer } from '../../src/producer/producer.js';
 import { CONTENT_SPLITOR, FIELD_SPLITOR, decodeTraceData } from '../../src/trace/trace-data-encoder.js';
 import { sleep, startCluster, startProducer, stopAll, unique } from '../producer/cluster-fixture.js';
 
