@@ -4,7 +4,7 @@ import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwE
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ProducerEvent } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
-import type { Message, MessageQueue, SendResult } from '../message/message.js';
+import type { Message, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
 import { AsyncSendObserver } from './async-send-observer.js';
 import { ClientInstance } from './client-instance.js';
@@ -17,100 +17,24 @@ import { notRunningError } from './operators/validate.js';
 import type { ProducerState } from './operators/validate.js';
 import { createSendRunner } from './send-pipeline.js';
 import type { SendPipelineDeps, SendRunner } from './send-pipeline.js';
-import type { MessageQueueSelector } from './queue-selector.js';
 import { pinnedSend$, queueChoiceOf } from './pinned-send.js';
 import type { BatchSender } from './batch/batch-pipeline.js';
 import { createBatchSender } from './batch/batch-pipeline.js';
 import { prepareBatchList, splitBatch } from './batch/batch-message.js';
 import type { PublishOptions, PublishOutcome } from './publish/publish.js';
+import type { SendCallback, SendOptions } from './send-options.js';
 import { publishOperator } from './publish/publish.js';
 import type { BatchItem } from './batch/batch-message.js';
 import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../message/properties.js';
-import type { PermitStats } from '../remoting/remoting-client.js';
-import type { RouteAge } from '../route/route-cache.js';
 import { resolveTelemetry } from '../telemetry/otel.js';
 import { ProducerTelemetry } from '../telemetry/send-telemetry.js';
 import type { RocketMQMessageKind, SendSpan } from '../telemetry/send-telemetry.js';
 import { AsyncTraceDispatcher } from '../trace/async-trace-dispatcher.js';
-import type { TraceDispatcherStats } from '../trace/async-trace-dispatcher.js';
 import { SendTraceHook } from '../trace/send-trace-hook.js';
 import { withoutNamespace } from './namespace.js';
 import { BrokerLatencyRecorder } from './broker-latency.js';
-import type { BrokerLatency } from './broker-latency.js';
+import type { ProducerMetrics } from './producer-metrics.js';
 import { attachLogger } from './producer-logger.js';
-
-/** Options of one send. */
-export interface SendOptions {
-  /**
-   * `sync` (wait for the broker's answer, retry up to `retryTimesWhenSendFailed`), `async` (same, retried by RxJS
-   * `retry` up to `retryTimesWhenSendAsyncFailed`), or `oneway` (write and forget: no result, no retry).
-   * @defaultValue `'sync'`
-   */
-  mode?: SendMode;
-  /**
-   * Deadline of this send over all its attempts, ms.
-   * @defaultValue the producer's `sendMsgTimeout`
-   */
-  timeout?: number;
-  /**
-   * Ordered send: picks the queue (Java `send(msg, selector, arg)`); the send then has exactly one attempt, on that
-   * queue (no retry on another queue, which would break the order). See `selectByHash` / `selectByRandom`.
-   * @defaultValue none (round robin with retries)
-   */
-  selector?: MessageQueueSelector<never>;
-  /** The argument handed to `selector` (e.g. an order id). @defaultValue `undefined` */
-  arg?: unknown;
-  /**
-   * Shortcut for `{ selector: selectByHash, arg: shardingKey }`: messages with the same key go to the same queue, in
-   * send order. Overrides the message's own `shardingKey` field.
-   * @defaultValue the message's `shardingKey`, if any
-   */
-  shardingKey?: string;
-  /**
-   * Sends to exactly this queue (its `brokerName` and `queueId`), one attempt, as Java `send(msg, mq)`.
-   * @defaultValue none
-   */
-  queue?: MessageQueue;
-}
-
-/** One broker's fault-tolerance record (see {@link ProducerMetrics}). */
-export interface BrokerFaultState {
-  /** Broker name. */
-  readonly brokerName: string;
-  /** Latency of the last attempt to it, ms. */
-  readonly currentLatencyMillis: number;
-  /** Whether it is avoided right now (a latency/failure penalty is running). */
-  readonly available: boolean;
-  /** Until when it is avoided, ms since the epoch (in the past when available). */
-  readonly notAvailableUntil: number;
-  /** `false` after a failure that suggests it cannot be reached. */
-  readonly reachable: boolean;
-}
-
-/** A snapshot of {@link Producer.metrics}. */
-export interface ProducerMetrics {
-  /** Sends subscribed and not settled. */
-  readonly inflightSends: number;
-  /** The client instance's async and oneway permit pools (`null` before start). */
-  readonly permits: { readonly async: PermitStats; readonly oneway: PermitStats } | null;
-  /** Per-broker attempt latency since start (p50/p99 to within 10 %), attempts and failures. */
-  readonly brokers: readonly BrokerLatency[];
-  /** The latency-fault-tolerance records (only brokers that were sent to). */
-  readonly faults: readonly BrokerFaultState[];
-  /** Age of every cached route. */
-  readonly routes: readonly RouteAge[];
-  /** Message-trace counters, when `enableMsgTrace` is on. */
-  readonly trace: TraceDispatcherStats | null;
-}
-
-/** Callbacks of {@link Producer.sendAsync}: exactly one of them is called, exactly once. */
-export interface SendCallback {
-  /** The broker stored the message. */
-  onSuccess?(result: SendResult): void;
-  /** The send failed after its retries (or could not start). */
-  onException?(error: Error): void;
-}
-
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
