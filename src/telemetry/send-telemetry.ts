@@ -49,6 +49,38 @@ export interface SendSpanStart {
   readonly batchCount?: number;
 }
 
+/** What a step span is started with (see {@link ProducerTelemetry.startStep}). @internal */
+export interface StepStart {
+  /** The topic of the send it belongs to. */
+  readonly topic: string;
+  /** `messaging.operation.name`, also the span name's suffix (`local_transaction`, `end_transaction`, `receive_reply`). */
+  readonly operation: string;
+  readonly kind: 'internal' | 'client';
+  readonly attributes?: Otel.Attributes;
+}
+
+/** A step span: end it once, with its error if it failed. @internal */
+export class StepSpan {
+  private ended = false;
+  constructor(
+    private readonly api: ResolvedTelemetry['api'],
+    /** The span itself (to add attributes). */
+    readonly span: Otel.Span,
+  ) {}
+
+  end(error: unknown = null, attributes?: Otel.Attributes): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (attributes !== undefined) this.span.setAttributes(attributes);
+    if (error !== null && error !== undefined) {
+      this.span.setAttribute(C.ATTR_ERROR_TYPE, errorType(error));
+      if (error instanceof Error) this.span.recordException(error);
+      this.span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: errorMessage(error) });
+    }
+    this.span.end();
+  }
+}
+
 /** Who reports (fixed per producer). @internal */
 export interface TelemetryIdentity {
   readonly producerGroup: string;
@@ -160,6 +192,30 @@ export class ProducerTelemetry {
   /** Starts the span (and the clock) of one send. */
   startSend(start: SendSpanStart): SendSpan {
     return new SendSpan(this, start);
+  }
+
+  /**
+   * Starts a span for a step around a send that is not itself a broker send — a transaction's local transaction
+   * (`internal`) or END_TRANSACTION (`client`), waiting for a request's reply — as a child of `parent` (a send's
+   * span) when given, else of the active context.
+   * @returns the step, to end once; `null` without a tracer provider
+   */
+  startStep(parent: SendSpan | null, step: StepStart): StepSpan | null {
+    const tracer = this.tracer;
+    if (tracer === null) return null;
+    const api = this.api;
+    const parentSpan = parent?.span ?? null;
+    const ctx = parentSpan === null ? api.context.active() : api.trace.setSpan(api.context.active(), parentSpan);
+    const attributes: Otel.Attributes = {
+      [C.ATTR_MESSAGING_SYSTEM]: C.MESSAGING_SYSTEM_NAME_VALUE_ROCKETMQ,
+      [C.ATTR_MESSAGING_SYSTEM_NAME]: C.MESSAGING_SYSTEM_NAME_VALUE_ROCKETMQ,
+      [C.ATTR_MESSAGING_DESTINATION_NAME]: step.topic,
+      [C.ATTR_MESSAGING_OPERATION_NAME]: step.operation,
+      [C.ATTR_MESSAGING_ROCKETMQ_CLIENT_GROUP]: this.identity.producerGroup,
+      ...step.attributes,
+    };
+    const kind = step.kind === 'client' ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL;
+    return new StepSpan(api, tracer.startSpan(`${step.topic} ${step.operation}`, { kind, attributes }, ctx));
   }
 
   /** @internal */
