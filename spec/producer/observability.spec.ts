@@ -188,3 +188,24 @@ describe('logger option and producer.metrics()', () => {
     assert.equal(m.trace, null);
   });
 });
+
+describe('observability options are validated eagerly', () => {
+  it('names the bad field', async () => {
+    const { Producer } = await import('../../src/producer/producer.js');
+    const bad: [Record<string, unknown>, string][] = [
+      [{ telemetry: 'yes' }, 'telemetry'],
+      [{ telemetry: { tracerProvider: {} } }, 'telemetry'],
+      [{ telemetry: { meterProvider: { getMeter: 1 } } }, 'telemetry'],
+      [{ telemetry: { propagate: 'no' } }, 'telemetry'],
+      [{ telemetry: { sampler: 1 } }, 'telemetry'],
+      [{ logger: { info: () => {} } }, 'logger'],
+      [{ logger: 'console' }, 'logger'],
+      [{ enableMsgTrace: 'true' }, 'enableMsgTrace'],
+      [{ customizedTraceTopic: 'bad topic!' }, 'customizedTraceTopic'],
+    ];
+    for (const [options, option] of bad) {
+      assert.throws(() => new Producer({ namesrvAddr: '127.0.0.1:9876', ...options }), { code: 'RMQ_ERR_INVALID_OPTION', option }, JSON.stringify(options));
+    }
+    assert.doesNotThrow(() => new Producer({ namesrvAddr: '127.0.0.1:9876', telemetry: false, logger: null, enableMsgTrace: true }));
+  });
+});
