@@ -259,3 +259,26 @@ describe('OpenTelemetry without a provider', () => {
     assert.equal(cluster.messages({ topic }).find((m) => m.uniqueId === result.msgId)!.properties['traceparent'], undefined);
   });
 });
+
+describe('OpenTelemetry: an abandoned send', () => {
+  let cluster: EmbeddedCluster;
+  before(async () => {
+    cluster = await startCluster({ brokers: 1 });
+  });
+  after(stopAll);
+
+  it('unsubscribing before the answer ends the span with RMQ_ERR_SEND_ABANDONED', async () => {
+    const otel = createOtel();
+    const p = await startProducer(cluster, { telemetry: { tracerProvider: otel.tracerProvider } });
+    const topic = unique('OtelAbandon');
+    await p.send({ topic, body: 'warm-up' });
+    cluster.brokers[0]!.faults.swallow({ requestCode: SEND_V2 });
+    const subscription = p.send$({ topic, body: 'never answered' }).subscribe();
+    await new Promise((r) => setTimeout(r, 30));
+    subscription.unsubscribe();
+    cluster.brokers[0]!.faults.clear();
+    const span = otel.spansOf(topic)[1]!;
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(span.attributes['error.type'], 'RMQ_ERR_SEND_ABANDONED');
+  });
+});

@@ -430,7 +430,9 @@ export class Producer {
     subscriber: Subscriber<T>,
     idOf: (value: T) => string | null,
   ): void {
-    subscriber.add(() => span.failed(new MQClientError('send abandoned (unsubscribed) before it settled', -1, { code: 'RMQ_ERR_SEND_ABANDONED' }), messages));
+    subscriber.add(() => {
+      if (!span.isEnded) span.failed(new MQClientError('send abandoned (unsubscribed) before it settled', -1, { code: 'RMQ_ERR_SEND_ABANDONED' }), messages);
+    });
     subscriber.add(
       send.subscribe({
         next: (value) => {

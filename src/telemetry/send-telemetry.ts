@@ -300,6 +300,11 @@ export class SendSpan implements SendTrace {
     this.properties = telemetry.propagationProperties(this.span);
   }
 
+  /** Whether the span has ended (the send settled). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
   attached(send: SendAttemptView): void {
     this.send = send;
   }
