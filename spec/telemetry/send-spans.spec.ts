@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, createTraceState, trace, TraceFlags, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, createTraceState, defaultTextMapGetter, propagation, ROOT_CONTEXT, trace, TraceFlags, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { EmbeddedCluster } from '../../src/embedded/index.js';
 import type { SendResult } from '../../src/message/message.js';
 import type { Producer } from '../../src/producer/producer.js';
@@ -207,6 +208,23 @@ describe('OpenTelemetry spans of every send mode, with the real SDK', () => {
     assert.equal(pointsOf(metrics.get('rocketmq.client.failed.messages'), { topic })[0]!.value, 1);
     assert.equal(pointsOf(metrics.get('rocketmq.client.send.inflight'), { producer_group: group })[0]!.value, 0);
     assert.equal(pointsOf(metrics.get('rocketmq.client.permit.waits'), { producer_group: group, permit: 'async' }).length, 1);
+  });
+
+  it('with a registered global propagator its fields are injected; a consumer extracts the send span from the stored message', async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const topic = unique('OtelPropagator');
+      const result = await producer.send({ topic, body: 'to a consumer' });
+      const stored = storedFor(result);
+      // What the Java agent's consumer side does: extract from the message's user properties.
+      const extracted = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, stored.properties, defaultTextMapGetter));
+      const sent = otel.spansOf(topic)[0]!.spanContext();
+      assert.equal(extracted?.traceId, sent.traceId);
+      assert.equal(extracted?.spanId, sent.spanId);
+      assert.equal(extracted?.isRemote, true);
+    } finally {
+      propagation.disable();
+    }
   });
 
   it('propagate: false sends no trace context, but still makes the span', async () => {
