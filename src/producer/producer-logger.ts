@@ -8,7 +8,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Logger } from '../logger.js';
 import type { RemotingCloseEvent, RemotingConnectEvent, RemotingTimeoutEvent } from '../remoting/diagnostics.js';
 import type { RouteRefreshEvent } from '../route/diagnostics.js';
-import type { CallbackErrorEvent, HeartbeatEvent, HookErrorEvent } from './diagnostics.js';
+import type { CallbackErrorEvent, CredentialsErrorEvent, HeartbeatEvent, HookErrorEvent } from './diagnostics.js';
 
 /** What the logger needs to filter events to one producer. @internal */
 export interface LoggedProducer {
@@ -82,6 +82,13 @@ export function attachLogger(logger: Logger, producer: LoggedProducer): () => vo
       (m) => {
         const e = m as HookErrorEvent;
         if (e.producerId === producer.id) logger.warn({ hook: e.hook, phase: e.phase, err: e.error }, 'send hook threw; the send went on');
+      },
+    ],
+    [
+      'rocketmq:producer:credentialsError',
+      (m) => {
+        const e = m as CredentialsErrorEvent;
+        if (e.producerId === producer.id) logger.warn({ err: e.error }, 'credentials refresh failed; the last good credentials stay in use');
       },
     ],
     [

@@ -73,6 +73,7 @@ const EVENT_CHANNELS = [
   ['send', 'rocketmq:producer:send'],
   ['hookError', 'rocketmq:producer:hookError'],
   ['callbackError', 'rocketmq:producer:callbackError'],
+  ['credentialsError', 'rocketmq:producer:credentialsError'],
 ] as const;
 
 /**
@@ -201,19 +202,24 @@ export class Producer {
     // As Java's changeInstanceNameToPID: the default name becomes unique per producer, so nothing is shared by accident.
     const instanceName = o.instanceName === 'DEFAULT' ? `${process.pid}#${process.hrtime.bigint()}${instanceSeq++}` : o.instanceName;
     try {
-      this.instance = ClientInstance.acquire(`${this.clientIP}@${instanceName}`, this.groupOnWire, o);
+      this.instance = ClientInstance.acquire(`${this.clientIP}@${instanceName}`, this.groupOnWire, o, {
+        producerId: this.id,
+        producerGroup: this.groupOnWire,
+      });
     } catch (error) {
       this.serviceState = 'START_FAILED';
       throw error;
     }
     const instance = this.instance;
     try {
+      // The first credentials (a credentials function is called now, once) before anything is sent.
+      await instance.ready;
       await this.startObservability(instance);
     } catch (error) {
       this.serviceState = 'START_FAILED';
       this.detachLogger?.();
       this.instance = null;
-      await instance.release(this.groupOnWire, Math.min(o.mqClientApiTimeout, 3000));
+      await instance.release(this.groupOnWire, 0);
       throw error;
     }
     const strategy = this.faultStrategy;
@@ -276,6 +282,10 @@ export class Producer {
         sendMsgTimeout: 5000,
         maxMessageSize: 128_000,
         rpcHooks: o.rpcHooks,
+        // The same ACL credentials and TLS as the producer it traces (Java hands the trace producer its RPC hook).
+        credentials: o.credentials?.reveal() ?? null,
+        credentialsRefreshInterval: o.credentialsRefreshInterval,
+        tls: o.tls?.reveal() ?? false,
         telemetry: false,
         logger: null,
       });
