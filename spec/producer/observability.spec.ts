@@ -139,6 +139,7 @@ describe('logger option and producer.metrics()', () => {
     const producer = await startProducer(cluster, {
       logger,
       rpcHooks: [signer],
+      credentials: { accessKey: 'AK-LOGGED-NOWHERE', secretKey: 'ACL-SECRET-VALUE' },
       sendMessageHooks: [{ name: 'thrower', sendMessageBefore: () => { throw new Error('hook boom'); } }],
     });
     const topic = unique('LoggedTopic');
@@ -152,6 +153,7 @@ describe('logger option and producer.metrics()', () => {
     assert.ok(messages.includes('info:producer shut down'));
     const text = JSON.stringify(lines, (_k, v: unknown) => (v instanceof Error ? v.message : v));
     assert.ok(!text.includes('S3CR3T-KEY'));
+    assert.ok(!text.includes('ACL-SECRET-VALUE'));
     assert.ok(!text.includes('BODY-SHOULD-NOT-BE-LOGGED'));
   });
 
