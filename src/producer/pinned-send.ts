@@ -14,6 +14,7 @@ import type { SendMode } from './hooks.js';
 import type { MessageQueueSelector } from './queue-selector.js';
 import { selectByHash } from './queue-selector.js';
 import type { SendPipelineDeps } from './send-pipeline.js';
+import type { SendExtras } from './send-context.js';
 import { createSendPipeline } from './send-pipeline.js';
 
 /** How a pinned send chooses its queue. @internal */
@@ -66,6 +67,7 @@ export function pinnedSend$(
   message: Message,
   mode: SendMode,
   timeoutMillis: number,
+  extras?: SendExtras,
   trace: SendTrace | null = null,
 ): Observable<SendResult> {
   const pipeline = createSendPipeline({
@@ -77,5 +79,5 @@ export function pinnedSend$(
         deps.faultStrategy.updateFaultItem(brokerName, latencyMillis, isolation, reachable),
     },
   });
-  return pipeline(message, mode, timeoutMillis, trace);
+  return pipeline(message, mode, timeoutMillis, extras, trace);
 }

@@ -38,7 +38,7 @@ import {
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
 import { contextSource, stepSubscriber } from './operators/light-step.js';
-import type { CompressedContext, PreparedContext, QueuedContext, SendContext } from './send-context.js';
+import type { CompressedContext, PreparedContext, QueuedContext, SendContext, SendExtras } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
 /** What the pipeline needs from its producer and client instance. @internal */
@@ -51,7 +51,7 @@ export interface SendPipelineDeps {
   /** Client IP (hooks' `bornHost`). */
   readonly clientIP: string;
   readonly state: () => ProducerState;
-  readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'>;
+  readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'> & Partial<Pick<RemotingClient, 'peerVersion'>>;
   /** Route cache look-up (NameServer and TBW102 fallback behind it). */
   readonly lookupRoute: (topic: string) => Promise<TopicPublishInfo>;
   /** The route cache's synchronous answer (fresh route with a send queue), else `undefined`. */
@@ -83,7 +83,9 @@ export function createRetryingAttempt(
   // Deadlines share one timer (a send's deadline is nearly always cancelled by its response long before it is due).
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
-  const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
+  // No new attempt starts once the producer is shutting down: shutdown waits for the sends in flight, not for
+  // their retries.
+  const isRetriable = (error: unknown): boolean => deps.state() === 'RUNNING' && isRetriableSendError(error, o.retryResponseCodes);
   type Queued = Routed & QueuedContext;
   const compressStep: OperatorFunction<Queued, Queued & CompressedContext> =
     kind === 'batch'
@@ -120,6 +122,7 @@ export function createRetryingAttempt(
           defaultTopicQueueNums: o.defaultTopicQueueNums,
           unitMode: o.unitMode,
           batch: kind === 'batch',
+          ...(deps.client.peerVersion ? { peerVersion: (addr: string) => deps.client.peerVersion!(addr) } : {}),
         }),
         writeWire({ client: deps.client, faultStrategy: deps.faultStrategy, now }),
         correlate(),
@@ -192,12 +195,13 @@ export function createRetryingAttempt(
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
 
-/** Runs one send into `subscriber`: one subscription of the send Observable (`trace`: its telemetry). @internal */
+/** Runs one send into `subscriber`: one subscription of the send Observable (`extras`: transactional/system properties; `trace`: its telemetry). @internal */
 export type SendRunner = (
   message: Message,
   mode: SendMode,
   timeoutMillis: number,
   subscriber: Subscriber<SendResult>,
+  extras?: SendExtras,
   trace?: SendTrace | null,
 ) => void;
 
@@ -212,7 +216,7 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
   const now = (): number => scheduler.now();
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
-    prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
+    prepareMessage({ namespace: o.namespace, producerGroup: deps.producerGroup, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
     resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
   const retry = createRetryingAttempt(deps, 'message');
@@ -223,8 +227,8 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
     async: retry.async(routed),
     oneway: retry.oneway(routed),
   };
-  return (message, mode, timeoutMillis, subscriber, trace) => {
-    const context = createSendContext(message, mode, now(), timeoutMillis);
+  return (message, mode, timeoutMillis, subscriber, extras, trace) => {
+    const context = createSendContext(message, mode, now(), timeoutMillis, extras);
     if (trace !== undefined && trace !== null) {
       context.trace = trace;
       trace.attached(context);
@@ -239,10 +243,10 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
  */
 export function createSendPipeline(
   deps: SendPipelineDeps,
-): (message: Message, mode: SendMode, timeoutMillis: number, trace?: SendTrace | null) => Observable<SendResult> {
+): (message: Message, mode: SendMode, timeoutMillis: number, extras?: SendExtras, trace?: SendTrace | null) => Observable<SendResult> {
   const run = createSendRunner(deps);
-  return (message, mode, timeoutMillis, trace) =>
+  return (message, mode, timeoutMillis, extras, trace) =>
     new Observable<SendResult>((subscriber) => {
-      run(message, mode, timeoutMillis, subscriber, trace);
+      run(message, mode, timeoutMillis, subscriber, extras, trace);
     });
 }
