@@ -24,6 +24,7 @@ import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
+import { startRxWithNoopTelemetry } from './scenarios/rocketmq-rx-otel.js';
 import { startAclClient, type AclClient } from './scenarios/acl.js';
 
 /** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
@@ -156,6 +157,18 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
         return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}, maxInFlight ${batches} batches`);
       });
     }
+  }
+  if (wants(ctx, 'async-otel')) {
+    // The `async` row with `telemetry` given the API's providers and no SDK: must stay within noise of `async`.
+    add('sendAsync + OTel (no-op) rocketmq-rx', async () => {
+      const traced = await startRxWithNoopTelemetry(ctx.broker.namesrvAddr);
+      try {
+        const m = await measureWindowed(traced.issueAsync(body), { ...windowed, inFlight });
+        return toRow('sendAsync + OTel (no-op)', 'rocketmq-rx', bodyBytes, inFlight, m, '@opentelemetry/api loaded, its providers passed, no SDK registered');
+      } finally {
+        await traced.close();
+      }
+    });
   }
   const acl = ctx.acl;
   if (acl !== null && wants(ctx, 'acl')) {

@@ -139,6 +139,25 @@ export type {
   ProducerEvent,
   ProducerEventSource,
 } from './producer/diagnostics.js';
+export { heartbeatChannel } from './producer/diagnostics.js';
+export type { HeartbeatEvent } from './producer/diagnostics.js';
+export { remotingConnectChannel, remotingCloseChannel, remotingRequestChannel, remotingTimeoutChannel } from './remoting/diagnostics.js';
+export type { RemotingConnectEvent, RemotingCloseEvent, RemotingRequestEvent, RemotingTimeoutEvent } from './remoting/diagnostics.js';
+export { routeRefreshChannel } from './route/diagnostics.js';
+export type { RouteRefreshEvent } from './route/diagnostics.js';
+
+// --- Observability: OpenTelemetry, message trace, logger, metrics() ---------------------------------------------
+export type { TelemetryOptions, TracerProviderLike, MeterProviderLike } from './telemetry/otel.js';
+export { SendMetricNames, INSTRUMENTATION_SCOPE } from './telemetry/send-telemetry.js';
+export type { RocketMQMessageKind } from './telemetry/send-telemetry.js';
+export type { Logger, LogFn } from './logger.js';
+export type { ProducerMetrics, BrokerFaultState } from './producer/producer-metrics.js';
+export type { BrokerLatency } from './producer/broker-latency.js';
+export type { PermitStats } from './remoting/remoting-client.js';
+export type { RouteAge } from './route/route-cache.js';
+export { TraceDispatcherDefaults } from './trace/async-trace-dispatcher.js';
+export { RMQ_SYS_TRACE_TOPIC } from './trace/trace-data-encoder.js';
+export type { TraceDispatcherStats } from './trace/async-trace-dispatcher.js';
 export {
   localTransactionChannel,
   transactionCheckChannel,

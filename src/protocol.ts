@@ -123,3 +123,7 @@ export type { LatencyFaultToleranceOptions, FaultItem } from './producer/fault/l
 export { MQFaultStrategy, FaultTolerancePresets } from './producer/fault/mq-fault-strategy.js';
 export type { MQFaultStrategyOptions, FaultTables } from './producer/fault/mq-fault-strategy.js';
 export { javaHashCode, javaStringHashCode } from './producer/queue-selector.js';
+
+// --- RocketMQ message trace records (Java TraceDataEncoder) ----------------------------------------------------
+export { encodePubRecord, decodeTraceData, CONTENT_SPLITOR, FIELD_SPLITOR, TraceMessageType } from './trace/trace-data-encoder.js';
+export type { PubTraceRecord, TraceTransfer, DecodedTraceRecord } from './trace/trace-data-encoder.js';

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 
 /** Scenario families the harness knows; `--only` picks a subset. */
-export const SCENARIOS = ['ceiling', 'remoting', 'sync', 'async', 'oneway', 'publish', 'acl', 'compressed', 'peer-sync', 'peer-async', 'rss'] as const;
+export const SCENARIOS = ['ceiling', 'remoting', 'sync', 'async', 'async-otel', 'oneway', 'publish', 'acl', 'compressed', 'peer-sync', 'peer-async', 'rss'] as const;
 /** One of {@link SCENARIOS}. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 

@@ -22,7 +22,8 @@ import { replyDroppedChannel } from '../request-reply/diagnostics.js';
 import { replyFromPush } from '../request-reply/reply-message.js';
 import { RequestFutureTable } from '../request-reply/request-futures.js';
 import type { TransactionChecker } from '../transaction/transaction-flow.js';
-import { publishCredentialsError, type ProducerEventSource } from './diagnostics.js';
+import { heartbeatChannel, publishCredentialsError, type ProducerEventSource } from './diagnostics.js';
+import type { HeartbeatEvent } from './diagnostics.js';
 
 /** The producer group the Java client always adds to its heartbeat (and unregisters on close). */
 export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
@@ -251,12 +252,30 @@ export class ClientInstance {
         producerDataSet: [CLIENT_INNER_PRODUCER_GROUP, ...this.groups].map((groupName) => ({ groupName })),
       }),
     );
+    const startedAt = performance.now();
+    const brokers = this.routes.brokerAddresses();
     const results = await Promise.allSettled(
-      this.routes.brokerAddresses().map((addr) =>
+      brokers.map((addr) =>
         this.remoting.invoke(addr, createRequest(RequestCode.HEART_BEAT, null, { body }), this.options.mqClientApiTimeout),
       ),
     );
-    return results.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length;
+    const acknowledged = results.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length;
+    if (heartbeatChannel.hasSubscribers) {
+      const failures: { addr: string; error: unknown }[] = [];
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') failures.push({ addr: brokers[i]!, error: r.reason });
+        else if (r.value.code !== 0) failures.push({ addr: brokers[i]!, error: `response code ${r.value.code}` });
+      });
+      heartbeatChannel.publish({
+        clientId: this.clientId,
+        producerGroups: [CLIENT_INNER_PRODUCER_GROUP, ...this.groups],
+        brokers,
+        acknowledged,
+        failures,
+        durationMillis: performance.now() - startedAt,
+      } satisfies HeartbeatEvent);
+    }
+    return acknowledged;
   }
 
   /**

@@ -7,6 +7,8 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { COMPRESSION_TYPES, requireCompressor } from '../message/compression.js';
 import type { CompressionType } from '../message/compression.js';
 import type { RPCHook } from '../remoting/remoting-client.js';
+import type { Logger } from '../logger.js';
+import type { TelemetryOptions } from '../telemetry/otel.js';
 import { resolveCredentialsOption, type CredentialsSource } from '../security/credentials.js';
 import type { Redacted } from '../security/redacted.js';
 import { resolveTlsOption, type TlsOption } from '../security/tls-options.js';
@@ -194,6 +196,30 @@ export interface ProducerOptions {
    */
   rpcHooks?: readonly RPCHook[];
   /**
+   * OpenTelemetry spans and metrics (needs the optional peer dependency `@opentelemetry/api`). `false` turns them
+   * off even when a global provider is registered.
+   * @defaultValue `null`: the global tracer and meter providers, if registered when `start()` runs; else nothing
+   *   (and `@opentelemetry/api` is not even loaded)
+   */
+  telemetry?: TelemetryOptions | false | null;
+  /**
+   * RocketMQ message trace (Java `enableMsgTrace`): after every successful send a "Pub" trace record goes to
+   * `customizedTraceTopic`, as the Java client writes it, for the RocketMQ Dashboard's message-trace view.
+   * @defaultValue `false`
+   */
+  enableMsgTrace?: boolean;
+  /**
+   * Topic of the message-trace records (Java `customizedTraceTopic`).
+   * @defaultValue `'RMQ_SYS_TRACE_TOPIC'`
+   */
+  customizedTraceTopic?: string;
+  /**
+   * Where the producer logs (any pino-compatible `debug/info/warn/error(obj, msg)` object). Options, credentials
+   * and message bodies are never logged.
+   * @defaultValue `null` (quiet)
+   */
+  logger?: Logger | null;
+  /**
    * Makes this a transactional producer (Java `TransactionMQProducer.setTransactionListener`): runs the local
    * transaction of `sendMessageInTransaction` and answers the broker's check-backs for this group.
    * @defaultValue `null` (`sendMessageInTransaction` fails with `RMQ_ERR_NO_TRANSACTION_LISTENER`, checks are ignored)
@@ -268,6 +294,10 @@ export interface ResolvedProducerOptions {
   readonly checkForbiddenHooks: readonly CheckForbiddenHook[];
   readonly sendMessageHooks: readonly SendMessageHook[];
   readonly rpcHooks: readonly RPCHook[];
+  readonly telemetry: TelemetryOptions | false | null;
+  readonly enableMsgTrace: boolean;
+  readonly customizedTraceTopic: string;
+  readonly logger: Logger | null;
   readonly transactionListener: TransactionListener | null;
   readonly checkConcurrency: number;
   readonly checkRequestHoldMax: number;
@@ -334,6 +364,10 @@ export const DEFAULTS = Object.freeze({
   checkForbiddenHooks: Object.freeze([]) as readonly CheckForbiddenHook[],
   sendMessageHooks: Object.freeze([]) as readonly SendMessageHook[],
   rpcHooks: Object.freeze([]) as readonly RPCHook[],
+  telemetry: null,
+  enableMsgTrace: false,
+  customizedTraceTopic: 'RMQ_SYS_TRACE_TOPIC',
+  logger: null,
   transactionListener: null as TransactionListener | null,
   checkConcurrency: 1,
   checkRequestHoldMax: 2000,
@@ -385,6 +419,32 @@ function hookList<T>(name: string, value: unknown, method: string | null): reado
     }
   }
   return Object.freeze([...(value as T[])]);
+}
+
+function telemetryOption(value: unknown): TelemetryOptions | false | null {
+  if (value === null || value === false) return value;
+  if (typeof value !== 'object') throw new InvalidOptionError('telemetry', 'expected { tracerProvider?, meterProvider?, propagate? }, false or null');
+  const t = value as Record<string, unknown>;
+  for (const key of Object.keys(t)) {
+    if (key !== 'tracerProvider' && key !== 'meterProvider' && key !== 'propagate') throw new InvalidOptionError('telemetry', `unknown field ${key}`);
+  }
+  if (t['tracerProvider'] != null && typeof (t['tracerProvider'] as { getTracer?: unknown }).getTracer !== 'function') {
+    throw new InvalidOptionError('telemetry', 'tracerProvider must have a getTracer() method');
+  }
+  if (t['meterProvider'] != null && typeof (t['meterProvider'] as { getMeter?: unknown }).getMeter !== 'function') {
+    throw new InvalidOptionError('telemetry', 'meterProvider must have a getMeter() method');
+  }
+  if (t['propagate'] !== undefined && typeof t['propagate'] !== 'boolean') throw new InvalidOptionError('telemetry', 'propagate must be a boolean');
+  return Object.freeze({ ...(value as TelemetryOptions) });
+}
+
+function loggerOption(value: unknown): Logger | null {
+  if (value === null) return null;
+  if (typeof value !== 'object' && typeof value !== 'function') throw new InvalidOptionError('logger', 'expected a pino-compatible logger');
+  for (const level of ['debug', 'info', 'warn', 'error']) {
+    if (typeof (value as Record<string, unknown>)[level] !== 'function') throw new InvalidOptionError('logger', `the logger has no ${level}() method`);
+  }
+  return value as Logger;
 }
 
 function transactionListener(value: unknown): TransactionListener | null {
@@ -523,6 +583,10 @@ export function resolveOptions(
     ),
     sendMessageHooks: hookList<SendMessageHook>('sendMessageHooks', o.sendMessageHooks ?? DEFAULTS.sendMessageHooks, null),
     rpcHooks: hookList<RPCHook>('rpcHooks', o.rpcHooks ?? DEFAULTS.rpcHooks, 'doBeforeRequest'),
+    telemetry: telemetryOption(o.telemetry === undefined ? DEFAULTS.telemetry : o.telemetry),
+    enableMsgTrace: bool('enableMsgTrace', o.enableMsgTrace ?? DEFAULTS.enableMsgTrace),
+    customizedTraceTopic: text('customizedTraceTopic', o.customizedTraceTopic ?? DEFAULTS.customizedTraceTopic, GROUP_PATTERN, 127),
+    logger: loggerOption(o.logger ?? DEFAULTS.logger),
     transactionListener: transactionListener(o.transactionListener ?? DEFAULTS.transactionListener),
     checkConcurrency: integer('checkConcurrency', o.checkConcurrency ?? DEFAULTS.checkConcurrency, 1, 1000),
     checkRequestHoldMax: integer('checkRequestHoldMax', o.checkRequestHoldMax ?? DEFAULTS.checkRequestHoldMax, 0),

@@ -51,6 +51,22 @@ export interface CallbackErrorEvent extends ProducerEventSource {
   readonly error: unknown;
 }
 
+/** Payload of `rocketmq:producer:heartbeat`: one HEART_BEAT round of a client instance to its master brokers. */
+export interface HeartbeatEvent {
+  /** `clientIP@instanceName` of the instance. */
+  readonly clientId: string;
+  /** Producer groups in the heartbeat (namespaced, `CLIENT_INNER_PRODUCER` included). */
+  readonly producerGroups: readonly string[];
+  /** Broker addresses the round went to. */
+  readonly brokers: readonly string[];
+  /** How many acknowledged it. */
+  readonly acknowledged: number;
+  /** The brokers that did not, with their error or response code. */
+  readonly failures: readonly { readonly addr: string; readonly error: unknown }[];
+  /** Milliseconds the round took. */
+  readonly durationMillis: number;
+}
+
 /**
  * Payload of `rocketmq:producer:credentialsError`: a background call of the `credentials` function failed (threw,
  * rejected or returned invalid credentials); the last good credentials stay in use.
@@ -78,6 +94,9 @@ export const sendChannel = diagnosticsChannel.channel('rocketmq:producer:send');
 export const hookErrorChannel = diagnosticsChannel.channel('rocketmq:producer:hookError');
 /** `rocketmq:producer:callbackError` ({@link CallbackErrorEvent}). */
 export const callbackErrorChannel = diagnosticsChannel.channel('rocketmq:producer:callbackError');
+
+/** `rocketmq:producer:heartbeat` ({@link HeartbeatEvent}). */
+export const heartbeatChannel = diagnosticsChannel.channel('rocketmq:producer:heartbeat');
 
 /** `rocketmq:producer:credentialsError` ({@link CredentialsErrorEvent}). */
 export const credentialsErrorChannel = diagnosticsChannel.channel('rocketmq:producer:credentialsError');

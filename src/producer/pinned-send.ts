@@ -9,6 +9,7 @@ import type { Observable } from 'rxjs';
 import { MQClientError } from '../errors.js';
 import type { Message, MessageQueue, SendResult } from '../message/message.js';
 import type { TopicPublishInfo } from '../route/topic-publish-info.js';
+import type { SendTrace } from '../telemetry/send-telemetry.js';
 import type { SendMode } from './hooks.js';
 import type { MessageQueueSelector } from './queue-selector.js';
 import { selectByHash } from './queue-selector.js';
@@ -67,6 +68,7 @@ export function pinnedSend$(
   mode: SendMode,
   timeoutMillis: number,
   extras?: SendExtras,
+  trace: SendTrace | null = null,
 ): Observable<SendResult> {
   const pipeline = createSendPipeline({
     ...deps,
@@ -77,5 +79,5 @@ export function pinnedSend$(
         deps.faultStrategy.updateFaultItem(brokerName, latencyMillis, isolation, reachable),
     },
   });
-  return pipeline(message, mode, timeoutMillis, extras);
+  return pipeline(message, mode, timeoutMillis, extras, trace);
 }

@@ -10,7 +10,7 @@ import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
 import { LATENCY_TABLES_4_9, resolveOptions } from './config.js';
 import { FaultTolerancePresets, MQFaultStrategy } from './fault/mq-fault-strategy.js';
-import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
+import type { CheckForbiddenHook, SendMessageHook, SendMode } from './hooks.js';
 import { withNamespace } from './namespace.js';
 import { notRunningError } from './operators/validate.js';
 import type { ProducerState } from './operators/validate.js';
@@ -20,6 +20,7 @@ import { pinnedSend$, queueChoiceOf } from './pinned-send.js';
 import type { SendExtras } from './send-context.js';
 import { withoutNamespace } from './namespace.js';
 import { sendInTransaction$, TransactionChecker } from '../transaction/transaction-flow.js';
+import type { TransactionSteps } from '../transaction/transaction-flow.js';
 import type { TransactionSendResult } from '../transaction/transaction-listener.js';
 import { createCorrelationId } from '../request-reply/request-futures.js';
 import type { ReplyMessage } from '../request-reply/reply-message.js';
@@ -30,10 +31,66 @@ import { prepareBatchList, splitBatch } from './batch/batch-message.js';
 import type { PublishOptions, PublishOutcome } from './publish/publish.js';
 import type { RequestOptions, SendCallback, SendOptions } from './send-options.js';
 import { publishOperator } from './publish/publish.js';
+import type { BatchItem } from './batch/batch-message.js';
+import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../message/properties.js';
+import { resolveTelemetry } from '../telemetry/otel.js';
+import { ProducerTelemetry } from '../telemetry/send-telemetry.js';
+import type { RocketMQMessageKind, SendSpan, StepSpan } from '../telemetry/send-telemetry.js';
+import { AsyncTraceDispatcher } from '../trace/async-trace-dispatcher.js';
+import { SendTraceHook } from '../trace/send-trace-hook.js';
+import { BrokerLatencyRecorder } from './broker-latency.js';
+import type { ProducerMetrics } from './producer-metrics.js';
+import { attachLogger } from './producer-logger.js';
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
+
+/** The `messaging.rocketmq.message.type` of a send. */
+function messageKind(message: Message, ordered: boolean): RocketMQMessageKind {
+  const props = message.properties;
+  if (props?.['TRAN_MSG'] === 'true') return 'transaction';
+  if ((message.delayTimeLevel ?? 0) > 0 || props?.['__STARTDELIVERTIME'] !== undefined || props?.['TIMER_DELIVER_MS'] !== undefined) {
+    return 'delay';
+  }
+  return ordered ? 'fifo' : 'normal';
+}
+
+/** The local transaction and END_TRANSACTION as child spans of the half message's send span. */
+function transactionSteps(telemetry: ProducerTelemetry, halfSpan: () => SendSpan | null): TransactionSteps {
+  const topicOf = (result: SendResult): string => result.messageQueue.topic;
+  return {
+    localTransaction: (result) => {
+      const step = telemetry.startStep(halfSpan(), {
+        topic: topicOf(result),
+        operation: 'local_transaction',
+        kind: 'internal',
+        attributes: { 'messaging.message.id': result.msgId, 'rocketmq.transaction.id': result.transactionId ?? result.msgId },
+      });
+      return (state, error) => step?.end(error, { 'rocketmq.transaction.state': state });
+    },
+    endTransaction: (result, state) => {
+      const step = telemetry.startStep(halfSpan(), {
+        topic: topicOf(result),
+        operation: 'end_transaction',
+        kind: 'client',
+        attributes: { 'messaging.message.id': result.msgId, 'rocketmq.transaction.state': state, 'rocketmq.broker.name': result.messageQueue.brokerName },
+      });
+      return (error) => step?.end(error);
+    },
+  };
+}
+
+/** A prepared properties string (no trailing separator, as the Java client writes it) with `extra` appended. */
+function withExtraProperties(properties: string, extra: Record<string, string>): string {
+  const pairs = Object.entries(extra).map(([name, value]) => name + NAME_VALUE_SEPARATOR + value);
+  return (properties === '' ? '' : properties + PROPERTY_SEPARATOR) + pairs.join(PROPERTY_SEPARATOR);
+}
+
+/** Java `TraceConstants.GROUP_NAME_PREFIX` / `TRACE_INSTANCE_NAME`. */
+const TRACE_GROUP_PREFIX = '_INNER_TRACE_PRODUCER';
+const TRACE_INSTANCE_NAME = 'PID_CLIENT_INNER_TRACE_PRODUCER';
+let traceProducerSeq = 0;
 
 function detectClientIP(): string {
   const bytes = localIPv4();
@@ -92,6 +149,12 @@ export class Producer {
   /** The subscribers of the sends in flight: shutdown waits for them, then fails those still there. */
   private readonly inflight = new Set<Subscriber<never>>();
   private drained: (() => void) | null = null;
+  /** OpenTelemetry of this producer; `null` without a provider (the send path then checks only this). */
+  private telemetry: ProducerTelemetry | null = null;
+  private traceDispatcher: AsyncTraceDispatcher | null = null;
+  private traceProducer: Producer | null = null;
+  private detachLogger: (() => void) | null = null;
+  private readonly latencies = new BrokerLatencyRecorder();
 
   /**
    * @param options - Java client option names and defaults, see {@link ProducerOptions}.
@@ -188,12 +251,16 @@ export class Producer {
     try {
       // The first credentials (a credentials function is called now, once) before anything is sent.
       await instance.ready;
+      await this.startObservability(instance);
     } catch (error) {
-      this.instance = null;
       this.serviceState = 'START_FAILED';
+      this.detachLogger?.();
+      this.instance = null;
       await instance.release(this.groupOnWire, 0);
       throw error;
     }
+    const strategy = this.faultStrategy;
+    const latencies = this.latencies;
     this.sendDeps = {
       options: { ...o, checkForbiddenHooks: this.checkForbiddenHooks, sendMessageHooks: this.sendMessageHooks },
       producerGroup: this.groupOnWire,
@@ -204,7 +271,14 @@ export class Producer {
       lookupRoute: (topic) => instance.routes.getPublishInfo(topic),
       cachedRoute: (topic) => instance.routes.cachedPublishInfo(topic),
       invalidateRoute: (topic) => instance.routes.invalidate(topic),
-      faultStrategy: this.faultStrategy,
+      // Every settled attempt reports its latency here: the per-broker numbers of metrics().
+      faultStrategy: {
+        selectOneMessageQueue: (info, lastBrokerName) => strategy.selectOneMessageQueue(info, lastBrokerName),
+        updateFaultItem: (brokerName, latencyMillis, isolation, reachable) => {
+          latencies.record(brokerName, latencyMillis, isolation);
+          strategy.updateFaultItem(brokerName, latencyMillis, isolation, reachable);
+        },
+      },
     };
     this.pipeline = createSendRunner(this.sendDeps);
     instance.registerTransactionChecker(
@@ -221,6 +295,92 @@ export class Producer {
     );
     this.batchSender = createBatchSender(this.sendDeps);
     this.serviceState = 'RUNNING';
+    o.logger?.info({ producerGroup: o.producerGroup, clientId: instance.clientId, namesrvAddr: o.namesrvAddr }, 'producer started');
+  }
+
+  /** Logger, OpenTelemetry and message trace, as the options ask (before the producer runs). */
+  private async startObservability(instance: ClientInstance): Promise<void> {
+    const o = this.options;
+    if (o.logger !== null) {
+      this.detachLogger = attachLogger(o.logger, {
+        id: this.id,
+        clientId: instance.clientId,
+        hasConnection: (addr) => instance.remoting.hasConnection(addr),
+        hasRoute: (topic) => instance.routes.peek(topic) !== undefined,
+      });
+    }
+    const resolved = await resolveTelemetry(o.telemetry);
+    if (resolved !== null) {
+      this.telemetry = new ProducerTelemetry(resolved, {
+        producerGroup: o.producerGroup,
+        clientId: instance.clientId,
+        inflight: () => this.inflight.size,
+        permitWaits: () => {
+          const stats = instance.remoting.permitStats();
+          return { async: stats.async.waits, oneway: stats.oneway.waits };
+        },
+      });
+    }
+    if (o.enableMsgTrace) {
+      // Java's trace producer: its own group and instance, 5 s timeout, 128 000-byte messages, never traced itself.
+      const traceProducer = new Producer({
+        producerGroup: `${TRACE_GROUP_PREFIX}-${o.producerGroup}-PRODUCE-${++traceProducerSeq}`,
+        namesrvAddr: [...o.namesrvAddr],
+        instanceName: `${TRACE_INSTANCE_NAME}_${o.namesrvAddr.join(';')}`,
+        ...(o.clientIP === null ? {} : { clientIP: o.clientIP }),
+        sendMsgTimeout: 5000,
+        maxMessageSize: 128_000,
+        rpcHooks: o.rpcHooks,
+        // The same ACL credentials and TLS as the producer it traces (Java hands the trace producer its RPC hook).
+        credentials: o.credentials?.reveal() ?? null,
+        credentialsRefreshInterval: o.credentialsRefreshInterval,
+        tls: o.tls?.reveal() ?? false,
+        telemetry: false,
+        logger: null,
+      });
+      await traceProducer.start();
+      const dispatcher = new AsyncTraceDispatcher({
+        traceTopic: o.customizedTraceTopic,
+        logger: o.logger,
+        send: (topic, keys, body) =>
+          new Promise((resolve, reject) => {
+            traceProducer.sendAsync({ topic, keys: [...keys], body: Buffer.from(body, 'utf8') }, { onSuccess: resolve, onException: reject }, { timeout: 5000 });
+          }),
+      });
+      dispatcher.start();
+      this.traceProducer = traceProducer;
+      this.traceDispatcher = dispatcher;
+      this.sendMessageHooks.push(new SendTraceHook(dispatcher, (resource) => withoutNamespace(o.namespace, resource)));
+    }
+  }
+
+  /**
+   * A snapshot of what the producer is doing: sends in flight, the permit pools, per-broker attempt latency (p50/p99
+   * since start) and fault state, and route ages. Cheap enough to poll every second.
+   * @returns a fresh plain object
+   * @example
+   * ```ts
+   * const { inflightSends, brokers } = producer.metrics();
+   * for (const b of brokers) console.log(b.brokerName, b.p99Millis);
+   * ```
+   */
+  metrics(): ProducerMetrics {
+    const instance = this.instance;
+    const lft = this.faultStrategy.latencyFaultTolerance;
+    return {
+      inflightSends: this.inflight.size,
+      permits: instance === null ? null : instance.remoting.permitStats(),
+      brokers: this.latencies.snapshot(),
+      faults: lft.faultItems().map((item) => ({
+        brokerName: item.name,
+        currentLatencyMillis: item.currentLatency,
+        available: lft.isAvailable(item.name),
+        notAvailableUntil: item.startTimestamp,
+        reachable: item.reachable,
+      })),
+      routes: instance === null ? [] : instance.routes.routeAges(),
+      trace: this.traceDispatcher?.stats() ?? null,
+    };
   }
 
   /**
@@ -239,8 +399,18 @@ export class Producer {
     if (previous !== 'RUNNING' || this.instance === null) return;
     const instance = this.instance;
     this.instance = null;
+    const dispatcher = this.traceDispatcher;
     // Waiting for the sends and unregistering overlap: the unregister requests are written now, not after the wait.
     await instance.release(this.groupOnWire, Math.min(this.options.mqClientApiTimeout, 3000), this.settleInflight());
+    if (dispatcher !== null) {
+      // After the sends settled: their trace records are queued; the trace producer has its own client instance.
+      await dispatcher.shutdown();
+      await this.traceProducer?.shutdown();
+    }
+    this.telemetry?.shutdown();
+    this.options.logger?.info({ producerGroup: this.options.producerGroup }, 'producer shut down');
+    this.detachLogger?.();
+    this.detachLogger = null;
   }
 
   /**
@@ -289,9 +459,67 @@ export class Producer {
       }
       const choice = queueChoiceOf(message, options);
       this.track(subscriber);
+      const telemetry = this.telemetry;
+      if (telemetry !== null) {
+        this.tracedSend(telemetry, message, mode, timeoutMillis, choice, subscriber);
+        return;
+      }
       if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
       else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
     });
+  }
+
+  /** A send with its span: the trace context goes into a copy of the message; the span ends as the send settles. */
+  private tracedSend(
+    telemetry: ProducerTelemetry,
+    message: Message,
+    mode: SendMode,
+    timeoutMillis: number,
+    choice: ReturnType<typeof queueChoiceOf>,
+    subscriber: Subscriber<SendResult>,
+    extras?: SendExtras,
+    kind: RocketMQMessageKind = messageKind(message, choice !== null),
+    operation = 'send',
+  ): SendSpan {
+    const span = telemetry.startSend({ topic: message.topic, tags: message.tags, keys: message.keys, kind, operation });
+    const sent = span.properties === null ? { ...message } : { ...message, properties: { ...message.properties, ...span.properties } };
+    const pipeline = this.pipeline!;
+    const deps = this.sendDeps!;
+    const send = new Observable<SendResult>((inner) => {
+      if (choice === null) pipeline(sent, mode, timeoutMillis, inner, extras, span);
+      else pinnedSend$(deps, choice, sent, mode, timeoutMillis, extras, span).subscribe(inner);
+    });
+    this.observeSpan(span, send, 1, subscriber, (result) => result.msgId);
+    return span;
+  }
+
+  /** Forwards `send` to `subscriber`, ending `span` with its outcome (an unsubscribe before it ends it abandoned). */
+  private observeSpan<T>(
+    span: SendSpan,
+    send: Observable<T>,
+    messages: number,
+    subscriber: Subscriber<T>,
+    idOf: (value: T) => string | null,
+  ): void {
+    subscriber.add(() => {
+      if (!span.isEnded) span.failed(new MQClientError('send abandoned (unsubscribed) before it settled', -1, { code: 'RMQ_ERR_SEND_ABANDONED' }), messages);
+    });
+    subscriber.add(
+      send.subscribe({
+        next: (value) => {
+          span.succeeded(idOf(value), messages);
+          subscriber.next(value);
+        },
+        error: (error: unknown) => {
+          span.failed(error, messages);
+          subscriber.error(error);
+        },
+        complete: () => {
+          span.succeeded(null, messages);
+          subscriber.complete();
+        },
+      }),
+    );
   }
 
   /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for it); its teardown ends that. */
@@ -330,6 +558,9 @@ export class Producer {
       const pipeline = this.pipeline;
       if (this.serviceState !== 'RUNNING' || instance === null || pipeline === null) return throwError(() => notRunningError(this.serviceState));
       const extras: SendExtras = { transactional: true, systemProperties: null };
+      const telemetry = this.telemetry;
+      let halfSpan: SendSpan | null = null;
+      const timeoutMillis = this.options.sendMsgTimeout;
       return this.tracked(
         sendInTransaction$(
           {
@@ -337,7 +568,11 @@ export class Producer {
             producerGroup: this.groupOnWire,
             listener: this.options.transactionListener,
             sendHalf: (half) =>
-              new Observable<SendResult>((subscriber) => pipeline(half, 'sync', this.options.sendMsgTimeout, subscriber, extras)),
+              new Observable<SendResult>((subscriber) => {
+                if (telemetry === null) pipeline(half, 'sync', timeoutMillis, subscriber, extras);
+                else halfSpan = this.tracedSend(telemetry, half, 'sync', timeoutMillis, null, subscriber, extras, 'transaction');
+              }),
+            steps: telemetry === null ? null : transactionSteps(telemetry, () => halfSpan),
             masterAddressOf: (brokerName) => instance.routes.masterAddressOf(brokerName),
             invokeOneway: (addr, request, timeoutMillis) => instance.remoting.invokeOneway(addr, request, timeoutMillis),
             sendMsgTimeout: this.options.sendMsgTimeout,
@@ -408,6 +643,7 @@ export class Producer {
           ['TTL', String(timeoutMillis)],
         ],
       };
+      let replyStep: StepSpan | null = null;
       instance.requests.register(correlationId, (reply) => {
         outcome = null;
         subscriber.next(reply);
@@ -433,10 +669,22 @@ export class Producer {
         if (subscriber.closed) return;
         const remaining = Math.max(1, timeoutMillis - (Date.now() - startedAt));
         const choice = queueChoiceOf(message, options);
+        const telemetry = this.telemetry;
         const send$ =
-          choice === null
-            ? new Observable<SendResult>((s) => pipeline(message, 'async', remaining, s, extras))
-            : pinnedSend$(deps, choice, message, 'async', remaining, extras);
+          telemetry !== null
+            ? new Observable<SendResult>((s) => {
+                const span = this.tracedSend(telemetry, message, 'async', remaining, choice, s, extras, undefined, 'request');
+                // Waiting for the reply: a child of the request's span, ended by the request's outcome below.
+                replyStep = telemetry.startStep(span, {
+                  topic: message.topic,
+                  operation: 'receive_reply',
+                  kind: 'internal',
+                  attributes: { 'rocketmq.correlation_id': correlationId },
+                });
+              })
+            : choice === null
+              ? new Observable<SendResult>((s) => pipeline(message, 'async', remaining, s, extras))
+              : pinnedSend$(deps, choice, message, 'async', remaining, extras);
         sending.add(
           this.tracked(send$).subscribe({
             error: (error: unknown) => {
@@ -450,6 +698,11 @@ export class Producer {
         clearTimeout(timer);
         instance.requests.remove(correlationId);
         sending.unsubscribe();
+        replyStep?.end(
+          outcome === null
+            ? null
+            : (outcome ?? new MQClientError('request abandoned (unsubscribed) before its reply', -1, { code: 'RMQ_ERR_SEND_ABANDONED' })),
+        );
         if (requestSettledChannel.hasSubscribers) {
           requestSettledChannel.publish({
             producerId: this.id,
@@ -522,7 +775,22 @@ export class Producer {
         return;
       }
       this.track(subscriber);
-      sender(items, mode, timeoutMillis).subscribe(subscriber);
+      const telemetry = this.telemetry;
+      if (telemetry === null) {
+        sender(items, mode, timeoutMillis).subscribe(subscriber);
+        return;
+      }
+      const span = telemetry.startSend({ topic: items[0]?.topic ?? '', kind: 'normal', operation: 'publish', batchCount: items.length });
+      const extra = span.properties;
+      const sent: BatchItem[] =
+        extra === null
+          ? [...items]
+          : items.map((item) => {
+              const properties = withExtraProperties(item.properties, extra);
+              const added = Buffer.byteLength(properties) - Buffer.byteLength(item.properties);
+              return { ...item, properties, recordBytes: item.recordBytes + added };
+            });
+      this.observeSpan(span, sender(sent, mode, timeoutMillis, span), items.length, subscriber, () => null);
     });
   }
 

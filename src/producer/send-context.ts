@@ -7,6 +7,7 @@
 import type { Message, MessageQueue, SendResult } from '../message/message.js';
 import type { RemotingCommand } from '../remoting/remoting-command.js';
 import type { TopicPublishInfo } from '../route/topic-publish-info.js';
+import type { SendTrace } from '../telemetry/send-telemetry.js';
 import type { MessageTypeValue, SendMessageContext, SendMode } from './hooks.js';
 import { MessageType } from './hooks.js';
 
@@ -88,6 +89,8 @@ export interface SendContext {
   result: SendResult | null;
   /** Broker names tried, in order. */
   brokersSent: string[];
+  /** Telemetry of this send (its span), told of every settled attempt; `null` without a provider. */
+  trace: SendTrace | null;
 }
 
 /** After validate: the body is encoded. @internal */
@@ -141,5 +144,6 @@ export function createSendContext(
     hookContext: null,
     result: null,
     brokersSent: [],
+    trace: null,
   };
 }

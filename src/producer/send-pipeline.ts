@@ -18,6 +18,7 @@ import type { Message, SendResult } from '../message/message.js';
 import type { RemotingClient } from '../remoting/remoting-client.js';
 import { ResponseCode } from '../remoting/response-code.js';
 import type { TopicPublishInfo } from '../route/topic-publish-info.js';
+import type { SendTrace } from '../telemetry/send-telemetry.js';
 import type { ResolvedProducerOptions } from './config.js';
 import type { MQFaultStrategy } from './fault/mq-fault-strategy.js';
 import type { SendMode } from './hooks.js';
@@ -135,6 +136,7 @@ export function createRetryingAttempt(
     ),
   );
   const publish = (context: Routed, error: unknown): void => {
+    if (context.trace !== null) context.trace.attemptSettled(context, error);
     if (!sendChannel.hasSubscribers) return;
     sendChannel.publish({
       producerId: deps.producerId,
@@ -193,13 +195,14 @@ export function createRetryingAttempt(
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
 
-/** Runs one send into `subscriber`: one subscription of the send Observable. @internal */
+/** Runs one send into `subscriber`: one subscription of the send Observable (`extras`: transactional/system properties; `trace`: its telemetry). @internal */
 export type SendRunner = (
   message: Message,
   mode: SendMode,
   timeoutMillis: number,
   subscriber: Subscriber<SendResult>,
   extras?: SendExtras,
+  trace?: SendTrace | null,
 ) => void;
 
 /**
@@ -224,8 +227,13 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
     async: retry.async(routed),
     oneway: retry.oneway(routed),
   };
-  return (message, mode, timeoutMillis, subscriber, extras) => {
-    sendContext.run(createSendContext(message, mode, now(), timeoutMillis, extras), sends[mode], subscriber);
+  return (message, mode, timeoutMillis, subscriber, extras, trace) => {
+    const context = createSendContext(message, mode, now(), timeoutMillis, extras);
+    if (trace !== undefined && trace !== null) {
+      context.trace = trace;
+      trace.attached(context);
+    }
+    sendContext.run(context, sends[mode], subscriber);
   };
 }
 
@@ -235,10 +243,10 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
  */
 export function createSendPipeline(
   deps: SendPipelineDeps,
-): (message: Message, mode: SendMode, timeoutMillis: number, extras?: SendExtras) => Observable<SendResult> {
+): (message: Message, mode: SendMode, timeoutMillis: number, extras?: SendExtras, trace?: SendTrace | null) => Observable<SendResult> {
   const run = createSendRunner(deps);
-  return (message, mode, timeoutMillis, extras) =>
+  return (message, mode, timeoutMillis, extras, trace) =>
     new Observable<SendResult>((subscriber) => {
-      run(message, mode, timeoutMillis, subscriber, extras);
+      run(message, mode, timeoutMillis, subscriber, extras, trace);
     });
 }

@@ -6,6 +6,8 @@ import { connect as netConnect, Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import { RemotingConnectError, RemotingProtocolError, RemotingSendRequestError, type RemotingError } from '../errors.js';
+import { remotingCloseChannel, remotingConnectChannel } from './diagnostics.js';
+import type { RemotingCloseEvent, RemotingConnectEvent } from './diagnostics.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { RemotingCommand } from './remoting-command.js';
@@ -134,6 +136,8 @@ export class Connection {
   private skippedFramesValue = 0;
   private readonly emitCommand = (command: RemotingCommand): void => this.commands.next(command);
   private readonly flushTask = (): void => this.flush();
+  /** When an outbound connect started (diagnostics); `-1` for an accepted socket. */
+  private readonly connectStartedAt: number;
 
   private constructor(address: string, socket: Socket, open: boolean, options: ConnectionOptions) {
     this.address = address;
@@ -143,6 +147,7 @@ export class Connection {
     this.decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, () => this.skippedFramesValue++);
     this.stateValue = open ? 'open' : 'connecting';
     this.wasOpen = open;
+    this.connectStartedAt = open ? -1 : performance.now();
     this.tls = !open && options.tls !== undefined && options.tls !== null;
     this.commands$ = this.commands.asObservable();
     this.closed$ = this.closed.asObservable();
@@ -284,6 +289,13 @@ export class Connection {
     this.connectTimer = null;
     this.stateValue = 'open';
     this.wasOpen = true;
+    if (remotingConnectChannel.hasSubscribers) {
+      remotingConnectChannel.publish({
+        addr: this.address,
+        durationMillis: performance.now() - this.connectStartedAt,
+        error: null,
+      } satisfies RemotingConnectEvent);
+    }
     this.flush();
   }
 
@@ -399,6 +411,19 @@ export class Connection {
     if (!ok) this.blocked = true;
   }
 
+  /** An outbound connection ended: a close if it was open, else a failed connect. */
+  private publishClosed(error: RemotingError | null): void {
+    if (this.wasOpen) {
+      if (remotingCloseChannel.hasSubscribers) remotingCloseChannel.publish({ addr: this.address, error } satisfies RemotingCloseEvent);
+    } else if (remotingConnectChannel.hasSubscribers) {
+      remotingConnectChannel.publish({
+        addr: this.address,
+        durationMillis: performance.now() - this.connectStartedAt,
+        error: error ?? new RemotingConnectError(`Could not connect to ${this.address}`, { address: this.address }),
+      } satisfies RemotingConnectEvent);
+    }
+  }
+
   private finish(error: RemotingError | null): void {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
@@ -410,6 +435,7 @@ export class Connection {
     const dropped = error ?? new RemotingSendRequestError(`Connection to ${this.address} closed`, { address: this.address });
     for (const frame of queue) if (!frame.cancelled) frame.written?.(dropped);
     this.commands.complete();
+    if (this.connectStartedAt >= 0) this.publishClosed(error);
     this.closed.next({ error, wasOpen: this.wasOpen });
     this.closed.complete();
   }

@@ -8,6 +8,8 @@ import { RemotingSendRequestError, RemotingTimeoutError, RemotingTooMuchRequestE
 import type { CallHost, ClientChannel } from './client-channel.js';
 import { EMPTY_HEAD } from './client-channel.js';
 import type { OutboundFrame } from './connection.js';
+import { publishRequest, remotingRequestChannel, remotingTimeoutChannel } from './diagnostics.js';
+import type { RemotingTimeoutEvent } from './diagnostics.js';
 import { encodeFrameHead } from './frame-codec.js';
 import type { InflightEntry } from './inflight.js';
 import type { Permits, PermitWaiter } from './permits.js';
@@ -114,12 +116,21 @@ export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
     }
     this.state = CallState.Done;
     this.releasePermit();
+    if (remotingRequestChannel.hasSubscribers) this.publish(response.code, null);
     this.subscriber.next(response);
     this.subscriber.complete();
   }
 
   expire(): void {
     if (this.state === CallState.Done) return;
+    if (remotingTimeoutChannel.hasSubscribers) {
+      remotingTimeoutChannel.publish({
+        code: this.request.code,
+        addr: this.address,
+        timeoutMillis: this.timeoutMillis,
+        waitingPermit: this.state === CallState.WaitingPermit,
+      } satisfies RemotingTimeoutEvent);
+    }
     if (this.state === CallState.WaitingPermit) {
       this.finishWithError(
         new RemotingTooMuchRequestError(
@@ -154,7 +165,12 @@ export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
     this.state = CallState.Done;
     this.cancelled = true;
     this.releasePermit();
+    if (remotingRequestChannel.hasSubscribers) this.publish(null, error);
     this.subscriber.error(error);
+  }
+
+  private publish(responseCode: number | null, error: Error | null): void {
+    publishRequest(this.request.code, this.address, this.head, this.body, this.deadline - this.timeoutMillis, false, responseCode, error);
   }
 
   private releasePermit(): void {

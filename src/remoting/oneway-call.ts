@@ -7,6 +7,8 @@ import { RemotingSendRequestError, RemotingTimeoutError, RemotingTooMuchRequestE
 import type { CallHost, ClientChannel } from './client-channel.js';
 import { EMPTY_HEAD } from './client-channel.js';
 import type { OutboundFrame } from './connection.js';
+import { publishRequest, remotingRequestChannel, remotingTimeoutChannel } from './diagnostics.js';
+import type { RemotingTimeoutEvent } from './diagnostics.js';
 import { encodeFrameHead } from './frame-codec.js';
 import type { InflightEntry } from './inflight.js';
 import type { Permits, PermitWaiter } from './permits.js';
@@ -96,6 +98,14 @@ export class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
   }
 
   expire(): void {
+    if (!this.done && remotingTimeoutChannel.hasSubscribers) {
+      remotingTimeoutChannel.publish({
+        code: this.request.code,
+        addr: this.address,
+        timeoutMillis: this.timeoutMillis,
+        waitingPermit: this.waitingPermit,
+      } satisfies RemotingTimeoutEvent);
+    }
     this.finish(
       this.waitingPermit
         ? new RemotingTooMuchRequestError(
@@ -115,6 +125,9 @@ export class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
   private finish(error: Error | null): void {
     if (this.done) return;
     this.done = true;
+    if (remotingRequestChannel.hasSubscribers) {
+      publishRequest(this.request.code, this.address, this.head, this.body, this.deadline - this.timeoutMillis, true, null, error);
+    }
     this.waitingPermit = false;
     this.cancelled = true;
     if (this.holdsPermit) {

@@ -18,6 +18,8 @@ export class Permits {
   private availableValue: number;
   private waiters: (PermitWaiter | null)[] = [];
   private head = 0;
+  /** Requests that had to queue for a permit since creation (metrics). */
+  waits = 0;
 
   constructor(readonly total: number) {
     this.availableValue = total;
@@ -26,6 +28,11 @@ export class Permits {
   /** Permits free right now. */
   get available(): number {
     return this.availableValue;
+  }
+
+  /** Waiters queued right now (some may have given up already). */
+  get waiting(): number {
+    return this.waiters.length - this.head;
   }
 
   /** Takes a permit if one is free. */
@@ -39,6 +46,7 @@ export class Permits {
 
   /** Queues a waiter; `grant()` is called when a permit frees up. */
   wait(waiter: PermitWaiter): void {
+    this.waits++;
     this.waiters.push(waiter);
   }
 

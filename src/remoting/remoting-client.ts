@@ -62,6 +62,18 @@ export interface RemotingClientOptions {
   tls?: TlsConnectionOptions | null;
 }
 
+/** One permit pool's state (see {@link RemotingClient.permitStats}). */
+export interface PermitStats {
+  /** Pool size. */
+  readonly total: number;
+  /** Free permits. */
+  readonly available: number;
+  /** Requests queued for a permit now. */
+  readonly waiting: number;
+  /** Requests that had to queue, since the client was created. */
+  readonly waits: number;
+}
+
 /** Options of one invoke. */
 export interface InvokeOptions {
   /**
@@ -135,6 +147,20 @@ export class RemotingClient implements CallHost {
     this.hooks = [...(options.rpcHooks ?? [])];
     this.tls = options.tls ?? null;
     this.serverRequests$ = this.serverRequests.asObservable();
+  }
+
+  /**
+   * The async and oneway permit pools (`clientAsyncSemaphoreValue`, `clientOnewaySemaphoreValue`): size, free
+   * permits, requests queued for one now, and requests that ever had to queue.
+   */
+  permitStats(): { async: PermitStats; oneway: PermitStats } {
+    const stats = (p: Permits): PermitStats => ({ total: p.total, available: p.available, waiting: p.waiting, waits: p.waits });
+    return { async: stats(this.asyncPermits), oneway: stats(this.onewayPermits) };
+  }
+
+  /** Whether a connection to `addr` exists (open or opening). */
+  hasConnection(addr: string): boolean {
+    return this.channels.has(addr);
   }
 
   /** Requests waiting for a response (or, for oneway requests, to be written), over all connections. */

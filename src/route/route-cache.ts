@@ -3,6 +3,8 @@
  * a periodic refresh, and cached routes kept in service while the NameServers are down.
  */
 import type { MQClientError } from '../errors.js';
+import { routeRefreshChannel } from './diagnostics.js';
+import type { RouteRefreshEvent } from './diagnostics.js';
 import { RouteErrorCode, invalidArgumentError, routeNotFoundError } from './route-errors.js';
 import {
   MASTER_ID,
@@ -56,6 +58,29 @@ interface CacheEntry {
   fromDefaultTopic: boolean;
   /** Marked by {@link RouteCache.invalidate}: re-fetch before use, but keep as a fallback. */
   stale: boolean;
+  /** When the route was last fetched, ms since the epoch. */
+  updatedAt: number;
+}
+
+/** A cached route's age (see {@link RouteCache.routeAges}). */
+export interface RouteAge {
+  /** The topic as sent. */
+  readonly topic: string;
+  /** Milliseconds since its route was last fetched. */
+  readonly ageMillis: number;
+  /** Marked for re-fetch (after a TOPIC_NOT_EXIST). */
+  readonly stale: boolean;
+  /** Served from the template topic's route. */
+  readonly fromDefaultTopic: boolean;
+}
+
+function sendBrokers(info: TopicPublishInfo): string[] {
+  return [...new Set(info.messageQueues.map((q) => q.brokerName))].sort();
+}
+
+function sameQueues(a: TopicPublishInfo, b: TopicPublishInfo): boolean {
+  if (a.messageQueues.length !== b.messageQueues.length) return false;
+  return a.messageQueues.every((q, i) => q.brokerName === b.messageQueues[i]?.brokerName && q.queueId === b.messageQueues[i]?.queueId);
 }
 
 function isTopicNotExist(error: unknown): error is MQClientError {
@@ -145,6 +170,11 @@ export class RouteCache {
    */
   peek(topic: string): TopicPublishInfo | undefined {
     return this.entries.get(topic)?.info;
+  }
+
+  /** How old every cached route is. */
+  routeAges(now = Date.now()): RouteAge[] {
+    return [...this.entries].map(([topic, e]) => ({ topic, ageMillis: now - e.updatedAt, stale: e.stale, fromDefaultTopic: e.fromDefaultTopic }));
   }
 
   /** The topics in the cache, i.e. those in use. */
@@ -253,7 +283,18 @@ export class RouteCache {
 
   private store(topic: string, route: TopicRouteData, fromDefaultTopic: boolean): TopicPublishInfo {
     const info = topicRouteToPublishInfo(topic, route, this.random === undefined ? {} : { random: this.random });
-    this.entries.set(topic, { info, fromDefaultTopic, stale: false });
+    const previous = this.entries.get(topic);
+    this.entries.set(topic, { info, fromDefaultTopic, stale: false, updatedAt: Date.now() });
+    if (routeRefreshChannel.hasSubscribers) {
+      routeRefreshChannel.publish({
+        topic,
+        brokers: sendBrokers(info),
+        queues: info.messageQueues.length,
+        changed: previous === undefined || !sameQueues(previous.info, info),
+        fromDefaultTopic,
+        error: null,
+      } satisfies RouteRefreshEvent);
+    }
     return info;
   }
 
@@ -293,6 +334,17 @@ export class RouteCache {
     } catch (error) {
       // A template-served topic is expected to answer TOPIC_NOT_EXIST until the broker has created it.
       if (isTopicNotExist(error) && this.entries.get(topic)?.fromDefaultTopic === true) return;
+      const cached = this.entries.get(topic);
+      if (cached !== undefined && routeRefreshChannel.hasSubscribers) {
+        routeRefreshChannel.publish({
+          topic,
+          brokers: sendBrokers(cached.info),
+          queues: cached.info.messageQueues.length,
+          changed: false,
+          fromDefaultTopic: cached.fromDefaultTopic,
+          error,
+        } satisfies RouteRefreshEvent);
+      }
       try {
         this.onRefreshError?.(topic, error);
       } catch {

@@ -24,8 +24,20 @@ import { isLocalTransactionState, LocalTransactionState, type TransactionListene
 /** Timeout of an END_TRANSACTION write answering a check (Java uses 3000 ms). */
 const CHECK_END_TIMEOUT_MILLIS = 3000;
 
+/**
+ * Telemetry of a transactional send's steps after the half message (the producer's OpenTelemetry spans): each
+ * method is called as its step starts and returns the function to call once it settled.
+ * @internal
+ */
+export interface TransactionSteps {
+  localTransaction(sendResult: SendResult): (state: LocalTransactionState, error: unknown) => void;
+  endTransaction(sendResult: SendResult, state: LocalTransactionState): (error: unknown) => void;
+}
+
 /** What the transaction flow needs from its producer. @internal */
 export interface TransactionDeps extends TransactionEventSource {
+  /** Spans of the local transaction and END_TRANSACTION; `null` without telemetry. */
+  readonly steps?: TransactionSteps | null;
   readonly listener: TransactionListener | null;
   /** Sends the half message (the producer's sync send with `transactional` extras). */
   readonly sendHalf: (message: Message) => Observable<SendResult>;
@@ -104,7 +116,9 @@ export function sendInTransaction$(deps: TransactionDeps, message: Message, arg:
           const transactionId = sendResult.transactionId ?? sendResult.msgId;
           if (sendResult.sendStatus === 'SEND_OK') {
             const startedAt = now();
+            const localDone = deps.steps?.localTransaction(sendResult);
             ({ state, error: localError } = await settle(() => listener.executeLocalTransaction(message, arg)));
+            localDone?.(state, localError);
             if (localTransactionChannel.hasSubscribers) {
               localTransactionChannel.publish({
                 producerId: deps.producerId,
@@ -148,11 +162,14 @@ async function endTransaction(deps: TransactionDeps, sendResult: SendResult, sta
     brokerName,
     remark: localError === null ? null : `executeLocalTransactionBranch exception: ${javaErrorText(localError)}`,
   };
+  const endDone = deps.steps?.endTransaction(sendResult, state);
   try {
     fields.commitLogOffset = String(decodeOffsetMessageId(sendResult.offsetMsgId || sendResult.msgId).commitLogOffset);
     if (addr === null) throw new MQClientError(`no master address known for broker ${brokerName}`, -1, { code: 'RMQ_ERR_BROKER_NOT_FOUND' });
     await deps.invokeOneway(addr, endTransactionRequest(fields), deps.sendMsgTimeout);
+    endDone?.(null);
   } catch (error) {
+    endDone?.(error);
     // As Java: the transaction result stands; the broker will check the half message back.
     publishEndFailed(deps, addr, fields, error);
   }

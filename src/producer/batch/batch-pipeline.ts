@@ -13,6 +13,7 @@ import type { Observable } from 'rxjs';
 import { defer, map, of, throwError } from 'rxjs';
 import type { Message, SendResult } from '../../message/message.js';
 import { buildPropertiesString } from '../../message/properties.js';
+import type { SendTrace } from '../../telemetry/send-telemetry.js';
 import { coarseTimerScheduler } from '../coarse-timer-scheduler.js';
 import type { SendMode } from '../hooks.js';
 import { withNamespace } from '../namespace.js';
@@ -29,7 +30,12 @@ import { BatchErrorCode, BatchMessageError, encodeBatchItems } from './batch-mes
  * One batch send: emits one `SendResult` per item (in item order) then completes, or errors with the batch's error.
  * @internal
  */
-export type BatchSender = (items: readonly BatchItem[], mode: Exclude<SendMode, 'oneway'>, timeoutMillis: number) => Observable<SendResult[]>;
+export type BatchSender = (
+  items: readonly BatchItem[],
+  mode: Exclude<SendMode, 'oneway'>,
+  timeoutMillis: number,
+  trace?: SendTrace | null,
+) => Observable<SendResult[]>;
 
 /**
  * Splits the broker's answer to a batch into per-message results: each message keeps its own UNIQ_KEY as `msgId`,
@@ -69,7 +75,7 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
     scheduler,
   });
 
-  return (items, mode, timeoutMillis) =>
+  return (items, mode, timeoutMillis, trace) =>
     defer(() => {
       const state = deps.state();
       if (state !== 'RUNNING') return throwError(() => notRunningError(state));
@@ -97,6 +103,10 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
       // The batch object's own properties (Java MessageBatch): WAIT, plus INSTANCE_ID with a namespace.
       context.properties = buildPropertiesString({ waitStoreMsgOK: first.waitStoreMsgOK, instanceId: o.namespace });
       context.uniqueId = items.map((item) => item.uniqueId).join(',');
+      if (trace !== undefined && trace !== null) {
+        context.trace = trace;
+        trace.attached(context);
+      }
       return of(context as PreparedContext & SendContext).pipe(
         route,
         retry[mode],
