@@ -133,10 +133,21 @@ export function encodeProperties(
   options?: EncodePropertiesOptions,
 ): string {
   let text = '';
-  const entries = map instanceof Map ? map.entries() : Object.entries(map);
-  for (const [name, value] of entries) {
-    if (value === null || value === undefined) continue;
-    text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+  if (map instanceof Map) {
+    for (const [name, value] of map) {
+      if (value === null || value === undefined) continue;
+      text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+    }
+  } else {
+    // Own enumerable keys, as Object.entries, without an array per entry.
+    const record = map as Readonly<Record<string, string | null | undefined>>;
+    const names = Object.keys(record);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = record[name];
+      if (value === null || value === undefined) continue;
+      text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+    }
   }
   return options?.trailingSeparator === true ? text : text.slice(0, -1);
 }
