@@ -1,11 +1,16 @@
 import { defineConfig } from 'tsup';
 
-// Two builds: ESM for `import`, CJS for `require()`. p-retry (and its one dependency) are ESM-only, so the CJS build
-// bundles them; everything else stays an external dependency.
+// Two builds: ESM for `import`, CJS for `require()`, each with the three public entries (`rocketmq-rx`,
+// `rocketmq-rx/embedded`, `rocketmq-rx/protocol`; see "exports" in package.json). p-retry (and its one dependency) are
+// ESM-only, so the CJS build bundles them; everything else stays an external dependency.
 // `embedded/cluster-process` is the child entry of `EmbeddedCluster.spawn()`, forked by path (ESM only).
-const entry = {
+const publicEntries = {
   index: 'src/index.ts',
   'embedded/index': 'src/embedded/index.ts',
+  protocol: 'src/protocol.ts',
+};
+const entry = {
+  ...publicEntries,
   'embedded/cluster-process': 'src/embedded/cluster-process.ts',
   cli: 'src/cli.ts',
 };
@@ -21,7 +26,7 @@ export default defineConfig([
     splitting: true,
   },
   {
-    entry: { index: 'src/index.ts', 'embedded/index': 'src/embedded/index.ts' },
+    entry: publicEntries,
     format: ['cjs'],
     dts: true,
     sourcemap: true,

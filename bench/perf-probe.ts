@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { SpawnedCluster } from '../src/embedded/spawn.js';
-import * as fromSource from '../src/index.js';
+import * as embeddedFromSource from '../src/embedded/index.js';
+import * as mainFromSource from '../src/index.js';
 import { encodeFrame } from '../src/remoting/frame-codec.js';
 import { createRequest } from '../src/remoting/remoting-command.js';
 import { RequestCode } from '../src/remoting/request-code.js';
@@ -28,7 +29,8 @@ const { values: args } = parseArgs({
     dist: { type: 'boolean', default: false },
   },
 });
-const { EmbeddedCluster, Producer } = (args.dist ? await import('../dist/index.js' as string) : fromSource) as typeof fromSource;
+const { Producer } = (args.dist ? await import('../dist/index.js' as string) : mainFromSource) as typeof mainFromSource;
+const { EmbeddedCluster } = (args.dist ? await import('../dist/embedded/index.js' as string) : embeddedFromSource) as typeof embeddedFromSource;
 const SECONDS = Number(args.seconds);
 const WINDOW = Number(args.window);
 const BODY = Buffer.alloc(Number(args.body), 0x61);

@@ -37,6 +37,12 @@ export class RocketMQError extends Error {
     this.address = options.address ?? null;
   }
 
+  /**
+   * `error instanceof RocketMQError` is true for errors of any copy of the package (ESM and CommonJS builds, or two
+   * installs); `instanceof` a subclass keeps the usual prototype check.
+   * @param value - the value on the left of `instanceof`
+   * @returns whether `value` is an error of this class
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     // Subclasses keep the normal prototype check; the brand makes the base class match across installs.

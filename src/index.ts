@@ -1,8 +1,48 @@
 /**
  * rocketmq-rx: an embeddable Apache RocketMQ producer for Node.js, built on RxJS.
  *
- * This is the only public entry point (plus `rocketmq-rx/embedded`); everything exported here is documented API.
+ * This entry is the application's API: the {@link Producer}, its options and results, errors and their codes, queue
+ * selectors, stream publishing, hooks and diagnostics channels. Two more entries exist for other audiences:
+ * `rocketmq-rx/embedded` (an in-process NameServer + Broker for tests and development) and `rocketmq-rx/protocol`
+ * (frames, codecs, remoting client/server and route parsing, for tools built on the wire protocol).
+ *
+ * @example
+ * ```ts
+ * import { Producer } from 'rocketmq-rx';
+ *
+ * const producer = new Producer({ producerGroup: 'PG', namesrvAddr: '127.0.0.1:9876' });
+ * await producer.start();
+ * const result = await producer.send({ topic: 'TopicTest', tags: 'TagA', body: 'Hello' });
+ * await producer.shutdown();
+ * ```
+ * @packageDocumentation
+ * @module rocketmq-rx
  */
+
+// --- The producer, its options and lifecycle --------------------------------------------------------------------
+export { Producer } from './producer/producer.js';
+export type { SendOptions, SendCallback } from './producer/send-options.js';
+export type { SendMode } from './producer/hooks.js';
+export type { ProducerState } from './producer/operators/validate.js';
+export {
+  DEFAULTS,
+  DEFAULT_RETRY_RESPONSE_CODES,
+  LATENCY_TABLES_5,
+  LATENCY_TABLES_4_9,
+  resolveOptions,
+} from './producer/config.js';
+export type { ProducerOptions, ResolvedProducerOptions } from './producer/config.js';
+
+// --- Messages and send results ----------------------------------------------------------------------------------
+export { SendStatus } from './message/message.js';
+export type { Message, MessageQueue, SendResult } from './message/message.js';
+export { MessageConst } from './message/properties.js';
+
+// --- Message bodies ---------------------------------------------------------------------------------------------
+export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
+export { decompressBody } from './message/compression.js';
+
+// --- Errors and their stable codes ------------------------------------------------------------------------------
 export {
   RocketMQError,
   RemotingError,
@@ -16,104 +56,19 @@ export {
   InvalidOptionError,
 } from './errors.js';
 export type { RocketMQErrorOptions } from './errors.js';
-export {
-  SerializeType,
-  LanguageCode,
-  CLIENT_VERSION,
-  RPC_ONEWAY,
-  RPC_TYPE_RESPONSE,
-  createRequest,
-  createResponse,
-  isOneway,
-  isResponse,
-  nextOpaque,
-} from './remoting/remoting-command.js';
-export type {
-  RemotingCommand,
-  SerializeTypeValue,
-  CreateRequestOptions,
-  CreateResponseOptions,
-} from './remoting/remoting-command.js';
-export { RequestCode, requestCodeName } from './remoting/request-code.js';
-export { ResponseCode, responseCodeName } from './remoting/response-code.js';
-export { encodeFrame, encodeFrameHead, decodeFrame, decodeFramePayload, DEFAULT_MAX_FRAME_BYTES } from './remoting/frame-codec.js';
-export { FrameDecoder } from './remoting/frame-decoder.js';
-export { SendStatus } from './message/message.js';
-export type { Message, MessageQueue, SendResult } from './message/message.js';
-export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
-export { decodeOffsetMessageId } from './message/message-id.js';
-export type { OffsetMessageId } from './message/message-id.js';
-export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
-export { decompressBody, SysFlag } from './message/compression.js';
 export { MessageErrorCode } from './message/error-codes.js';
 export type { MessageErrorCodeValue } from './message/error-codes.js';
-export { Connection, parseAddress } from './remoting/connection.js';
-export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
-export { RemotingServer } from './remoting/remoting-server.js';
-export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
-export { RemotingClient } from './remoting/remoting-client.js';
-export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
-export {
-  parseTopicRouteData,
-  serializeTopicRouteData,
-  PermName,
-  isWriteable,
-  ROUTE_PARSE_ERROR_CODE,
-} from './route/topic-route.js';
-export type { TopicRouteData, QueueData, BrokerData, SerializeTopicRouteOptions } from './route/topic-route.js';
-export { messageQueueKey, isSameMessageQueue, compareMessageQueues } from './route/message-queue.js';
-export {
-  topicRouteToPublishInfo,
-  deriveFromDefaultTopicRoute,
-  masterAddress,
-  hasSendQueues,
-  writeQueueNumsOf,
-  MASTER_ID,
-} from './route/topic-publish-info.js';
-export type { TopicPublishInfo, PublishInfoOptions } from './route/topic-publish-info.js';
-export { SendQueueIndex } from './route/send-queue-index.js';
 export { RouteErrorCode } from './route/route-errors.js';
-export { NameServerClient, parseNamesrvAddr } from './route/name-server-client.js';
-export type { NameServerClientOptions, NameServerRetryOptions, RouteTransport } from './route/name-server-client.js';
-export { RouteCache } from './route/route-cache.js';
-export type { RouteCacheOptions, TopicRouteSource } from './route/route-cache.js';
-export { LatencyFaultTolerance } from './producer/fault/latency-fault-tolerance.js';
-export type { LatencyFaultToleranceOptions, FaultItem } from './producer/fault/latency-fault-tolerance.js';
-export { MQFaultStrategy, FaultTolerancePresets } from './producer/fault/mq-fault-strategy.js';
-export type { MQFaultStrategyOptions, FaultTables } from './producer/fault/mq-fault-strategy.js';
-export { EmbeddedCluster, EmbeddedBroker, EmbeddedNameServer } from './embedded/index.js';
-export type { EmbeddedClusterOptions, StoredMessage, SpawnedCluster } from './embedded/index.js';
-export { Producer } from './producer/producer.js';
-export type { SendOptions, SendCallback } from './producer/producer.js';
-export {
-  DEFAULTS,
-  DEFAULT_RETRY_RESPONSE_CODES,
-  LATENCY_TABLES_5,
-  LATENCY_TABLES_4_9,
-  resolveOptions,
-} from './producer/config.js';
-export type { ProducerOptions, ResolvedProducerOptions } from './producer/config.js';
-export { MessageType } from './producer/hooks.js';
-export type {
-  SendMode,
-  MessageTypeValue,
-  OutgoingMessage,
-  CheckForbiddenHook,
-  CheckForbiddenContext,
-  SendMessageHook,
-  SendMessageContext,
-} from './producer/hooks.js';
-export type { ProducerState } from './producer/operators/validate.js';
-export { hookErrorChannel, sendChannel, callbackErrorChannel } from './producer/diagnostics.js';
-export type {
-  HookErrorEvent,
-  SendEvent,
-  CallbackErrorEvent,
-  ProducerEvent,
-  ProducerEventSource,
-} from './producer/diagnostics.js';
+export { BatchErrorCode, BatchMessageError } from './producer/batch/batch-message.js';
+export type { BatchErrorCodeValue } from './producer/batch/batch-message.js';
+// The broker's answer codes, as `MQBrokerError.responseCode` carries them and `retryResponseCodes` takes them.
+export { ResponseCode } from './remoting/response-code.js';
+
+// --- Ordered sends: queue selectors -----------------------------------------------------------------------------
+export { selectByHash, selectByRandom } from './producer/queue-selector.js';
 export type { MessageQueueSelector } from './producer/queue-selector.js';
-export { selectByHash, selectByRandom, javaHashCode, javaStringHashCode } from './producer/queue-selector.js';
+
+// --- Publishing streams -----------------------------------------------------------------------------------------
 export { pullFrom } from './producer/publish/pull-source.js';
 export type { PullInput } from './producer/publish/pull-source.js';
 export { PUBLISH_DEFAULTS } from './producer/publish/publish.js';
@@ -124,5 +79,27 @@ export type {
   PublishSuccess,
   PublishFailure,
 } from './producer/publish/publish.js';
-export { BatchErrorCode, BatchMessageError } from './producer/batch/batch-message.js';
-export type { BatchErrorCodeValue } from './producer/batch/batch-message.js';
+
+// --- Hooks ------------------------------------------------------------------------------------------------------
+export { MessageType } from './producer/hooks.js';
+export type {
+  MessageTypeValue,
+  OutgoingMessage,
+  CheckForbiddenHook,
+  CheckForbiddenContext,
+  SendMessageHook,
+  SendMessageContext,
+} from './producer/hooks.js';
+// `rpcHooks` (e.g. request signing) see every remoting command of the client instance.
+export type { RPCHook } from './remoting/remoting-client.js';
+export type { RemotingCommand } from './remoting/remoting-command.js';
+
+// --- Diagnostics channels ---------------------------------------------------------------------------------------
+export { sendChannel, hookErrorChannel, callbackErrorChannel } from './producer/diagnostics.js';
+export type {
+  SendEvent,
+  HookErrorEvent,
+  CallbackErrorEvent,
+  ProducerEvent,
+  ProducerEventSource,
+} from './producer/diagnostics.js';

@@ -8,7 +8,6 @@ import { ResponseCode } from '../../src/remoting/response-code.js';
 import { routeRequest, sendV2 } from './wire-helpers.js';
 
 const DIST_EMBEDDED: string = '../../dist/embedded/index.js';
-const DIST_MAIN: string = '../../dist/index.js';
 
 type Spawn = (options?: Record<string, unknown>) => Promise<SpawnedCluster>;
 
@@ -61,12 +60,9 @@ describe('EmbeddedCluster.spawn', () => {
     await exercise((options) => dist.EmbeddedCluster.spawn(options));
   });
 
-  it('works from the CommonJS build and from the main entry', async () => {
+  it('works from the CommonJS build', async () => {
     const require = createRequire(import.meta.url);
     const cjs = require('../../dist/embedded/index.cjs') as { EmbeddedCluster: { spawn: Spawn } };
     await exercise((options) => cjs.EmbeddedCluster.spawn(options));
-    const main = (await import(DIST_MAIN)) as { EmbeddedCluster: { spawn: Spawn } };
-    const cluster = await main.EmbeddedCluster.spawn({ brokers: 1 });
-    await cluster.stop();
   });
 });

@@ -24,6 +24,18 @@ describe('CoarseTimerScheduler', () => {
     assert.equal(scheduler.pendingCount, 0);
   });
 
+  it('runs overdue actions in due order after a stalled event loop, whatever order they were scheduled in', async () => {
+    const scheduler = new CoarseTimerScheduler();
+    const ran: string[] = [];
+    scheduler.schedule((state) => ran.push(state!), 2 * GRANULARITY_MILLIS + 5, 'early');
+    scheduler.schedule((state) => ran.push(state!), 0, 'now');
+    // Block the loop past both due times, so that one timer callback finds both buckets due.
+    const until = Date.now() + 3 * GRANULARITY_MILLIS + 10;
+    while (Date.now() < until);
+    await sleep(2 * GRANULARITY_MILLIS);
+    assert.deepEqual(ran, ['now', 'early']);
+  });
+
   it('never runs a cancelled action, and counts it out at once', async () => {
     const scheduler = new CoarseTimerScheduler();
     let ran = 0;

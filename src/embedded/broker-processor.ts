@@ -70,13 +70,19 @@ export interface BrokerProcessorOptions {
   callClient?: (connection: unknown, request: RemotingCommand) => Promise<RemotingCommand>;
 }
 
-/** What {@link BrokerProcessorOptions.onMessageStored} reports. */
+/** What {@link EmbeddedBrokerOptions.onMessageStored} reports after each stored message. */
 export interface MessageStoredEvent {
+  /** Topic it was stored under. */
   topic: string;
+  /** Queue it was stored in. */
   queueId: number;
+  /** Its logical offset in that queue. */
   queueOffset: number;
+  /** The broker's offset message id, as answered to the send. */
   msgId: string;
+  /** Bytes of the body as sent (compressed if it was). */
   bodyLength: number;
+  /** `ip:port` of the sending client. */
   bornHost: string;
   /** The message's client id (property `UNIQ_KEY`), or `null` when it has none. */
   uniqueId?: string | null;
@@ -84,12 +90,19 @@ export interface MessageStoredEvent {
 
 /** A client known from its heartbeats. */
 export interface ClientRecord {
+  /** The client's id (`clientIP@instanceName`), from its HEART_BEAT. */
   clientId: string;
+  /** The language its requests name, e.g. `'JAVA'`. */
   language: string;
+  /** The `MQVersion` ordinal its requests carry. */
   version: number;
+  /** Producer groups of its last heartbeat. */
   producerGroups: string[];
+  /** Consumer groups of its last heartbeat. */
   consumerGroups: string[];
+  /** `ip:port` of its connection as the broker sees it. */
   remoteAddress: string;
+  /** `Date.now()` of its last HEART_BEAT. */
   lastHeartbeatAt: number;
   /** @internal the transport connection it heart-beat on */
   connection: unknown;

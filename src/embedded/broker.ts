@@ -80,6 +80,7 @@ const REGISTER_TIMEOUT_MILLIS = 3000;
 export class EmbeddedBroker {
   /** Broker name, e.g. `'broker-a'`. */
   readonly name: string;
+  /** Cluster it registers in. */
   readonly clusterName: string;
   /** The fault script of this broker. */
   readonly faults = new FaultInjector();

@@ -3,9 +3,37 @@
  * parent's IPC requests (ready, stats, messages, calls, stop). Not part of the public API.
  * @internal
  */
-import { EmbeddedCluster, type EmbeddedClusterOptions } from './cluster.js';
-import type { IpcReply, IpcRequest } from './ipc.js';
-import { CALLABLE_METHODS, callTarget, clusterStats } from './ipc.js';
+import { EmbeddedCluster } from './cluster.js';
+import type { EmbeddedClusterOptions } from './cluster-options.js';
+import type { ClusterStats, IpcReply, IpcRequest } from './ipc.js';
+import { CALLABLE_METHODS } from './ipc.js';
+
+/**
+ * Resolves a call target: `'nameServer'`, `'nameServer.faults'`, `'nameServer.stats'`, `'<broker>'`,
+ * `'<broker>.faults'`, `'<broker>.stats'`.
+ */
+function callTarget(cluster: EmbeddedCluster, target: string): object {
+  const [head, part] = target.split('.', 2);
+  const base = head === 'nameServer' ? cluster.nameServer : cluster.broker(head ?? '');
+  if (base === undefined) throw new Error(`no broker named ${head}`);
+  if (part === undefined) return base;
+  if (part === 'faults') return base.faults;
+  if (part === 'stats') return base.stats;
+  throw new Error(`unknown call target ${target}`);
+}
+
+/** Counters of a cluster, as plain data. */
+function clusterStats(cluster: EmbeddedCluster): ClusterStats {
+  return {
+    nameServer: cluster.nameServer.stats.snapshot(),
+    brokers: cluster.brokers.map((broker) => ({
+      name: broker.name,
+      stats: broker.stats.snapshot(),
+      storedMessages: broker.storedMessageCount,
+      maxCommitLogOffset: broker.maxCommitLogOffset,
+    })),
+  };
+}
 
 function send(message: unknown): void {
   if (process.send !== undefined && process.connected) process.send(message);

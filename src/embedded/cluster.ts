@@ -3,46 +3,10 @@
  * in a child process of its own.
  */
 import { EmbeddedBroker } from './broker.js';
-import type { BrokerVersion, MessageStoredEvent } from './broker-processor.js';
+import type { EmbeddedClusterOptions } from './cluster-options.js';
 import type { MessageFilter, StoredMessage } from './message-store.js';
 import { EmbeddedNameServer } from './name-server.js';
 import { spawnCluster, type SpawnedCluster } from './spawn.js';
-
-/** Options of {@link EmbeddedCluster.start} (and {@link EmbeddedCluster.spawn}). */
-export interface EmbeddedClusterOptions {
-  /** Number of brokers, named `broker-a`, `broker-b`, …. @defaultValue `1` */
-  brokers?: number;
-  /** Queues of TBW102, hence of auto-created topics. @defaultValue `4` */
-  queuesPerTopic?: number;
-  /** Create unknown topics on first send. @defaultValue `true` */
-  autoCreateTopic?: boolean;
-  /** NameServer port; 0 picks a free one. @defaultValue `0` */
-  namesrvPort?: number;
-  /** Broker ports, in broker order; missing or 0 = a free one. @defaultValue all `0` */
-  brokerPorts?: number[];
-  /** @defaultValue `'DefaultCluster'` */
-  clusterName?: string;
-  /** Registrations older than this leave every route. @defaultValue `120000` */
-  brokerExpireMillis?: number;
-  /** Brokers re-register this often. @defaultValue `30000` */
-  registerIntervalMillis?: number;
-  /** Messages each broker keeps in memory. @defaultValue `100000` */
-  maxStoredMessages?: number;
-  /** Bytes of stored records each broker keeps in memory. @defaultValue `268435456` (256 MiB) */
-  maxStoredBytes?: number;
-  /** Largest accepted body. @defaultValue `4194304` */
-  maxMessageSize?: number;
-  /** Java generation to imitate. @defaultValue `'4.9'` */
-  version?: BrokerVersion;
-  /** Brokers also listen on port − 2. @defaultValue `false` */
-  vipChannel?: boolean;
-  /** Keep a request log on every server. @defaultValue `false` */
-  recordRequests?: boolean;
-  /** See `EmbeddedNameServerOptions.removeBrokerOnDisconnect`. @defaultValue `false` */
-  removeBrokerOnDisconnect?: boolean;
-  /** Called after every stored message (in-process clusters only). */
-  onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
-}
 
 /** `broker-a`, `broker-b`, … `broker-z`, `broker-aa`, …. */
 export function brokerNameAt(index: number): string {

@@ -37,6 +37,7 @@ export interface FaultHandle {
   readonly remaining: number;
   /** Matching requests it has been applied to. */
   readonly applied: number;
+  /** Takes the fault out of the script now (a no-op once it is used up). */
   remove(): void;
 }
 

@@ -1,9 +1,25 @@
 /**
  * rocketmq-rx/embedded: an in-process NameServer + Broker speaking the real RocketMQ remoting protocol, for tests,
  * examples and local development.
+ *
+ * @example
+ * ```ts
+ * import { Producer } from 'rocketmq-rx';
+ * import { EmbeddedCluster } from 'rocketmq-rx/embedded';
+ *
+ * const cluster = await EmbeddedCluster.start({ brokers: 2 });
+ * const producer = new Producer({ producerGroup: 'PG', namesrvAddr: cluster.namesrvAddr });
+ * await producer.start();
+ * await producer.send({ topic: 'TopicTest', body: 'Hello' });
+ * console.log(cluster.messages({ topic: 'TopicTest' }).length); // 1: what the brokers stored, decoded
+ * await producer.shutdown();
+ * await cluster.stop();
+ * ```
+ * @packageDocumentation
+ * @module rocketmq-rx/embedded
  */
 export { EmbeddedCluster, brokerNameAt } from './cluster.js';
-export type { EmbeddedClusterOptions } from './cluster.js';
+export type { EmbeddedClusterOptions } from './cluster-options.js';
 export { EmbeddedBroker } from './broker.js';
 export type { EmbeddedBrokerOptions } from './broker.js';
 export { EmbeddedNameServer } from './name-server.js';

@@ -2,7 +2,6 @@
  * The IPC messages between `EmbeddedCluster.spawn()` and its child process.
  * @internal
  */
-import type { EmbeddedCluster } from './cluster.js';
 import type { MessageFilter } from './message-store.js';
 import type { RequestStatsSnapshot } from './request-stats.js';
 
@@ -41,30 +40,3 @@ export const CALLABLE_METHODS: ReadonlySet<string> = new Set([
   'reset',
   'scanNow',
 ]);
-
-/**
- * Resolves a call target: `'nameServer'`, `'nameServer.faults'`, `'nameServer.stats'`, `'<broker>'`,
- * `'<broker>.faults'`, `'<broker>.stats'`.
- */
-export function callTarget(cluster: EmbeddedCluster, target: string): object {
-  const [head, part] = target.split('.', 2);
-  const base = head === 'nameServer' ? cluster.nameServer : cluster.broker(head ?? '');
-  if (base === undefined) throw new Error(`no broker named ${head}`);
-  if (part === undefined) return base;
-  if (part === 'faults') return base.faults;
-  if (part === 'stats') return base.stats;
-  throw new Error(`unknown call target ${target}`);
-}
-
-/** Counters of a cluster, as plain data. */
-export function clusterStats(cluster: EmbeddedCluster): ClusterStats {
-  return {
-    nameServer: cluster.nameServer.stats.snapshot(),
-    brokers: cluster.brokers.map((broker) => ({
-      name: broker.name,
-      stats: broker.stats.snapshot(),
-      storedMessages: broker.storedMessageCount,
-      maxCommitLogOffset: broker.maxCommitLogOffset,
-    })),
-  };
-}

@@ -48,6 +48,7 @@ const MAX_CACHED_HOSTS = 1024;
 export interface StoredMessage {
   /** Topic it was stored under (for a transactional half message: `RMQ_SYS_TRANS_HALF_TOPIC`). */
   topic: string;
+  /** Queue it was stored in. */
   queueId: number;
   /** Logical offset in its queue, from 0. */
   queueOffset: number;
@@ -65,15 +66,19 @@ export interface StoredMessage {
   body: Buffer;
   /** The body exactly as sent (possibly compressed). */
   rawBody: Buffer;
+  /** The system flag as stored (compression, transaction type, IPv6 hosts bits; see `SysFlag`). */
   sysFlag: number;
   /** The application flag (header field `h`). */
   flag: number;
+  /** When the client created the message (ms since the epoch, from the request). */
   bornTimestamp: number;
   /** `ip:port` of the sending client as the broker saw it. */
   bornHost: string;
+  /** When the broker stored it (ms since the epoch). */
   storeTimestamp: number;
   /** `ip:port` of the broker (its listen address). */
   storeHost: string;
+  /** Consumer retries so far (from the request; 0 for a producer's first send). */
   reconsumeTimes: number;
   /** The broker's offset message id (§11.2), as answered in the send response's `msgId`. */
   msgId: string;
@@ -112,9 +117,11 @@ interface StoredRecord {
   record: Buffer;
 }
 
-/** Filter of {@link MessageStore.messages}. */
+/** Which stored messages {@link EmbeddedBroker.messages} returns; every field set must match. */
 export interface MessageFilter {
+  /** Only messages of this topic. @defaultValue every topic */
   topic?: string;
+  /** Only messages of this queue. @defaultValue every queue */
   queueId?: number;
 }
 

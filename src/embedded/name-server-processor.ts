@@ -33,13 +33,19 @@ export interface NameServerProcessorOptions {
 
 /** A broker registration as the NameServer keeps it. */
 export interface RegisteredBroker {
+  /** Cluster it registered in. */
   clusterName: string;
+  /** Its name, e.g. `broker-a`. */
   brokerName: string;
+  /** 0 for a master, above 0 for a slave. */
   brokerId: number;
+  /** `ip:port` clients send to. */
   brokerAddr: string;
+  /** `ip:port` of its HA service, or `null`. */
   haServerAddr: string | null;
   /** `Date.now()` of its last REGISTER_BROKER. */
   lastUpdateTimestamp: number;
+  /** The topic-config data version of its last registration (`counter` and `timestamp`, as Java's `DataVersion`). */
   dataVersion: { counter: number; timestamp: number };
 }
 

@@ -91,6 +91,7 @@ export class EmbeddedNameServer {
     return `${this.host}:${this.boundPort}`;
   }
 
+  /** The port the NameServer listens on (the bound one when started with port 0). */
   get port(): number {
     return this.boundPort;
   }

@@ -7,7 +7,9 @@
 export interface RequestLogEntry {
   /** Request code. */
   code: number;
+  /** The request's opaque (its id on the connection). */
   opaque: number;
+  /** Whether the client sent it oneway (no response expected). */
   oneway: boolean;
   /** The request's `version` (the client's MQVersion ordinal). */
   version: number;
@@ -95,6 +97,7 @@ export class RequestStats {
     this.logEnabled = enabled;
   }
 
+  /** Whether the request log is on. */
   get recordRequests(): boolean {
     return this.logEnabled;
   }
@@ -154,10 +157,16 @@ export class RequestStats {
 
 /** Serializable view of {@link RequestStats}. */
 export interface RequestStatsSnapshot {
+  /** Requests received, by request code. */
   requestCounts: Record<number, number>;
+  /** Requests received, all codes. */
   totalRequests: number;
+  /** Requests being handled now. */
   inFlight: number;
+  /** Most requests in flight at once so far. */
   maxInFlight: number;
+  /** Message sends (SEND_MESSAGE, V2, batch) being handled now. */
   sendsInFlight: number;
+  /** Most message sends in flight at once so far. */
   maxSendsInFlight: number;
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { EmbeddedClusterOptions } from './cluster.js';
+import type { EmbeddedClusterOptions } from './cluster-options.js';
 import type { ClusterStats, IpcReply, IpcRequest } from './ipc.js';
 import type { MessageFilter, StoredMessage } from './message-store.js';
 

@@ -19,12 +19,19 @@ export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 
 /** A topic as a broker keeps it and registers it with the NameServer (Java `TopicConfig`). */
 export interface TopicConfig {
+  /** The topic. */
   topicName: string;
+  /** Queues consumers read. */
   readQueueNums: number;
+  /** Queues producers write. */
   writeQueueNums: number;
+  /** Permission bits: 4 read, 2 write, 1 inherit (`PermName`). */
   perm: number;
+  /** How tags are filtered (Java `TopicFilterType`). */
   topicFilterType: 'SINGLE_TAG' | 'MULTI_TAG';
+  /** Topic system flag (Java `TopicSysFlag`), 0 for ordinary topics. */
   topicSysFlag: number;
+  /** Whether the topic is ordered (Java `order`). */
   order: boolean;
 }
 

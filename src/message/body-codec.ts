@@ -64,7 +64,7 @@ export function encodeBody(body: unknown): EncodedBody {
 }
 
 /**
- * Decodes a message body written by {@link encodeBody} (consumer side): msgpack when the properties say
+ * Decodes a message body as the producer wrote it (consumer side): msgpack when the properties say
  * {@link MSGPACK_CONTENT_TYPE}, otherwise the bytes as they are. Decompress first if the message was compressed
  * (`decompressBody`).
  *
@@ -73,7 +73,7 @@ export function encodeBody(body: unknown): EncodedBody {
  * @returns the decoded object/array, or the body as a `Buffer`
  * @example
  * ```ts
- * const order = decodeBody(message.body, decodeProperties(message.properties));
+ * const order = decodeBody(message.body, message.properties); // a property map or the raw properties string
  * ```
  */
 export function decodeBody(

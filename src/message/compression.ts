@@ -74,7 +74,7 @@ export function compressBodyAsync(body: Uint8Array, level: number = DEFAULT_COMP
  *
  * @param body - the stored/sent bytes
  * @param sysFlag - the message's sysFlag; if the COMPRESSED bit is clear the body is returned unchanged
- * @defaultValue sysFlag {@link COMPRESSED_ZLIB_SYSFLAG}
+ * @defaultValue sysFlag `COMPRESSED | COMPRESSION_ZLIB` of {@link SysFlag} (a zlib body)
  * @returns the original body
  * @throws MQClientError `RMQ_ERR_UNSUPPORTED_COMPRESSION` for LZ4/ZSTD, `RMQ_ERR_DECOMPRESS_FAILED` for corrupt data
  */

@@ -52,9 +52,13 @@ export interface Message {
  * broker is configured; the others mean stored on the master but the flush or the slave did not confirm in time.
  */
 export const SendStatus = {
+  /** Stored, flushed and replicated as the broker is configured. */
   SEND_OK: 'SEND_OK',
+  /** Stored, but a synchronous-flush broker did not flush it to disk in time. */
   FLUSH_DISK_TIMEOUT: 'FLUSH_DISK_TIMEOUT',
+  /** Stored, but a synchronous-replication master's slave did not confirm in time. */
   FLUSH_SLAVE_TIMEOUT: 'FLUSH_SLAVE_TIMEOUT',
+  /** Stored, but a synchronous-replication master has no slave available. */
   SLAVE_NOT_AVAILABLE: 'SLAVE_NOT_AVAILABLE',
 } as const;
 

@@ -106,7 +106,7 @@ export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set<string>([
   'EXTEND_UNIQ_INFO', 'POP_CK', 'POP_CK_OFFSET', '1ST_POP_TIME', '__BORNHOST', 'BORN_TIMESTAMP',
 ]);
 
-/** Options of {@link encodeProperties} and {@link buildPropertiesString}. */
+/** Options of {@link encodeProperties} (and of the producer's own properties writer). */
 export interface EncodePropertiesOptions {
   /**
    * End the string with `\x02` as 5.2+ writers do. Every broker reads both forms.

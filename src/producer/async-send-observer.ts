@@ -10,7 +10,7 @@ import { MQClientError } from '../errors.js';
 import type { SendResult } from '../message/message.js';
 import type { CallbackErrorEvent } from './diagnostics.js';
 import { callbackErrorChannel } from './diagnostics.js';
-import type { SendCallback } from './producer.js';
+import type { SendCallback } from './send-options.js';
 
 type Which = 'onSuccess' | 'onException';
 

@@ -125,16 +125,19 @@ export class CoarseTimerScheduler implements SchedulerLike {
     this.timer = null;
     this.armedFor = Infinity;
     const now = Date.now();
-    let due: (CoarseAction<unknown> | null)[][] | null = null;
-    for (const [time, bucket] of this.buckets) {
-      if (time <= now) {
-        (due ??= []).push(bucket);
-        this.buckets.delete(time);
+    let due: [number, (CoarseAction<unknown> | null)[]][] | null = null;
+    for (const entry of this.buckets) {
+      if (entry[0] <= now) {
+        (due ??= []).push(entry);
+        this.buckets.delete(entry[0]);
       }
     }
     let failure: { error: unknown } | null = null;
     if (due !== null) {
-      for (const bucket of due) {
+      // The map keeps insertion order, not due order: after a stalled event loop several buckets are due at once, and
+      // a later-scheduled but earlier-due bucket must still run first.
+      if (due.length > 1) due.sort((a, b) => a[0] - b[0]);
+      for (const [, bucket] of due) {
         for (const action of bucket) {
           if (action === null || action.bucket !== bucket) continue;
           action.bucket = null;

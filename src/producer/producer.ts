@@ -4,69 +4,26 @@ import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwE
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ProducerEvent } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
-import type { Message, MessageQueue, SendResult } from '../message/message.js';
+import type { Message, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
 import { AsyncSendObserver } from './async-send-observer.js';
 import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
 import { LATENCY_TABLES_4_9, resolveOptions } from './config.js';
 import { FaultTolerancePresets, MQFaultStrategy } from './fault/mq-fault-strategy.js';
-import type { CheckForbiddenHook, SendMessageHook, SendMode } from './hooks.js';
+import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
 import { withNamespace } from './namespace.js';
 import { notRunningError } from './operators/validate.js';
 import type { ProducerState } from './operators/validate.js';
 import { createSendRunner } from './send-pipeline.js';
 import type { SendPipelineDeps, SendRunner } from './send-pipeline.js';
-import type { MessageQueueSelector } from './queue-selector.js';
 import { pinnedSend$, queueChoiceOf } from './pinned-send.js';
 import type { BatchSender } from './batch/batch-pipeline.js';
 import { createBatchSender } from './batch/batch-pipeline.js';
 import { prepareBatchList, splitBatch } from './batch/batch-message.js';
 import type { PublishOptions, PublishOutcome } from './publish/publish.js';
+import type { SendCallback, SendOptions } from './send-options.js';
 import { publishOperator } from './publish/publish.js';
-
-/** Options of one send. */
-export interface SendOptions {
-  /**
-   * `sync` (wait for the broker's answer, retry up to `retryTimesWhenSendFailed`), `async` (same, retried by RxJS
-   * `retry` up to `retryTimesWhenSendAsyncFailed`), or `oneway` (write and forget: no result, no retry).
-   * @defaultValue `'sync'`
-   */
-  mode?: SendMode;
-  /**
-   * Deadline of this send over all its attempts, ms.
-   * @defaultValue the producer's `sendMsgTimeout`
-   */
-  timeout?: number;
-  /**
-   * Ordered send: picks the queue (Java `send(msg, selector, arg)`); the send then has exactly one attempt, on that
-   * queue (no retry on another queue, which would break the order). See `selectByHash` / `selectByRandom`.
-   * @defaultValue none (round robin with retries)
-   */
-  selector?: MessageQueueSelector<never>;
-  /** The argument handed to `selector` (e.g. an order id). @defaultValue `undefined` */
-  arg?: unknown;
-  /**
-   * Shortcut for `{ selector: selectByHash, arg: shardingKey }`: messages with the same key go to the same queue, in
-   * send order. Overrides the message's own `shardingKey` field.
-   * @defaultValue the message's `shardingKey`, if any
-   */
-  shardingKey?: string;
-  /**
-   * Sends to exactly this queue (its `brokerName` and `queueId`), one attempt, as Java `send(msg, mq)`.
-   * @defaultValue none
-   */
-  queue?: MessageQueue;
-}
-
-/** Callbacks of {@link Producer.sendAsync}: exactly one of them is called, exactly once. */
-export interface SendCallback {
-  /** The broker stored the message. */
-  onSuccess?(result: SendResult): void;
-  /** The send failed after its retries (or could not start). */
-  onException?(error: Error): void;
-}
-
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);

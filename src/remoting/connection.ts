@@ -66,7 +66,11 @@ class CommandFrame implements OutboundFrame {
   sent(): void {}
 }
 
-/** Parses `host:port` (IPv6 hosts may be bracketed). */
+/**
+ * Parses `host:port` (IPv6 hosts may be bracketed).
+ * @param address - `host:port`, `[v6]:port`
+ * @returns `{ host, port }`, the host without brackets
+ */
 export function parseAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
   const port = Number(address.slice(colon + 1));

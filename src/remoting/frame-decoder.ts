@@ -9,6 +9,17 @@ import { RemotingProtocolError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFramePayload } from './frame-codec.js';
 import type { RemotingCommand } from './remoting-command.js';
 
+/**
+ * Streaming decoder of remoting frames: `push()` the socket's chunks as they come (split anywhere); it calls back
+ * with the command of every frame they complete. A bad frame (length prefix out of range, bad header) throws a
+ * `RemotingProtocolError` (`RMQ_ERR_REMOTING_PROTOCOL`), and the decoder stays failed: the stream has lost its framing.
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder();
+ * socket.on('data', (chunk: Buffer) => decoder.push(chunk, (command) => console.log(command.code, command.opaque)));
+ * ```
+ */
 export class FrameDecoder {
   /** Largest accepted frame, length prefix included (Java: `4 + length ≤ 16 MiB`). */
   readonly maxFrameBytes: number;
@@ -18,6 +29,7 @@ export class FrameDecoder {
   private frameSize = -1;
   private failed: RemotingProtocolError | null = null;
 
+  /** @param maxFrameBytes - largest accepted frame, length prefix included. @defaultValue 16 MiB */
   constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
     this.maxFrameBytes = maxFrameBytes;
   }

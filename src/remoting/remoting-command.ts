@@ -91,12 +91,19 @@ export function nextOpaque(): number {
 
 /** Options of {@link createRequest}. */
 export interface CreateRequestOptions {
+  /** Body bytes. @defaultValue `null` */
   body?: Buffer | null;
+  /** Remark text. @defaultValue `null` */
   remark?: string | null;
+  /** Request id. @defaultValue the next one ({@link nextOpaque}) */
   opaque?: number;
+  /** Set the oneway bit (the receiver sends no response). @defaultValue `false` */
   oneway?: boolean;
+  /** Header serialization. @defaultValue `SerializeType.JSON` */
   serializeType?: SerializeTypeValue;
+  /** Language name sent. @defaultValue `'JAVA'` */
   language?: string;
+  /** `MQVersion` ordinal sent. @defaultValue {@link CLIENT_VERSION} */
   version?: number;
 }
 
@@ -121,12 +128,17 @@ export function createRequest(
 
 /** Options of {@link createResponse}. */
 export interface CreateResponseOptions {
+  /** Remark text (the error text of an error response). @defaultValue `null` */
   remark?: string | null;
+  /** The response's custom header. @defaultValue `null` */
   extFields?: Record<string, string> | null;
+  /** Body bytes. @defaultValue `null` */
   body?: Buffer | null;
-  /** Defaults to the request's serialization (the 4.9 broker behaviour). */
+  /** Header serialization. @defaultValue the request's (the 4.9 broker behaviour) */
   serializeType?: SerializeTypeValue;
+  /** Language name sent. @defaultValue `'JAVA'` */
   language?: string;
+  /** `MQVersion` ordinal sent. @defaultValue {@link CLIENT_VERSION} */
   version?: number;
 }
 

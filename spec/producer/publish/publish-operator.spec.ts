@@ -8,7 +8,7 @@ import { Observable, Subject, from } from 'rxjs';
 import { MQBrokerError } from '../../../src/errors.js';
 import type { Message, SendResult } from '../../../src/message/message.js';
 import type { BatchItem } from '../../../src/producer/batch/batch-message.js';
-import type { SendOptions } from '../../../src/producer/producer.js';
+import type { SendOptions } from '../../../src/producer/send-options.js';
 import type { PublishOptions, PublishOutcome, PublishTarget } from '../../../src/producer/publish/publish.js';
 import { publishOperator } from '../../../src/producer/publish/publish.js';
 import { pullFrom } from '../../../src/producer/publish/pull-source.js';

@@ -22,11 +22,13 @@ export interface FaultTables {
  * latency in 5.x (→ a 10 s penalty) and as 30 s in 4.9 (→ 600 s).
  */
 export const FaultTolerancePresets = {
+  /** Java 5.1.4 and later (the default). */
   V5: Object.freeze({
     latencyMax: Object.freeze([50, 100, 550, 1800, 3000, 5000, 15000]),
     notAvailableDuration: Object.freeze([0, 0, 2000, 5000, 6000, 10000, 30000]),
     isolationLatencyMillis: 10000,
   }),
+  /** Java 4.9.x. */
   V4_9: Object.freeze({
     latencyMax: Object.freeze([50, 100, 550, 1000, 2000, 3000, 15000]),
     notAvailableDuration: Object.freeze([0, 0, 30000, 60000, 120000, 180000, 600000]),

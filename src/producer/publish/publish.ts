@@ -17,7 +17,7 @@ import type { Message, SendResult } from '../../message/message.js';
 import type { BatchItem } from '../batch/batch-message.js';
 import { prepareBatchItem, sameBatch } from '../batch/batch-message.js';
 import type { BatchSender } from '../batch/batch-pipeline.js';
-import type { SendOptions } from '../producer.js';
+import type { SendOptions } from '../send-options.js';
 import { selectByHash } from '../queue-selector.js';
 import type { Demand } from './pull-source.js';
 import { subscribeWithDemand } from './pull-source.js';
@@ -91,6 +91,7 @@ export interface PublishOptions<M extends Message = Message> {
 
 /** A message the broker stored. */
 export interface PublishSuccess<M extends Message = Message> {
+  /** `true`: the message was stored (tells the two outcomes apart). */
   readonly ok: true;
   /** The input message. */
   readonly message: M;
@@ -104,6 +105,7 @@ export interface PublishSuccess<M extends Message = Message> {
 
 /** A message that could not be delivered (after the async retries). */
 export interface PublishFailure<M extends Message = Message> {
+  /** `false`: the message was not stored (tells the two outcomes apart). */
   readonly ok: false;
   /** The input message. */
   readonly message: M;
