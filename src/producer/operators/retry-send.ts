@@ -2,10 +2,13 @@ import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike,
 import {
   Observable,
   asyncScheduler,
+  catchError,
   concat,
   defer,
   from,
   ignoreElements,
+  map,
+  mergeMap,
   of,
   retry,
   throwError,
@@ -168,76 +171,6 @@ class RetryNotifierSubscriber<R> extends LinkedSubscriber<unknown, R> {
   }
 }
 
-/** What a {@link SyncAttempt} asks of its sync loop. */
-interface SyncLoop<C, R> {
-  /** Starts an attempt into `downstream` (or fails it when the deadline passed: with `lastError` when there is one). */
-  start(context: C, lastError: unknown, downstream: Subscriber<R>): void;
-  /** Whether another attempt may start (attempts left, deadline not passed). */
-  more(context: C): boolean;
-  /** Whether a stored result that is not SEND_OK starts another attempt (`retryAnotherBrokerWhenNotStoreOK`). */
-  retryOnResult(result: R): boolean;
-  /** For a retriable error: runs the pause (e.g. a route refresh) and the next attempt into `downstream`; true then. */
-  retryOnError(error: unknown, context: C, downstream: Subscriber<R>): boolean;
-}
-
-/**
- * One sync attempt: a result goes downstream (or, not SEND_OK with `retryAnotherBrokerWhenNotStoreOK`, starts the
- * next attempt); an error starts the next attempt when it is retriable and attempts and time are left, else the
- * send ends with a stored non-OK result of an earlier attempt (as Java) or with the error.
- */
-class SyncAttempt<C extends RetryState<R>, R> extends LinkedSubscriber<R, R> {
-  private handedOver = false;
-
-  constructor(
-    downstream: Subscriber<R>,
-    private readonly loop: SyncLoop<C, R>,
-    private readonly context: C,
-    private readonly lastError: unknown,
-  ) {
-    super(downstream);
-  }
-
-  protected onNext(value: R): void {
-    const context = this.context;
-    context.result = value;
-    if (this.loop.retryOnResult(value) && this.loop.more(context)) {
-      // The next attempt continues into downstream; this one only waits for its completion.
-      this.handedOver = true;
-      this.releaseFromDownstream();
-      this.loop.start(context, this.lastError, this.downstream);
-      return;
-    }
-    this.downstream.next(value);
-  }
-
-  protected override onComplete(): void {
-    if (!this.handedOver) this.downstream.complete();
-  }
-
-  override error(error: unknown): void {
-    if (this.closed) return;
-    const downstream = this.downstream;
-    const context = this.context;
-    // The failed attempt is torn down before anything else starts.
-    this.releaseFromDownstream();
-    this.unsubscribe();
-    if (this.handedOver) return;
-    try {
-      if (this.loop.more(context) && this.loop.retryOnError(error, context, downstream)) return;
-    } catch (thrown) {
-      downstream.error(thrown);
-      return;
-    }
-    // Java hands back a stored (non-OK) result of an earlier attempt rather than the later error.
-    if (context.result !== null) {
-      downstream.next(context.result);
-      downstream.complete();
-      return;
-    }
-    downstream.error(error);
-  }
-}
-
 /**
  * An attempt given as "subscribe this subscriber to one attempt for this context", so that the attempt's chain can
  * be built once per pipeline (see `contextSource` in `light-step.ts`) instead of as an Observable per attempt.
@@ -246,6 +179,8 @@ class SyncAttempt<C extends RetryState<R>, R> extends LinkedSubscriber<R, R> {
 export interface AttemptInto<C, R> {
   readonly into: (context: C, subscriber: Subscriber<R>) => void;
 }
+
+type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
  * The one place send retries happen, in the two shapes of the Java client:
@@ -331,23 +266,32 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
     notifier.subscribe(new RetryNotifierSubscriber<R>(downstream, rest));
   };
 
-  // The sync loop: each attempt's subscriber decides what its outcome leads to (the next attempt, the result, or the
-  // error), so a send that succeeds at once costs one subscriber more than the attempt itself.
-  const sync: SyncLoop<C, R> = {
-    start: (context, lastError, downstream) => startAttemptInto(context, lastError, new SyncAttempt<C, R>(downstream, sync, context, lastError)),
-    more: (context) => context.attempt < total && scheduler.now() < context.deadline,
-    retryOnResult: (result) => result.sendStatus !== 'SEND_OK' && options.retryAnotherBrokerWhenNotStoreOK,
-    retryOnError: (error, context, downstream) => {
-      if (!options.isRetriable(error)) return false;
-      concat(pause(error, context).pipe(ignoreElements()), new Observable<R>((next) => sync.start(context, error, next))).subscribe(downstream);
-      return true;
-    },
-  };
+  const syncLoop = (context: C, lastError: unknown): Observable<R> =>
+    startAttempt(context, lastError).pipe(
+      map((value): Outcome<R> => ({ ok: true, value })),
+      catchError((error: unknown) => of<Outcome<R>>({ ok: false, error })),
+      mergeMap((outcome): Observable<R> => {
+        const more = context.attempt < total && scheduler.now() < context.deadline;
+        if (outcome.ok) {
+          context.result = outcome.value;
+          if (outcome.value.sendStatus !== 'SEND_OK' && options.retryAnotherBrokerWhenNotStoreOK && more) {
+            return syncLoop(context, lastError);
+          }
+          return of(outcome.value);
+        }
+        if (more && options.isRetriable(outcome.error)) {
+          return concat(pause(outcome.error, context).pipe(ignoreElements()), defer(() => syncLoop(context, outcome.error)));
+        }
+        // Java hands back a stored (non-OK) result of an earlier attempt rather than the later error.
+        if (context.result !== null) return of(context.result);
+        return throwError(() => outcome.error);
+      }),
+    );
 
   return lightSwitchInto<C, R>((context, downstream) => {
     switch (options.mode) {
       case 'sync':
-        sync.start(context, null, downstream);
+        syncLoop(context, null).subscribe(downstream);
         return;
       case 'async':
         // `retry` with count 0 is the identity.
