@@ -250,6 +250,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
   const ordered = options.ordered === true;
   const stopOnError = options.stopOnError === true;
   const maxHeld = batching ? maxInFlight * batchMaxMessages : maxInFlight;
+  /** Held messages at or below which a waiting pull source is asked for more (see `refilled`). */
+  const resumeAt = maxHeld - Math.max(1, Math.floor(maxHeld / 4));
 
   return (source) =>
     new Observable<PublishOutcome<M>>((subscriber) => {
@@ -271,11 +273,15 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       let waiters: (() => void)[] = [];
 
       const open = (): boolean => held < maxHeld && heldBytes < maxInFlightBytes;
+      // A waiting pull source is woken once a quarter of the message limit is free again, not at every freed slot:
+      // it then emits a burst (whose requests go out in one socket write) instead of one message per wake-up (a
+      // promise and a microtask per message). Everything held still stays under the limits.
+      const refilled = (): boolean => held <= resumeAt && heldBytes < maxInFlightBytes;
       const demand: Demand = {
         whenReady: () => (open() || subscriber.closed ? null : new Promise<void>((resolve) => waiters.push(resolve))),
       };
       const wake = (): void => {
-        if (waiters.length === 0 || !(open() || subscriber.closed)) return;
+        if (waiters.length === 0 || !(refilled() || subscriber.closed)) return;
         const woken = waiters;
         waiters = [];
         for (const resolve of woken) resolve();
