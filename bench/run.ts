@@ -25,6 +25,7 @@ import { startRemoting } from './scenarios/remoting.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
+import { startAclClient, type AclClient } from './scenarios/acl.js';
 
 /** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
@@ -40,6 +41,8 @@ interface Context {
   rows: BenchRow[];
   notes: string[];
   log: (line: string) => void;
+  /** The `acl` scenario's producer and broker, when that scenario runs. */
+  acl: AclClient | null;
 }
 
 function count(ctx: Context, kind: keyof typeof FULL_COUNTS, bodyBytes: number): { messages: number; warmup: number } {
@@ -158,6 +161,13 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
         return toRow('publish batched', 'rocketmq-rx', bodyBytes, inFlight, m, `batch ${JSON.stringify(PUBLISH_BATCH)}, maxInFlight ${batches} batches`);
       });
     }
+  }
+  const acl = ctx.acl;
+  if (acl !== null && wants(ctx, 'acl')) {
+    add('sendAsync + ACL rocketmq-rx', async () => {
+      const m = await measureWindowed(acl.issueAsync(body), { ...windowed, brokerCpu: () => processCpuMicros(acl.brokerPid), inFlight });
+      return toRow('sendAsync + ACL', 'rocketmq-rx', bodyBytes, inFlight, m, 'every request signed (HMAC-SHA1) and verified by a broker with ACL on, in its own process');
+    });
   }
   if (ons !== null) {
     if (wants(ctx, 'peer-sync')) {
@@ -322,7 +332,7 @@ async function main(): Promise<void> {
   log('starting the embedded broker in its own process …');
   const broker = await startBroker({ maxStoredMessages: 10_000 });
   log(`  name server ${broker.namesrvAddr}, ${broker.brokerName} at ${broker.brokerAddr} (pid ${broker.pid})`);
-  const ctx: Context = { options, broker, rows: [], notes: [], log };
+  const ctx: Context = { options, broker, rows: [], notes: [], log, acl: null };
 
   let rx: RxClient | null = null;
   let ons: AliOnsClient | null = null;
@@ -334,6 +344,13 @@ async function main(): Promise<void> {
         ons = await startAliOns(broker.namesrvAddr);
       } catch (error) {
         ctx.notes.push(`ali-ons rows left out: ${describeError(error)}`);
+      }
+    }
+    if (options.only.includes('acl')) {
+      try {
+        ctx.acl = await startAclClient();
+      } catch (error) {
+        ctx.notes.push(`sendAsync + ACL rows left out: ${describeError(error)}`);
       }
     }
     for (const size of options.sizes) await runSize(ctx, size, rx, ons);
@@ -352,6 +369,7 @@ async function main(): Promise<void> {
   } finally {
     await rx?.close().catch(() => undefined);
     await ons?.close().catch(() => undefined);
+    await ctx.acl?.close().catch(() => undefined);
     await broker.stop();
   }
 

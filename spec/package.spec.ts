@@ -24,15 +24,15 @@ function esmKeys(specifier: string): string[] {
 // A few names per entry that must be there, and some that must not (they belong to another entry).
 const ENTRIES = {
   'rocketmq-rx': {
-    has: ['Producer', 'RocketMQError', 'MQBrokerError', 'SendStatus', 'selectByHash', 'pullFrom', 'decodeBody', 'sendChannel', 'DEFAULTS'],
+    has: ['Producer', 'RocketMQError', 'MQBrokerError', 'MQAclError', 'Redacted', 'credentialsErrorChannel', 'SendStatus', 'selectByHash', 'pullFrom', 'decodeBody', 'sendChannel', 'DEFAULTS'],
     lacks: ['FrameDecoder', 'decodeFramePayload', 'Connection', 'RemotingServer', 'SendQueueIndex', 'javaHashCode', 'EmbeddedCluster'],
   },
   'rocketmq-rx/embedded': {
-    has: ['EmbeddedCluster', 'EmbeddedBroker', 'EmbeddedNameServer', 'FaultInjector'],
+    has: ['EmbeddedCluster', 'EmbeddedBroker', 'EmbeddedNameServer', 'FaultInjector', 'parsePlainAclYaml'],
     lacks: ['Producer', 'FrameDecoder'],
   },
   'rocketmq-rx/protocol': {
-    has: ['FrameDecoder', 'decodeFramePayload', 'RemotingClient', 'RemotingServer', 'parseTopicRouteData', 'RequestCode', 'SendQueueIndex', 'javaHashCode'],
+    has: ['FrameDecoder', 'decodeFramePayload', 'RemotingClient', 'RemotingServer', 'parseTopicRouteData', 'RequestCode', 'SendQueueIndex', 'javaHashCode', 'AclSigningHook', 'aclSignature'],
     lacks: ['Producer', 'EmbeddedCluster'],
   },
 } as const;

@@ -55,10 +55,16 @@ Object.defineProperty(RocketMQError.prototype, kBrand, { value: true });
 /** Base class of the transport-level errors (connect, write, timeout, protocol). */
 export class RemotingError extends RocketMQError {}
 
-/** The TCP connection could not be opened (refused, unreachable, connect timeout) or closed while a request waited. */
+/**
+ * The TCP connection could not be opened (refused, unreachable, connect timeout) or closed while a request waited.
+ * `code` is `RMQ_ERR_REMOTING_CONNECT`, or `RMQ_ERR_TLS` when the TLS handshake failed (certificate not trusted, wrong
+ * host name, a server that does not speak TLS): then `cause` is Node's TLS error and `retriable` is false, since
+ * another broker of the same cluster has the same certificate set-up.
+ */
 export class RemotingConnectError extends RemotingError {
-  constructor(message: string, options: RocketMQErrorOptions = {}) {
-    super(message, 'RMQ_ERR_REMOTING_CONNECT', { retriable: true, ...options });
+  constructor(message: string, options: RocketMQErrorOptions & { code?: 'RMQ_ERR_REMOTING_CONNECT' | 'RMQ_ERR_TLS' } = {}) {
+    const tlsFailure = options.code === 'RMQ_ERR_TLS';
+    super(message, options.code ?? 'RMQ_ERR_REMOTING_CONNECT', { retriable: !tlsFailure, ...options });
   }
 }
 
@@ -113,10 +119,28 @@ export class MQBrokerError extends RocketMQError {
   readonly responseCode: number;
   /** The broker's remark text, if any. */
   readonly remark: string | null;
-  constructor(message: string, responseCode: number, remark: string | null, options: RocketMQErrorOptions = {}) {
-    super(message, 'RMQ_ERR_BROKER', options);
+  constructor(message: string, responseCode: number, remark: string | null, options: RocketMQErrorOptions & { code?: string } = {}) {
+    super(message, options.code ?? 'RMQ_ERR_BROKER', options);
     this.responseCode = responseCode;
     this.remark = remark;
+  }
+}
+
+/**
+ * The broker refused a request for its access control (ACL): a wrong secret, an unknown or missing AccessKey, a
+ * topic the account may not publish to. `code` is `RMQ_ERR_ACL_DENIED`; `responseCode` is what the broker answered
+ * (1 SYSTEM_ERROR from ACL 1.0 brokers, 4.9 and 5.x alike; 16 NO_PERMISSION from 5.x brokers with ACL 2.0);
+ * `reason` is the broker's text without the Java exception class and stack frame; `remark` keeps the raw remark.
+ *
+ * Never retried on another broker (the Java client does, because code 1 is in its retry list): every broker of a
+ * cluster shares the ACL configuration, so a refused key is refused everywhere.
+ */
+export class MQAclError extends MQBrokerError {
+  /** The broker's reason, e.g. `Check signature failed for accessKey=rxUser1`. */
+  readonly reason: string;
+  constructor(message: string, responseCode: number, remark: string | null, reason: string, options: RocketMQErrorOptions = {}) {
+    super(message, responseCode, remark, { ...options, code: 'RMQ_ERR_ACL_DENIED', retriable: false });
+    this.reason = reason;
   }
 }
 

@@ -53,6 +53,7 @@ export {
   RemotingProtocolError,
   MQClientError,
   MQBrokerError,
+  MQAclError,
   InvalidOptionError,
 } from './errors.js';
 export type { RocketMQErrorOptions } from './errors.js';
@@ -94,12 +95,18 @@ export type {
 export type { RPCHook } from './remoting/remoting-client.js';
 export type { RemotingCommand } from './remoting/remoting-command.js';
 
+// --- Secured clusters: ACL credentials and TLS ------------------------------------------------------------------
+export type { Credentials, CredentialsSource } from './security/credentials.js';
+export type { TlsOption } from './security/tls-options.js';
+export { Redacted } from './security/redacted.js';
+
 // --- Diagnostics channels ---------------------------------------------------------------------------------------
-export { sendChannel, hookErrorChannel, callbackErrorChannel } from './producer/diagnostics.js';
+export { sendChannel, hookErrorChannel, callbackErrorChannel, credentialsErrorChannel } from './producer/diagnostics.js';
 export type {
   SendEvent,
   HookErrorEvent,
   CallbackErrorEvent,
+  CredentialsErrorEvent,
   ProducerEvent,
   ProducerEventSource,
 } from './producer/diagnostics.js';

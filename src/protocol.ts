@@ -47,7 +47,12 @@ export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './rem
 export { RemotingClient } from './remoting/remoting-client.js';
 export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
 export { RemotingServer } from './remoting/remoting-server.js';
-export type { RemotingServerOptions, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
+export type { RemotingServerOptions, RemotingServerTls, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
+
+// --- ACL 1.0 request signing ------------------------------------------------------------------------------------
+export { AclSigningHook, aclSignature, ACCESS_KEY_FIELD, SIGNATURE_FIELD, SECURITY_TOKEN_FIELD } from './security/acl-signer.js';
+export type { CredentialsSupplier } from './security/acl-signer.js';
+export { aclRefusalReason } from './security/acl-refusal.js';
 
 // --- Message encoding: properties, flags, ids, batch bodies, stored records -------------------------------------
 export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';

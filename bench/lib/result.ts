@@ -8,7 +8,7 @@ export type ClientName = 'raw frames' | 'RemotingClient' | 'rocketmq-rx' | 'ali-
 
 /** One measured scenario × body size. */
 export interface BenchRow {
-  /** `ceiling`, `invoke$`, `sync`, `async`, `oneway`, `publish`, `publish batched`. */
+  /** `ceiling`, `invoke$`, `sync`, `async`, `oneway`, `publish`, `publish batched`, `sendAsync + ACL`. */
   scenario: string;
   client: ClientName;
   bodyBytes: number;

@@ -83,6 +83,10 @@ describe('resolveOptions', () => {
     ['checkForbiddenHooks', { checkForbiddenHooks: [{ name: 'x' }] }],
     ['sendMessageHooks', { sendMessageHooks: 'x' }],
     ['sendMsgTimout', { sendMsgTimout: 100 }],
+    ['credentials', { credentials: { accessKey: 'ak' } }],
+    ['credentials', { credentials: 'ak:sk' }],
+    ['credentialsRefreshInterval', { credentialsRefreshInterval: 0 }],
+    ['tls', { tls: 'on' }],
   ];
   for (const [option, value, env] of bad) {
     it(`rejects a bad ${option} with an error naming it`, () => {
@@ -92,4 +96,22 @@ describe('resolveOptions', () => {
       );
     });
   }
+});
+
+describe('resolveOptions: credentials and tls', () => {
+  it('defaults to no credentials and no TLS; keeps both out of printouts', async () => {
+    const { inspect } = await import('node:util');
+    const plain = resolveOptions(NS);
+    assert.equal(plain.credentials, null);
+    assert.equal(plain.tls, null);
+    assert.equal(plain.credentialsRefreshInterval, 60_000);
+    const secured = resolveOptions({ ...NS, credentials: { accessKey: 'ak1234567', secretKey: 'sk-Secret-99' }, tls: { ca: 'CA', key: 'KEY-Secret-99' } });
+    assert.deepEqual(secured.credentials!.reveal(), { accessKey: 'ak1234567', secretKey: 'sk-Secret-99' });
+    assert.equal(secured.tls!.reveal().key, 'KEY-Secret-99');
+    const printed = inspect(secured, { depth: 10, showHidden: true }) + JSON.stringify(secured);
+    assert.ok(!printed.includes('sk-Secret-99') && !printed.includes('KEY-Secret-99'), printed);
+    assert.equal(resolveOptions({ ...NS, tls: true }).tls!.reveal().rejectUnauthorized, undefined);
+    const fn = (): { accessKey: string; secretKey: string } => ({ accessKey: 'a', secretKey: 'b' });
+    assert.equal(resolveOptions({ ...NS, credentials: fn }).credentials!.reveal(), fn);
+  });
 });

@@ -1,9 +1,13 @@
 /**
  * `rocketmq-rx cluster`: runs an embedded NameServer + brokers in the foreground for local development.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EmbeddedCluster } from '../embedded/cluster.js';
 import type { BrokerVersion } from '../embedded/broker-processor.js';
+import { parsePlainAclYaml } from '../embedded/plain-acl-yaml.js';
 
 /** Options of the `cluster` subcommand, as parsed. */
 export interface ClusterCommandOptions {
@@ -14,6 +18,14 @@ export interface ClusterCommandOptions {
   autoCreateTopic: boolean;
   vip: boolean;
   quiet: boolean;
+  /** A `plain_acl.yml` file: the brokers check ACL 1.0 with its accounts. */
+  acl?: string;
+  /** Serve TLS with a fresh self-signed certificate. */
+  tls?: boolean;
+  /** `enforcing` or `permissive`. */
+  tlsMode?: 'enforcing' | 'permissive';
+  /** Where the CA certificate is written (default: a file in the temp folder). */
+  tlsCaOut?: string;
 }
 
 /** Where the command writes and which signals stop it (injectable for tests). */
@@ -35,7 +47,19 @@ function integer(min: number) {
  * @returns a promise that settles once the cluster has stopped after a signal
  */
 export async function runClusterCommand(options: ClusterCommandOptions, io: ClusterCommandIO): Promise<void> {
+  let acl;
+  if (options.acl !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.acl, 'utf8');
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read --acl ${options.acl}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    acl = parsePlainAclYaml(text);
+  }
   const cluster = await EmbeddedCluster.start({
+    ...(acl === undefined ? {} : { acl }),
+    ...(options.tls === true ? { tls: true, tlsMode: options.tlsMode ?? 'enforcing' } : {}),
     brokers: options.brokers,
     namesrvPort: options.port,
     queuesPerTopic: options.queues,
@@ -54,6 +78,15 @@ export async function runClusterCommand(options: ClusterCommandOptions, io: Clus
   io.out(`NameServer ${cluster.namesrvAddr}`);
   for (const broker of cluster.brokers) {
     io.out(`${broker.name}   ${broker.address}${broker.vipAddress === null ? '' : `  (VIP ${broker.vipAddress})`}`);
+  }
+  if (acl !== undefined) {
+    // Access keys only: the secrets stay in the file.
+    io.out(`ACL on: ${acl.accounts.length} account(s) (${acl.accounts.map((account) => account.accessKey).join(', ')})`);
+  }
+  if (cluster.tls !== null) {
+    const caFile = options.tlsCaOut ?? join(tmpdir(), `rocketmq-rx-cluster-${process.pid}-ca.pem`);
+    writeFileSync(caFile, cluster.tls.ca);
+    io.out(`TLS on (${options.tlsMode ?? 'enforcing'}): CA certificate in ${caFile} (clients: --tls-ca ${caFile})`);
   }
   io.out(`Ready: point producers at namesrvAddr=${cluster.namesrvAddr}. Ctrl-C stops.`);
 
@@ -93,6 +126,10 @@ export function registerClusterCommand(program: Command): void {
     .option('--no-auto-create-topic', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
     .option('--vip', 'brokers also listen on their VIP port (port − 2)', false)
     .option('--quiet', 'do not log each stored message', false)
+    .option('--acl <file>', 'check ACL 1.0 on the brokers with the accounts of this plain_acl.yml')
+    .option('--tls', 'serve TLS with a fresh self-signed certificate for 127.0.0.1/localhost (needs the package selfsigned)')
+    .addOption(new Option('--tls-mode <mode>', 'with --tls: enforcing (TLS only) or permissive (TLS and plaintext)').choices(['enforcing', 'permissive']))
+    .option('--tls-ca-out <file>', 'with --tls: write the CA certificate here (default: a file in the temp folder)')
     .action(async (options: ClusterCommandOptions) => {
       await runClusterCommand(options, { out: (line) => process.stdout.write(`${line}\n`), signals: process });
     });

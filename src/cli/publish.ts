@@ -11,9 +11,10 @@ import { Producer } from '../producer/producer.js';
 import { pullFrom } from '../producer/publish/pull-source.js';
 import { readLines, type Line } from './line-reader.js';
 import { PublishProgress, formatSummary, type PublishSummary } from './progress.js';
+import { addSecurityOptions, securityProducerOptions, type SecurityFlags } from './security-options.js';
 
 /** Options of the `publish` subcommand, as parsed. */
-export interface PublishCommandOptions {
+export interface PublishCommandOptions extends SecurityFlags {
   namesrv: string;
   topic: string;
   tags?: string;
@@ -35,6 +36,8 @@ export interface PublishCommandIO {
   out: (line: string) => void;
   /** Progress and errors. */
   errStream: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where `ROCKETMQ_ACCESS_KEY` / `ROCKETMQ_SECRET_KEY` / `ROCKETMQ_SECURITY_TOKEN` are read. @defaultValue `process.env` */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A message with the input line it came from. */
@@ -90,6 +93,7 @@ export async function runPublishCommand(file: string | undefined, options: Publi
   const producer = new Producer({
     producerGroup: options.group,
     namesrvAddr: options.namesrv,
+    ...securityProducerOptions(options, io.env ?? process.env),
     ...(options.timeout === undefined ? {} : { sendMsgTimeout: options.timeout }),
   });
   await producer.start();
@@ -138,7 +142,7 @@ export async function runPublishCommand(file: string | undefined, options: Publi
 
 /** Adds the `publish` subcommand to the `rocketmq-rx` program. */
 export function registerPublishCommand(program: Command): void {
-  program
+  const command = program
     .command('publish')
     .description('publish newline-delimited messages from a file or stdin, with backpressure and a progress bar')
     .argument('[file]', 'input file (default: stdin)')
@@ -152,8 +156,8 @@ export function registerPublishCommand(program: Command): void {
     .addOption(new Option('--json-as <format>', 'with --json: send as msgpack objects or the raw JSON bytes').choices(['msgpack', 'raw']).default('msgpack'))
     .option('-g, --group <group>', 'producer group', 'rocketmq_rx_cli')
     .option('--timeout <ms>', 'send timeout (sendMsgTimeout)', integer(1))
-    .option('--max-errors <n>', 'most error lines printed', integer(0), 100)
-    .action(async (file: string | undefined, options: PublishCommandOptions) => {
+    .option('--max-errors <n>', 'most error lines printed', integer(0), 100);
+  addSecurityOptions(command).action(async (file: string | undefined, options: PublishCommandOptions) => {
       const summary = await runPublishCommand(file, options, {
         stdin: process.stdin,
         out: (line) => process.stdout.write(`${line}\n`),

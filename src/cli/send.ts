@@ -5,9 +5,10 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Message, SendResult } from '../message/message.js';
 import { Producer } from '../producer/producer.js';
 import type { SendMode } from '../producer/hooks.js';
+import { addSecurityOptions, securityProducerOptions, type SecurityFlags } from './security-options.js';
 
 /** Options of the `send` subcommand, as parsed. */
-export interface SendCommandOptions {
+export interface SendCommandOptions extends SecurityFlags {
   namesrv: string;
   topic: string;
   body: string;
@@ -22,10 +23,15 @@ export interface SendCommandOptions {
  * Sends the message in the given mode.
  * @returns the result (`null` for oneway, which has none)
  */
-export async function runSendCommand(options: SendCommandOptions, out: (line: string) => void): Promise<SendResult | null> {
+export async function runSendCommand(
+  options: SendCommandOptions,
+  out: (line: string) => void,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<SendResult | null> {
   const producer = new Producer({
     producerGroup: options.group,
     namesrvAddr: options.namesrv,
+    ...securityProducerOptions(options, env),
     ...(options.timeout === undefined ? {} : { sendMsgTimeout: options.timeout }),
   });
   await producer.start();
@@ -53,7 +59,7 @@ export async function runSendCommand(options: SendCommandOptions, out: (line: st
 
 /** Adds the `send` subcommand to the `rocketmq-rx` program. */
 export function registerSendCommand(program: Command): void {
-  program
+  const command = program
     .command('send')
     .description('send one message and print its SendResult')
     .requiredOption('-n, --namesrv <addr>', 'NameServer address(es), host:port[;host:port]')
@@ -67,8 +73,8 @@ export function registerSendCommand(program: Command): void {
       const value = Number(text);
       if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
       return value;
-    })
-    .action(async (options: SendCommandOptions) => {
+    });
+  addSecurityOptions(command).action(async (options: SendCommandOptions) => {
       await runSendCommand(options, (line) => process.stdout.write(`${line}\n`));
     });
 }

@@ -4,8 +4,10 @@
  */
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { RemotingServer, type ServerConnection } from '../remoting/remoting-server.js';
-import { createRequest, type RemotingCommand } from '../remoting/remoting-command.js';
+import { createRequest, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
+import { ResponseCode } from '../remoting/response-code.js';
+import { AclValidator, type EmbeddedAclOptions } from './acl-validator.js';
 import {
   BrokerProcessor,
   VERSION_ORDINAL,
@@ -15,9 +17,11 @@ import {
   type MessageStoredEvent,
 } from './broker-processor.js';
 import { FaultInjector } from './fault-injector.js';
+import { javaServerResponse } from './java-header.js';
 import { MessageStore, type MessageFilter, type StoredMessage } from './message-store.js';
 import { registerBrokerBody, registerBrokerRequest, unregisterBrokerRequest, type BrokerIdentity } from './register-broker.js';
-import { createFaultyHandler, type FaultyHandler } from './request-handler.js';
+import { createFaultyHandler, type FaultyHandler, type RequestProcessor } from './request-handler.js';
+import { resolveEmbeddedTls, type EmbeddedTlsMaterial, type EmbeddedTlsOption } from './tls-material.js';
 import { RequestStats } from './request-stats.js';
 import { PermName, type TopicConfig } from './topic-config.js';
 
@@ -61,6 +65,16 @@ export interface EmbeddedBrokerOptions {
   maxFrameBytes?: number;
   /** Called after every stored message (the CLI logs them). */
   onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
+  /**
+   * ACL 1.0 (`aclEnable=true` with this `plain_acl.yml` content): every request is checked as the 4.9.8
+   * `PlainAccessValidator` checks it; refusals are answered 1 SYSTEM_ERROR with the Java remark, oneway ones dropped.
+   * @defaultValue none (no ACL)
+   */
+  acl?: EmbeddedAclOptions;
+  /** Serve TLS on the broker's ports (and register with the NameServers over TLS). @defaultValue `false` */
+  tls?: EmbeddedTlsOption;
+  /** With `tls`: `enforcing` (TLS only) or `permissive` (TLS and plaintext on the same port). @defaultValue `'enforcing'` */
+  tlsMode?: 'enforcing' | 'permissive';
 }
 
 const VIP_PORT_ATTEMPTS = 20;
@@ -86,7 +100,22 @@ export class EmbeddedBroker {
   readonly faults = new FaultInjector();
   /** Request counters (per request code, in flight, optional log). */
   readonly stats: RequestStats;
-  private readonly options: Required<Omit<EmbeddedBrokerOptions, 'onMessageStored' | 'namesrvAddr'>> & { namesrvAddrs: string[] };
+  private readonly options: Required<Omit<EmbeddedBrokerOptions, 'onMessageStored' | 'namesrvAddr' | 'acl' | 'tls'>> & { namesrvAddrs: string[] };
+  private readonly acl: AclValidator | null;
+  private tlsMaterial: EmbeddedTlsMaterial | null = null;
+  /** The ACL check in front of the processor, as the Java broker's server RPC hook. */
+  private readonly guardedProcessor: RequestProcessor = {
+    process: (request, origin) => {
+      const refusal = this.acl?.check(request, origin.remoteAddress) ?? null;
+      if (refusal === null) return this.processor.process(request, origin);
+      // The remoting layer answers the escaped AclException in its default (JSON) serialization; oneway: nothing.
+      if (isOneway(request)) return null;
+      return javaServerResponse(request, ResponseCode.SYSTEM_ERROR, this.options.version, VERSION_ORDINAL[this.options.version], {
+        remark: refusal,
+        serializeType: SerializeType.JSON,
+      });
+    },
+  };
   private readonly onMessageStored: EmbeddedBrokerOptions['onMessageStored'];
   private processorInstance: BrokerProcessor | null = null;
   private storeInstance: MessageStore | null = null;
@@ -126,10 +155,13 @@ export class EmbeddedBroker {
       rejectTransactionMessage: options.rejectTransactionMessage ?? false,
       maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
       namesrvAddrs: Array.isArray(namesrv) ? [...namesrv] : [namesrv],
+      tlsMode: options.tlsMode ?? 'enforcing',
     };
+    // Refused here, before anything listens, as 4.9.8 refuses to start with keys of 6 characters or fewer.
+    this.acl = options.acl === undefined ? null : new AclValidator(options.acl);
     this.onMessageStored = options.onMessageStored;
     this.stats = new RequestStats(this.options.recordRequests);
-    this.handler = createFaultyHandler(() => this.processor, this.faults, this.stats, VERSION_ORDINAL[this.options.version]);
+    this.handler = createFaultyHandler(() => this.guardedProcessor, this.faults, this.stats, VERSION_ORDINAL[this.options.version]);
     this.unsubscribePause = this.faults.onPauseChange((paused) => {
       for (const server of [this.server, this.vipServer]) {
         for (const connection of server?.connections ?? []) {
@@ -143,6 +175,7 @@ export class EmbeddedBroker {
   /** Starts a broker: listens, then registers with the NameServers (awaited) and every `registerIntervalMillis`. */
   static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
     const broker = new EmbeddedBroker(options);
+    broker.tlsMaterial = await resolveEmbeddedTls(options.tls);
     await broker.listen(broker.options.port);
     broker.processorInstance = broker.createProcessor();
     await broker.startRegistering();
@@ -157,6 +190,11 @@ export class EmbeddedBroker {
   /** The listen port. */
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The CA (PEM) clients trust when the broker serves TLS, else `null`. */
+  get tlsCa(): string | null {
+    return this.tlsMaterial?.ca ?? null;
   }
 
   /** `ip:(port − 2)` when the VIP channel is on, else `null`. */
@@ -400,6 +438,7 @@ export class EmbeddedBroker {
         host: this.options.host,
         maxFrameBytes: this.options.maxFrameBytes,
         onResponse: (response) => this.onClientResponse(response),
+        ...(this.tlsMaterial === null ? {} : { tls: { key: this.tlsMaterial.key, cert: this.tlsMaterial.cert, mode: this.options.tlsMode } }),
       });
     if (!this.options.vipChannel) {
       const server = make();
@@ -435,7 +474,8 @@ export class EmbeddedBroker {
   }
 
   private async startRegistering(): Promise<void> {
-    this.client = new RemotingClient();
+    // A TLS broker registers over TLS too (trusting its own CA: one cluster, one certificate).
+    this.client = new RemotingClient({ tls: this.tlsMaterial === null ? null : { ca: this.tlsMaterial.ca } });
     await this.registerAll(false);
     this.registerTimer = setInterval(() => void this.registerAll(false), this.options.registerIntervalMillis);
     this.registerTimer.unref();

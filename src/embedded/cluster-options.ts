@@ -2,7 +2,9 @@
  * The options of an embedded cluster. In a file of their own because both the in-process cluster and the spawned
  * one (`spawn.ts`, which `cluster.ts` calls) read them.
  */
+import type { EmbeddedAclOptions } from './acl-validator.js';
 import type { BrokerVersion, MessageStoredEvent } from './broker-processor.js';
+import type { EmbeddedTlsOption } from './tls-material.js';
 
 /** Options of {@link EmbeddedCluster.start} (and {@link EmbeddedCluster.spawn}). */
 export interface EmbeddedClusterOptions {
@@ -36,6 +38,26 @@ export interface EmbeddedClusterOptions {
   recordRequests?: boolean;
   /** See `EmbeddedNameServerOptions.removeBrokerOnDisconnect`. @defaultValue `false` */
   removeBrokerOnDisconnect?: boolean;
+  /**
+   * ACL 1.0 on every broker (the content of a `plain_acl.yml`): requests are checked as the 4.9.8
+   * `PlainAccessValidator` checks them and refused with its codes and remarks. The NameServer checks nothing (as 4.9.8).
+   * Keys of 6 characters or fewer are refused at start.
+   * @defaultValue none (no ACL)
+   */
+  acl?: EmbeddedAclOptions;
+  /**
+   * TLS on the NameServer and broker ports: `true` generates a fresh self-signed certificate for 127.0.0.1 /
+   * localhost at start (needs the optional package `selfsigned`), or pass `{ key, cert, ca? }`. Clients trust
+   * `cluster.tls.ca`.
+   * @defaultValue `false`
+   */
+  tls?: EmbeddedTlsOption;
+  /**
+   * With `tls`: `enforcing` closes plaintext connections; `permissive` serves TLS and plaintext on the same port
+   * (it peeks at the first byte, as the Java server does).
+   * @defaultValue `'enforcing'`
+   */
+  tlsMode?: 'enforcing' | 'permissive';
   /** Called after every stored message (in-process clusters only). */
   onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
 }

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     type: 'ready',
     namesrvAddr: cluster.namesrvAddr,
     brokers: cluster.brokers.map((broker) => ({ name: broker.name, address: broker.address, vipAddress: broker.vipAddress })),
+    tls: cluster.tls,
   });
 }
 

@@ -2,10 +2,12 @@
  * `EmbeddedCluster`: one NameServer and N brokers (`broker-a`, `broker-b`, …) on loopback ports, in this process or
  * in a child process of its own.
  */
+import { AclValidator } from './acl-validator.js';
 import { EmbeddedBroker } from './broker.js';
 import type { EmbeddedClusterOptions } from './cluster-options.js';
 import type { MessageFilter, StoredMessage } from './message-store.js';
 import { EmbeddedNameServer } from './name-server.js';
+import { resolveEmbeddedTls, type EmbeddedTlsMaterial } from './tls-material.js';
 import { spawnCluster, type SpawnedCluster } from './spawn.js';
 
 /** `broker-a`, `broker-b`, … `broker-z`, `broker-aa`, …. */
@@ -36,10 +38,16 @@ export class EmbeddedCluster {
   readonly nameServer: EmbeddedNameServer;
   /** The brokers, `broker-a` first. */
   readonly brokers: readonly EmbeddedBroker[];
+  /**
+   * With `tls`: the CA certificate (PEM) clients trust, e.g. `new Producer({ tls: { ca: cluster.tls.ca } })`;
+   * `null` without TLS.
+   */
+  readonly tls: { readonly ca: string } | null;
 
-  private constructor(nameServer: EmbeddedNameServer, brokers: EmbeddedBroker[]) {
+  private constructor(nameServer: EmbeddedNameServer, brokers: EmbeddedBroker[], tls: EmbeddedTlsMaterial | null) {
     this.nameServer = nameServer;
     this.brokers = brokers;
+    this.tls = tls === null ? null : Object.freeze({ ca: tls.ca });
   }
 
   /**
@@ -47,7 +55,12 @@ export class EmbeddedCluster {
    * @returns the running cluster; `stop()` it to free every port and timer
    */
   static async start(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
+    // Bad ACL accounts fail before anything listens (4.9.8 refuses to start with them).
+    if (options.acl !== undefined) new AclValidator(options.acl);
+    // One certificate for the whole cluster, so one CA for clients.
+    const tls = await resolveEmbeddedTls(options.tls);
     const nameServer = await EmbeddedNameServer.start({
+      ...(tls === null ? {} : { tls, tlsMode: options.tlsMode }),
       port: options.namesrvPort ?? 0,
       version: options.version,
       brokerExpireMillis: options.brokerExpireMillis,
@@ -73,6 +86,8 @@ export class EmbeddedCluster {
             registerIntervalMillis: options.registerIntervalMillis,
             recordRequests: options.recordRequests,
             onMessageStored: options.onMessageStored,
+            ...(options.acl === undefined ? {} : { acl: options.acl }),
+            ...(tls === null ? {} : { tls, tlsMode: options.tlsMode }),
           }),
         );
       }
@@ -81,7 +96,7 @@ export class EmbeddedCluster {
       await nameServer.stop();
       throw error;
     }
-    return new EmbeddedCluster(nameServer, brokers);
+    return new EmbeddedCluster(nameServer, brokers, tls);
   }
 
   /**

@@ -33,3 +33,6 @@ export type { BrokerVersion, ClientRecord, EndTransactionRecord, MessageStoredEv
 export type { RegisteredBroker } from './name-server-processor.js';
 export type { TopicConfig } from './topic-config.js';
 export type { SpawnedCluster, ClusterStats } from './spawn.js';
+export type { EmbeddedAclOptions, EmbeddedAclAccount, AclPermission } from './acl-validator.js';
+export type { EmbeddedTlsOption, EmbeddedTlsCertificate } from './tls-material.js';
+export { parsePlainAclYaml } from './plain-acl-yaml.js';

@@ -7,6 +7,7 @@ import { VERSION_ORDINAL, type BrokerVersion } from './broker-processor.js';
 import { FaultInjector } from './fault-injector.js';
 import { NameServerProcessor, type RegisteredBroker } from './name-server-processor.js';
 import { createFaultyHandler, type FaultyHandler } from './request-handler.js';
+import { resolveEmbeddedTls, type EmbeddedTlsMaterial, type EmbeddedTlsOption } from './tls-material.js';
 import { RequestStats } from './request-stats.js';
 import type { TopicRouteData } from './codec.js';
 
@@ -33,6 +34,10 @@ export interface EmbeddedNameServerOptions {
   recordRequests?: boolean;
   /** Largest accepted inbound frame. @defaultValue 16 MiB */
   maxFrameBytes?: number;
+  /** Serve TLS on the port. @defaultValue `false` */
+  tls?: EmbeddedTlsOption;
+  /** With `tls`: `enforcing` (TLS only) or `permissive` (TLS and plaintext on the same port). @defaultValue `'enforcing'` */
+  tlsMode?: 'enforcing' | 'permissive';
 }
 
 /**
@@ -57,6 +62,8 @@ export class EmbeddedNameServer {
   private readonly maxFrameBytes: number;
   private readonly handler: FaultyHandler;
   private server: RemotingServer | null = null;
+  private tlsMaterial: EmbeddedTlsMaterial | null = null;
+  private readonly tlsMode: 'enforcing' | 'permissive';
   private scanTimer: NodeJS.Timeout | null = null;
   private boundPort = 0;
   private readonly unsubscribePause: () => void;
@@ -69,6 +76,7 @@ export class EmbeddedNameServer {
     this.scanIntervalMillis = options.scanIntervalMillis ?? Math.max(10, Math.min(10_000, Math.floor(brokerExpireMillis / 4)));
     this.removeOnDisconnect = options.removeBrokerOnDisconnect ?? false;
     this.maxFrameBytes = options.maxFrameBytes ?? 16 * 1024 * 1024;
+    this.tlsMode = options.tlsMode ?? 'enforcing';
     this.stats = new RequestStats(options.recordRequests ?? false);
     this.handler = createFaultyHandler(() => this.processor, this.faults, this.stats, VERSION_ORDINAL[version]);
     this.unsubscribePause = this.faults.onPauseChange((paused) => {
@@ -82,6 +90,7 @@ export class EmbeddedNameServer {
   /** Starts a NameServer on `port` (0 = a free one). */
   static async start(options: EmbeddedNameServerOptions = {}): Promise<EmbeddedNameServer> {
     const nameServer = new EmbeddedNameServer(options);
+    nameServer.tlsMaterial = await resolveEmbeddedTls(options.tls);
     await nameServer.listen(options.port ?? 0);
     return nameServer;
   }
@@ -94,6 +103,11 @@ export class EmbeddedNameServer {
   /** The port the NameServer listens on (the bound one when started with port 0). */
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The CA (PEM) clients trust when the NameServer serves TLS, else `null`. */
+  get tlsCa(): string | null {
+    return this.tlsMaterial?.ca ?? null;
   }
 
   /** Whether it is listening. */
@@ -161,7 +175,12 @@ export class EmbeddedNameServer {
   }
 
   private async listen(port: number): Promise<void> {
-    const server = new RemotingServer(this.handler.handler, { host: this.host, maxFrameBytes: this.maxFrameBytes });
+    const tls = this.tlsMaterial;
+    const server = new RemotingServer(this.handler.handler, {
+      host: this.host,
+      maxFrameBytes: this.maxFrameBytes,
+      ...(tls === null ? {} : { tls: { key: tls.key, cert: tls.cert, mode: this.tlsMode } }),
+    });
     this.boundPort = await server.listen(port);
     this.server = server;
     this.scanTimer = setInterval(() => this.scanNow(), this.scanIntervalMillis);

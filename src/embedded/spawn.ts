@@ -20,6 +20,8 @@ export interface SpawnedCluster {
   readonly brokers: readonly { name: string; address: string; vipAddress: string | null }[];
   /** Process id of the child. */
   readonly pid: number;
+  /** With `tls`: the CA certificate (PEM) clients trust; `null` without TLS. */
+  readonly tls: { readonly ca: string } | null;
   /** Request counters of every server in the child. */
   stats(): Promise<ClusterStats>;
   /** Stored messages (of one broker, or of all), decoded. */
@@ -66,13 +68,19 @@ export function spawnCluster(options: EmbeddedClusterOptions): Promise<SpawnedCl
     child.once('message', (raw: unknown) => {
       child.off('exit', onExit);
       child.off('error', reject);
-      const message = raw as { type: string; message?: string; namesrvAddr?: string; brokers?: SpawnedCluster['brokers'] };
+      const message = raw as {
+        type: string;
+        message?: string;
+        namesrvAddr?: string;
+        brokers?: SpawnedCluster['brokers'];
+        tls?: SpawnedCluster['tls'];
+      };
       if (message.type !== 'ready') {
         child.kill();
         reject(new Error(`embedded cluster process failed: ${message.message ?? message.type}`));
         return;
       }
-      resolve(new ChildCluster(child, message.namesrvAddr ?? '', message.brokers ?? []));
+      resolve(new ChildCluster(child, message.namesrvAddr ?? '', message.brokers ?? [], message.tls ?? null));
     });
   });
 }
@@ -86,6 +94,7 @@ class ChildCluster implements SpawnedCluster {
     private readonly child: ChildProcess,
     readonly namesrvAddr: string,
     readonly brokers: readonly { name: string; address: string; vipAddress: string | null }[],
+    readonly tls: { readonly ca: string } | null,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('message', (raw: unknown) => {

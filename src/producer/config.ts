@@ -3,7 +3,11 @@
  * eagerly.
  */
 import { InvalidOptionError } from '../errors.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { RPCHook } from '../remoting/remoting-client.js';
+import { resolveCredentialsOption, type CredentialsSource } from '../security/credentials.js';
+import type { Redacted } from '../security/redacted.js';
+import { resolveTlsOption, type TlsOption } from '../security/tls-options.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
 import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
 
@@ -174,6 +178,28 @@ export interface ProducerOptions {
    * @defaultValue `[]`
    */
   rpcHooks?: readonly RPCHook[];
+  /**
+   * ACL credentials: every request (route look-ups, sends, batches, heartbeats, unregister) is signed as the Java
+   * `AclClientRPCHook` signs it. Either `{ accessKey, secretKey, securityToken? }` or a function returning them (sync or
+   * async) for rotating keys: it is called at `start()` and then in the background at most every
+   * `credentialsRefreshInterval` ms; a failing refresh keeps the last good credentials and is published on
+   * `rocketmq:producer:credentialsError`. Never printed (`util.inspect(producer.options)` shows only the AccessKey).
+   * @defaultValue `null` (requests are not signed)
+   */
+  credentials?: CredentialsSource | null;
+  /**
+   * Least time between two calls of a `credentials` function, ms.
+   * @defaultValue `60000`
+   */
+  credentialsRefreshInterval?: number;
+  /**
+   * TLS on the NameServer and broker connections (same ports): `true` verifies the server certificate against the
+   * system CAs; `tls.ConnectionOptions` pass through (`ca`, `servername`, `cert`/`key`, `rejectUnauthorized: false`).
+   * A handshake or certificate failure fails the sends with `RMQ_ERR_TLS` (`RemotingConnectError`, `cause` = Node's
+   * error).
+   * @defaultValue `false`
+   */
+  tls?: TlsOption | null;
 }
 
 /** {@link ProducerOptions} after defaults and validation. */
@@ -209,6 +235,11 @@ export interface ResolvedProducerOptions {
   readonly checkForbiddenHooks: readonly CheckForbiddenHook[];
   readonly sendMessageHooks: readonly SendMessageHook[];
   readonly rpcHooks: readonly RPCHook[];
+  /** The credentials (fixed or a function), kept out of printouts; `null` when requests are not signed. */
+  readonly credentials: Redacted<CredentialsSource> | null;
+  readonly credentialsRefreshInterval: number;
+  /** `tls.connect` options, kept out of printouts (they may hold a client key); `null` for plain TCP. */
+  readonly tls: Redacted<TlsConnectionOptions> | null;
 }
 
 /** The latency-fault tables of the Java client 5.1.4 and later (the default). */
@@ -266,6 +297,9 @@ export const DEFAULTS = Object.freeze({
   checkForbiddenHooks: Object.freeze([]) as readonly CheckForbiddenHook[],
   sendMessageHooks: Object.freeze([]) as readonly SendMessageHook[],
   rpcHooks: Object.freeze([]) as readonly RPCHook[],
+  credentials: null,
+  credentialsRefreshInterval: 60_000,
+  tls: false,
 } as const);
 
 const GROUP_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -428,6 +462,13 @@ export function resolveOptions(
     ),
     sendMessageHooks: hookList<SendMessageHook>('sendMessageHooks', o.sendMessageHooks ?? DEFAULTS.sendMessageHooks, null),
     rpcHooks: hookList<RPCHook>('rpcHooks', o.rpcHooks ?? DEFAULTS.rpcHooks, 'doBeforeRequest'),
+    credentials: o.credentials === undefined || o.credentials === null ? null : resolveCredentialsOption(o.credentials),
+    credentialsRefreshInterval: integer(
+      'credentialsRefreshInterval',
+      o.credentialsRefreshInterval ?? DEFAULTS.credentialsRefreshInterval,
+      10,
+    ),
+    tls: resolveTlsOption(o.tls ?? DEFAULTS.tls),
   };
   return Object.freeze(resolved);
 }

@@ -44,11 +44,21 @@ export interface CallbackErrorEvent extends ProducerEventSource {
   readonly error: unknown;
 }
 
+/**
+ * Payload of `rocketmq:producer:credentialsError`: a background call of the `credentials` function failed (threw,
+ * rejected or returned invalid credentials); the last good credentials stay in use.
+ */
+export interface CredentialsErrorEvent extends ProducerEventSource {
+  /** `MQClientError` `RMQ_ERR_CREDENTIALS`; its `cause` is what the function threw. */
+  readonly error: unknown;
+}
+
 /** What `producer.events$` emits: a channel's payload tagged with its kind. */
 export type ProducerEvent =
   | ({ readonly type: 'send' } & SendEvent)
   | ({ readonly type: 'hookError' } & HookErrorEvent)
-  | ({ readonly type: 'callbackError' } & CallbackErrorEvent);
+  | ({ readonly type: 'callbackError' } & CallbackErrorEvent)
+  | ({ readonly type: 'credentialsError' } & CredentialsErrorEvent);
 
 /** `rocketmq:producer:send` ({@link SendEvent}). */
 export const sendChannel = diagnosticsChannel.channel('rocketmq:producer:send');
@@ -56,6 +66,16 @@ export const sendChannel = diagnosticsChannel.channel('rocketmq:producer:send');
 export const hookErrorChannel = diagnosticsChannel.channel('rocketmq:producer:hookError');
 /** `rocketmq:producer:callbackError` ({@link CallbackErrorEvent}). */
 export const callbackErrorChannel = diagnosticsChannel.channel('rocketmq:producer:callbackError');
+
+/** `rocketmq:producer:credentialsError` ({@link CredentialsErrorEvent}). */
+export const credentialsErrorChannel = diagnosticsChannel.channel('rocketmq:producer:credentialsError');
+
+/** Publishes a failed credentials refresh if anyone subscribed. @internal */
+export function publishCredentialsError(source: ProducerEventSource, error: unknown): void {
+  if (credentialsErrorChannel.hasSubscribers) {
+    credentialsErrorChannel.publish({ producerId: source.producerId, producerGroup: source.producerGroup, error } satisfies CredentialsErrorEvent);
+  }
+}
 
 /** Publishes a hook failure if anyone subscribed. @internal */
 export function publishHookError(source: ProducerEventSource, hook: string, phase: HookErrorEvent['phase'], error: unknown): void {

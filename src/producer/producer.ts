@@ -41,6 +41,7 @@ const EVENT_CHANNELS = [
   ['send', 'rocketmq:producer:send'],
   ['hookError', 'rocketmq:producer:hookError'],
   ['callbackError', 'rocketmq:producer:callbackError'],
+  ['credentialsError', 'rocketmq:producer:credentialsError'],
 ] as const;
 
 /**
@@ -163,12 +164,24 @@ export class Producer {
     // As Java's changeInstanceNameToPID: the default name becomes unique per producer, so nothing is shared by accident.
     const instanceName = o.instanceName === 'DEFAULT' ? `${process.pid}#${process.hrtime.bigint()}${instanceSeq++}` : o.instanceName;
     try {
-      this.instance = ClientInstance.acquire(`${this.clientIP}@${instanceName}`, this.groupOnWire, o);
+      this.instance = ClientInstance.acquire(`${this.clientIP}@${instanceName}`, this.groupOnWire, o, {
+        producerId: this.id,
+        producerGroup: this.groupOnWire,
+      });
     } catch (error) {
       this.serviceState = 'START_FAILED';
       throw error;
     }
     const instance = this.instance;
+    try {
+      // The first credentials (a credentials function is called now, once) before anything is sent.
+      await instance.ready;
+    } catch (error) {
+      this.instance = null;
+      this.serviceState = 'START_FAILED';
+      await instance.release(this.groupOnWire, 0);
+      throw error;
+    }
     this.sendDeps = {
       options: { ...o, checkForbiddenHooks: this.checkForbiddenHooks, sendMessageHooks: this.sendMessageHooks },
       producerGroup: this.groupOnWire,

@@ -3,6 +3,7 @@
  * flushed together, and the end of the connection (with its reason) is a value, never a thrown error.
  */
 import { connect as netConnect, Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import { RemotingConnectError, RemotingProtocolError, RemotingSendRequestError, type RemotingError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
@@ -22,6 +23,13 @@ export interface ConnectionOptions {
    * @defaultValue 16 MiB (`DEFAULT_MAX_FRAME_BYTES`)
    */
   maxFrameBytes?: number;
+  /**
+   * Speak TLS on the connection (`tls.connect` with these options, host and port added); `null` for plain TCP. The
+   * connection opens once the handshake is done; a handshake or certificate failure closes it with a
+   * {@link RemotingConnectError} whose `code` is `RMQ_ERR_TLS` and whose `cause` is Node's error.
+   * @defaultValue `null`
+   */
+  tls?: TlsConnectionOptions | null;
 }
 
 /** Life-cycle state of a {@link Connection}. */
@@ -114,6 +122,10 @@ export class Connection {
   private connectTimer: NodeJS.Timeout | null = null;
   private stateValue: ConnectionState;
   private wasOpen: boolean;
+  /** TLS client connections: whether the TCP connect is done (a failure after it is a handshake failure). */
+  private readonly tls: boolean;
+  private tcpConnected = false;
+  private receivedData = false;
   private queue: OutboundFrame[] = [];
   private queuedBytesValue = 0;
   private flushScheduled = false;
@@ -127,6 +139,7 @@ export class Connection {
     this.decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.stateValue = open ? 'open' : 'connecting';
     this.wasOpen = open;
+    this.tls = !open && options.tls !== undefined && options.tls !== null;
     this.commands$ = this.commands.asObservable();
     this.closed$ = this.closed.asObservable();
     socket.setNoDelay(true);
@@ -137,7 +150,8 @@ export class Connection {
     // The peer half-closed: RocketMQ has no half-open use, so close our side too.
     socket.on('end', () => socket.end());
     if (!open) {
-      socket.once('connect', () => this.onConnect());
+      socket.once(this.tls ? 'secureConnect' : 'connect', () => this.onConnect());
+      if (this.tls) socket.once('connect', () => (this.tcpConnected = true));
       this.connectTimer = setTimeout(() => {
         const timeout = options.connectTimeoutMillis ?? 3000;
         this.close(new RemotingConnectError(`Connect to ${address} timed out after ${timeout} ms`, { address }));
@@ -161,7 +175,9 @@ export class Connection {
       connection.close(error as RemotingError);
       return connection;
     }
-    return new Connection(address, netConnect({ host, port }), false, options);
+    const tls = options.tls ?? null;
+    const socket = tls === null ? netConnect({ host, port }) : tlsConnect({ ...tls, host, port });
+    return new Connection(address, socket, false, options);
   }
 
   /** Wraps a socket that is already connected (a server's accepted socket). */
@@ -263,6 +279,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.receivedData = true;
     try {
       this.decoder.push(chunk, this.emitCommand);
     } catch (error) {
@@ -282,14 +299,26 @@ export class Connection {
   private onSocketError(error: Error): void {
     if (this.closeError !== null) return;
     const options = { cause: error, address: this.address };
+    if (!this.wasOpen && this.tls && (this.tcpConnected || isTlsError(error))) {
+      this.closeError = new RemotingConnectError(`TLS handshake with ${this.address} failed: ${error.message}`, { ...options, code: 'RMQ_ERR_TLS' });
+      return;
+    }
     this.closeError = this.wasOpen
       ? new RemotingSendRequestError(`Connection to ${this.address} failed: ${error.message}`, options)
       : new RemotingConnectError(`Connect to ${this.address} failed: ${error.message}`, options);
   }
 
   private defaultCloseError(): RemotingError {
+    if (!this.wasOpen && this.tls && this.tcpConnected) {
+      return new RemotingConnectError(`${this.address} closed the connection during the TLS handshake (does it speak TLS?)`, {
+        address: this.address,
+        code: 'RMQ_ERR_TLS',
+      });
+    }
+    // A TLS-only server closes a plaintext connection as soon as the first frame arrives, without a word.
+    const hint = this.receivedData || this.tls ? '' : ' before sending anything (a server that requires TLS does this to plaintext clients)';
     return this.wasOpen
-      ? new RemotingSendRequestError(`Connection to ${this.address} closed by the peer`, { address: this.address })
+      ? new RemotingSendRequestError(`Connection to ${this.address} closed by the peer${hint}`, { address: this.address })
       : new RemotingConnectError(`Connect to ${this.address} failed`, { address: this.address });
   }
 
@@ -378,3 +407,9 @@ export class Connection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Node's TLS and certificate error codes (`ERR_SSL_*`, `ERR_TLS_*`, OpenSSL verification codes). */
+function isTlsError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (/^ERR_(?:SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_/.test(code));
+}

@@ -2,6 +2,7 @@
  * The client side of the remoting protocol: one shared connection per address, requests correlated to responses
  * by opaque, timeouts, permits, RPC hooks, and requests the server sends to us.
  */
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { firstValueFrom, Observable, Subject } from 'rxjs';
 import { RemotingConnectError, RemotingSendRequestError, type RemotingError } from '../errors.js';
 import { ClientChannel, type CallHost } from './client-channel.js';
@@ -53,6 +54,12 @@ export interface RemotingClientOptions {
    * @defaultValue `[]`
    */
   rpcHooks?: RPCHook[];
+  /**
+   * Open every connection with TLS (`tls.connect` options; host and port are added); `null` for plain TCP.
+   * Handshake and certificate failures fail the requests of that connection with `RMQ_ERR_TLS`.
+   * @defaultValue `null`
+   */
+  tls?: TlsConnectionOptions | null;
 }
 
 /** Options of one invoke. */
@@ -104,6 +111,7 @@ export class RemotingClient implements CallHost {
   private readonly asyncPermits: Permits;
   private readonly onewayPermits: Permits;
   private readonly hooks: RPCHook[];
+  private readonly tls: TlsConnectionOptions | null;
   private readonly channels = new Map<string, ClientChannel>();
   private readonly serverRequests = new Subject<ServerRequest>();
   private closing = false;
@@ -115,6 +123,7 @@ export class RemotingClient implements CallHost {
     this.asyncPermits = new Permits(positive('clientAsyncSemaphoreValue', options.clientAsyncSemaphoreValue ?? 65535));
     this.onewayPermits = new Permits(positive('clientOnewaySemaphoreValue', options.clientOnewaySemaphoreValue ?? 65535));
     this.hooks = [...(options.rpcHooks ?? [])];
+    this.tls = options.tls ?? null;
     this.serverRequests$ = this.serverRequests.asObservable();
   }
 
@@ -198,6 +207,7 @@ export class RemotingClient implements CallHost {
     const connection = Connection.connect(addr, {
       connectTimeoutMillis: this.connectTimeoutMillis,
       maxFrameBytes: this.maxFrameBytes,
+      tls: this.tls,
     });
     const channel = new ClientChannel(addr, connection);
     this.channels.set(addr, channel);
@@ -276,9 +286,11 @@ export class RemotingClient implements CallHost {
 }
 
 function pendingError(addr: string, reason: RemotingError | null, wasOpen: boolean): RemotingError {
+  // A failed TLS handshake is its own answer (RMQ_ERR_TLS with Node's error as cause): not wrapped again.
+  if (reason !== null && reason.code === 'RMQ_ERR_TLS') return reason;
   const options = { address: addr, cause: reason ?? undefined };
   return wasOpen
-    ? new RemotingSendRequestError(`Connection to ${addr} closed before the response arrived`, options)
+    ? new RemotingSendRequestError(`Connection to ${addr} closed before the response arrived${reason === null ? '' : ` (${reason.message})`}`, options)
     : new RemotingConnectError(`Could not connect to ${addr}`, options);
 }
 

@@ -3,6 +3,7 @@
  * writes the handler's response. Used by the loopback tests and by the embedded NameServer and Broker.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { Connection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
 import { createResponse, isOneway, isResponse, type RemotingCommand } from './remoting-command.js';
@@ -53,7 +54,31 @@ export interface RemotingServerOptions {
    * it they are ignored.
    */
   onResponse?: (response: RemotingCommand, connection: ServerConnection) => void;
+  /**
+   * Serve TLS on the port: the server's `key` and `cert` (PEM), and the mode. `enforcing` accepts only TLS;
+   * `permissive` peeks at the first byte of each connection (0x16, a TLS handshake record → TLS, anything else →
+   * plaintext), as the Java server's default mode does. A failed handshake closes that connection.
+   * @defaultValue none (plaintext only)
+   */
+  tls?: RemotingServerTls;
 }
+
+/** TLS settings of a {@link RemotingServer}. */
+export interface RemotingServerTls extends Pick<SecureContextOptions, 'key' | 'cert' | 'ca'> {
+  /**
+   * `enforcing` (TLS only) or `permissive` (TLS and plaintext on the same port).
+   * @defaultValue `'enforcing'`
+   */
+  mode?: 'enforcing' | 'permissive';
+  /**
+   * Ask clients for a certificate signed by `ca` and refuse those without one (mutual TLS).
+   * @defaultValue `false`
+   */
+  requireClientCertificate?: boolean;
+}
+
+/** First byte of a TLS record carrying a handshake (the ClientHello). */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 class AcceptedConnection implements ServerConnection {
   readonly remoteAddress: string;
@@ -110,7 +135,12 @@ export class RemotingServer {
   private readonly host: string;
   private readonly onResponse: ((response: RemotingCommand, connection: ServerConnection) => void) | null;
   private readonly server: Server;
+  private readonly secureContext: SecureContext | null;
+  private readonly tlsMode: 'enforcing' | 'permissive';
+  private readonly requestCert: boolean;
   private readonly live = new Set<AcceptedConnection>();
+  /** TLS servers: sockets still being peeked at or shaking hands (destroyed by close(), which would wait for them). */
+  private readonly handshaking = new Set<Socket>();
   private boundPort = 0;
 
   /**
@@ -122,7 +152,11 @@ export class RemotingServer {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.host = options.host ?? '127.0.0.1';
     this.onResponse = options.onResponse ?? null;
-    this.server = createServer((socket) => this.accept(socket));
+    const tls = options.tls;
+    this.secureContext = tls === undefined ? null : createSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
+    this.tlsMode = tls?.mode ?? 'enforcing';
+    this.requestCert = tls?.requireClientCertificate ?? false;
+    this.server = createServer((socket) => this.onSocket(socket));
     // A listen error rejects listen(); after that, server errors must not crash the process.
     this.server.on('error', () => {});
   }
@@ -164,11 +198,56 @@ export class RemotingServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       for (const connection of [...this.live]) connection.destroy();
+      for (const socket of [...this.handshaking]) socket.destroy();
       if (!this.server.listening) {
         resolve();
         return;
       }
       this.server.close(() => resolve());
+    });
+  }
+
+  private onSocket(socket: Socket): void {
+    if (this.secureContext === null) {
+      this.accept(socket);
+      return;
+    }
+    // Errors before the connection is handed on (a reset during the peek or the handshake) only end that socket.
+    socket.on('error', () => socket.destroy());
+    this.handshaking.add(socket);
+    socket.once('close', () => this.handshaking.delete(socket));
+    if (this.tlsMode === 'enforcing') {
+      this.acceptTls(socket);
+      return;
+    }
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      // Put the peeked bytes back: the TLS layer (or the frame decoder) reads them first.
+      socket.unshift(first);
+      if (first[0] === TLS_HANDSHAKE_RECORD) this.acceptTls(socket);
+      else {
+        this.handshaking.delete(socket);
+        this.accept(socket);
+        socket.resume();
+      }
+    });
+  }
+
+  private acceptTls(socket: Socket): void {
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: this.secureContext!,
+      requestCert: this.requestCert,
+      rejectUnauthorized: this.requestCert,
+    });
+    const onHandshakeError = (): void => {
+      secure.destroy();
+    };
+    secure.once('error', onHandshakeError);
+    secure.once('secure', () => {
+      secure.off('error', onHandshakeError);
+      this.handshaking.delete(socket);
+      this.accept(secure);
     });
   }
 

@@ -152,7 +152,8 @@ export class NameServerClient {
         },
       );
     } catch (error) {
-      if (error instanceof RemotingError) {
+      // A TLS failure (untrusted certificate, no TLS on the server) says more than "unreachable": pass it on as it is.
+      if (error instanceof RemotingError && error.code !== 'RMQ_ERR_TLS') {
         throw new MQClientError(
           `No name server reachable for topic "${topic}" (tried ${addresses.join(', ')}): check namesrvAddr and that ` +
             'the NameServers are running',

@@ -14,7 +14,7 @@ import {
   throwError,
 } from 'rxjs';
 import { LinkedSubscriber, lightSwitchInto } from './light-step.js';
-import { MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
+import { MQAclError, MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
 /** The fields of the send context that the retry loop reads and writes. @internal */
@@ -53,11 +53,13 @@ export interface RetrySendOptions<C> {
 
 /**
  * Whether a failed send attempt may succeed if tried again: broker errors whose code is in `retryResponseCodes`,
- * and any other rocketmq-rx error flagged `retriable` (connect, write and timeout failures). Anything else (a bug,
- * a refused send, a too-much-request error) is final.
+ * except ACL refusals (`MQAclError`), and any other rocketmq-rx error flagged `retriable` (connect, write and timeout
+ * failures). Anything else (a bug, a refused send, a too-much-request error) is final.
  * @internal
  */
 export function isRetriableSendError(error: unknown, retryResponseCodes: ReadonlySet<number>): boolean {
+  // Every broker of a cluster shares the ACL: unlike Java (code 1 is in its retry list), a refusal is final.
+  if (error instanceof MQAclError) return false;
   if (error instanceof MQBrokerError) return retryResponseCodes.has(error.responseCode);
   if (error instanceof RocketMQError) return error.retriable;
   return false;

@@ -1,8 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import { MQBrokerError, RemotingProtocolError } from '../../errors.js';
+import { MQAclError, MQBrokerError, RemotingProtocolError } from '../../errors.js';
 import type { SendResult } from '../../message/message.js';
 import { SendStatus } from '../../message/message.js';
 import { responseCodeName } from '../../remoting/response-code.js';
+import { aclRefusalReason } from '../../security/acl-refusal.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import { withoutNamespace } from '../namespace.js';
 import type { EncodedContext } from '../send-context.js';
@@ -57,6 +58,19 @@ export function toSendResult<C extends EncodedContext>(deps: ToSendResultDeps): 
     const sendStatus = STATUS_BY_CODE.get(response.code);
     if (sendStatus === undefined) {
       deps.faultStrategy.updateFaultItem(brokerName, latency, true, false);
+      const aclReason = aclRefusalReason(response.code, response.remark);
+      if (aclReason !== null) {
+        downstream.error(
+          new MQAclError(
+            `broker ${brokerName} (${context.brokerAddr}) refused the send (ACL): ${aclReason}`,
+            response.code,
+            response.remark,
+            aclReason,
+            { address: context.brokerAddr },
+          ),
+        );
+        return;
+      }
       downstream.error(
         new MQBrokerError(
           `broker ${brokerName} (${context.brokerAddr}) refused the send: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trimEnd(),
