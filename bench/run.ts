@@ -30,6 +30,9 @@ import { startAclClient, type AclClient } from './scenarios/acl.js';
 /** Messages per row (full run); `--quick` divides by 20 (sync rows by 8: their p99 needs samples), 16 KiB rows by 4, `--scale` multiplies. */
 const FULL_COUNTS = { windowed: 200_000, sync: 20_000 } as const;
 
+/** Body size of the `compressed` scenario's rows (sendAsync with each compressType). */
+const COMPRESSED_BODY_BYTES = 16 * 1024;
+
 /** Batching of the `publish batched` rows. */
 const PUBLISH_BATCH = { maxMessages: 64 };
 /** Where RSS is read in the RSS run (full runs only). */
@@ -168,6 +171,20 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
       const m = await measureWindowed(acl.issueAsync(body), { ...windowed, brokerCpu: () => processCpuMicros(acl.brokerPid), inFlight });
       return toRow('sendAsync + ACL', 'rocketmq-rx', bodyBytes, inFlight, m, 'every request signed (HMAC-SHA1) and verified by a broker with ACL on, in its own process');
     });
+  }
+  if (wants(ctx, 'compressed') && bodyBytes === COMPRESSED_BODY_BYTES) {
+    // sendAsync with each codec, on a producer of its own (the 16 KiB `async` row above is the ZLIB one as well).
+    for (const compressType of ['ZLIB', 'LZ4', 'ZSTD'] as const) {
+      add(`async compressed ${compressType} rocketmq-rx`, async () => {
+        const client = await startRx(ctx.broker.namesrvAddr, { compressType });
+        try {
+          const m = await measureWindowed(client.issueAsync(body), { ...windowed, inFlight });
+          return toRow(`async ${compressType}`, 'rocketmq-rx', bodyBytes, inFlight, m, `sendAsync, compressType ${compressType}`);
+        } finally {
+          await client.close();
+        }
+      });
+    }
   }
   if (ons !== null) {
     if (wants(ctx, 'peer-sync')) {

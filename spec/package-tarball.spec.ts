@@ -140,6 +140,14 @@ describe('the packed tarball, installed into a fresh project', () => {
     });
   }
 
+  it('the rocketmq-rx command line runs from the installed package (its dependencies are declared)', () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', 'rocketmq-rx', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const bin = join(project, 'node_modules', 'rocketmq-rx', manifest.bin['rocketmq-rx']!);
+    assert.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the bin starts with a node shebang');
+    const help = node([bin, '--help'], project);
+    for (const command of ['cluster', 'publish', 'send']) assert.match(help, new RegExp(`^\\s+${command} `, 'm'));
+  });
+
   it('types resolve for ESM and CommonJS consumers (.d.ts and .d.cts), and hide what an entry does not export', () => {
     writeFileSync(join(project, 'esm.mts'), TYPES_PROBE);
     writeFileSync(join(project, 'cjs.cts'), TYPES_PROBE);

@@ -15,6 +15,24 @@
  * const result = await producer.send({ topic: 'TopicTest', tags: 'TagA', body: 'Hello' });
  * await producer.shutdown();
  * ```
+ *
+ * ## By purpose
+ *
+ * - **Sending**: {@link Producer}, {@link ProducerOptions} (defaults in {@link DEFAULTS}, validated by
+ *   {@link resolveOptions}), {@link SendOptions}, {@link SendCallback}, {@link Message}, {@link SendResult},
+ *   {@link SendStatus}, {@link MessageQueue}, {@link ProducerState}.
+ * - **Retries and fault tolerance**: {@link DEFAULT_RETRY_RESPONSE_CODES}, {@link LATENCY_TABLES_5},
+ *   {@link LATENCY_TABLES_4_9}.
+ * - **Ordered sends**: {@link selectByHash}, {@link selectByRandom}, {@link MessageQueueSelector}.
+ * - **Streams**: {@link Producer.publish} with {@link PublishOptions}, {@link pullFrom}, {@link PublishOutcome},
+ *   {@link PUBLISH_DEFAULTS}; batches with {@link Producer.sendBatch}.
+ * - **Bodies**: {@link decodeBody}, {@link decompressBody}, {@link MSGPACK_CONTENT_TYPE}, {@link MessageConst}.
+ * - **Errors**: {@link RocketMQError} and its subclasses; the stable codes in {@link MessageErrorCode},
+ *   {@link RouteErrorCode}, {@link BatchErrorCode}; a broker's {@link ResponseCode}.
+ * - **Hooks**: {@link CheckForbiddenHook}, {@link SendMessageHook}, {@link RPCHook}, {@link MessageType}.
+ * - **Diagnostics**: {@link sendChannel}, {@link hookErrorChannel}, {@link callbackErrorChannel},
+ *   {@link Producer.events$}.
+ *
  * @packageDocumentation
  * @module rocketmq-rx
  */
@@ -40,7 +58,8 @@ export { MessageConst } from './message/properties.js';
 
 // --- Message bodies ---------------------------------------------------------------------------------------------
 export { decodeBody, MSGPACK_CONTENT_TYPE, CONTENT_TYPE_PROPERTY } from './message/body-codec.js';
-export { decompressBody } from './message/compression.js';
+export { decompressBody, COMPRESSION_TYPES, DEFAULT_MAX_DECOMPRESSED_SIZE } from './message/compression.js';
+export type { CompressionType, DecompressOptions } from './message/compression.js';
 
 // --- Errors and their stable codes ------------------------------------------------------------------------------
 export {
@@ -57,6 +76,7 @@ export {
   InvalidOptionError,
 } from './errors.js';
 export type { RocketMQErrorOptions } from './errors.js';
+export { MissingCompressionPackageError } from './message/optional-package.js';
 export { MessageErrorCode } from './message/error-codes.js';
 export type { MessageErrorCodeValue } from './message/error-codes.js';
 export { RouteErrorCode } from './route/route-errors.js';

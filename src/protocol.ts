@@ -11,6 +11,22 @@
  * if (response.code === ResponseCode.SUCCESS && response.body) console.log(parseTopicRouteData(response.body).brokerDatas);
  * await client.close();
  * ```
+ *
+ * ## By purpose
+ *
+ * - **Commands**: {@link RemotingCommand}, {@link createRequest}, {@link createResponse}, {@link RequestCode},
+ *   {@link ResponseCode}, {@link SerializeType}, {@link LanguageCode}.
+ * - **Frames**: {@link encodeFrame}, {@link decodeFrame}, {@link decodeFramePayload}, {@link FrameDecoder} (a byte
+ *   stream split anywhere).
+ * - **Transport**: {@link RemotingClient} (with {@link RPCHook}s), {@link RemotingServer}, {@link Connection}.
+ * - **Message encoding**: {@link encodeProperties} / {@link decodeProperties}, {@link MessageConst}, {@link SysFlag},
+ *   {@link encodeBatchBody} / {@link decodeBatchBody}, {@link encodeStoredMessage} / {@link decodeStoredMessage},
+ *   {@link createUniqueId}, {@link createOffsetMessageId} / {@link decodeOffsetMessageId}.
+ * - **Routes**: {@link parseTopicRouteData}, {@link serializeTopicRouteData}, {@link topicRouteToPublishInfo},
+ *   {@link NameServerClient}, {@link RouteCache}, {@link SendQueueIndex}.
+ * - **Queue choice**: {@link MQFaultStrategy}, {@link LatencyFaultTolerance}, {@link FaultTolerancePresets},
+ *   {@link javaHashCode} (Java's `hashCode`, as `selectByHash` uses it).
+ *
  * @packageDocumentation
  * @module rocketmq-rx/protocol
  */
@@ -57,7 +73,7 @@ export { aclRefusalReason } from './security/acl-refusal.js';
 // --- Message encoding: properties, flags, ids, batch bodies, stored records -------------------------------------
 export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
 export type { EncodePropertiesOptions } from './message/properties.js';
-export { SysFlag } from './message/compression.js';
+export { SysFlag, compressionSysFlag } from './message/compression.js';
 export { createUniqueId, createOffsetMessageId, decodeOffsetMessageId } from './message/message-id.js';
 export type { OffsetMessageId } from './message/message-id.js';
 export { encodeBatchBody, decodeBatchBody } from './message/batch.js';

@@ -3,6 +3,7 @@
  * `sendOneway()`, and `publish()`.
  */
 import { Producer } from '../../src/index.js';
+import type { ProducerOptions } from '../../src/index.js';
 import type { Issue } from '../lib/measure.js';
 import { BENCH_GROUP, BENCH_TOPIC } from '../lib/fixtures.js';
 
@@ -18,8 +19,8 @@ export interface RxClient {
 }
 
 /** Starts a producer against `namesrvAddr` with the Java defaults (compression from 4 KiB, 3 s timeout). */
-export async function startRx(namesrvAddr: string): Promise<RxClient> {
-  const producer = new Producer({ namesrvAddr, producerGroup: BENCH_GROUP, clientIP: '127.0.0.1' });
+export async function startRx(namesrvAddr: string, extra: ProducerOptions = {}): Promise<RxClient> {
+  const producer = new Producer({ namesrvAddr, producerGroup: BENCH_GROUP, clientIP: '127.0.0.1', ...extra });
   await producer.start();
   const message = (body: Buffer): { topic: string; body: Buffer } => ({ topic: BENCH_TOPIC, body });
   return {

@@ -44,10 +44,12 @@ describe('compression', () => {
     assert.equal(decompressBody(sample, 0), sample);
   });
 
-  it('refuses LZ4/ZSTD and corrupt data with stable codes', () => {
+  it('refuses unknown types, and zlib bytes flagged LZ4/ZSTD, and corrupt data with stable codes', () => {
     const compressed = compressBody(sample);
-    assert.throws(() => decompressBody(compressed, 0x101), codeIs('RMQ_ERR_UNSUPPORTED_COMPRESSION'));
-    assert.throws(() => decompressBody(compressed, 0x201), codeIs('RMQ_ERR_UNSUPPORTED_COMPRESSION'));
+    assert.throws(() => decompressBody(compressed, 0x401), codeIs('RMQ_ERR_UNSUPPORTED_COMPRESSION'));
+    assert.throws(() => decompressBody(compressed, 0x701), codeIs('RMQ_ERR_UNSUPPORTED_COMPRESSION'));
+    assert.throws(() => decompressBody(compressed, 0x101), codeIs('RMQ_ERR_DECOMPRESS_FAILED'));
+    assert.throws(() => decompressBody(compressed, 0x201), codeIs('RMQ_ERR_DECOMPRESS_FAILED'));
     assert.throws(() => decompressBody(Buffer.from('not zlib')), codeIs('RMQ_ERR_DECOMPRESS_FAILED'));
     assert.throws(() => decompressBody(compressed.subarray(0, 10)), codeIs('RMQ_ERR_DECOMPRESS_FAILED'));
   });

@@ -71,6 +71,10 @@ describe('resolveOptions', () => {
     ['retryResponseCodes', { retryResponseCodes: ['x'] }],
     ['compressMsgBodyOverHowmuch', { compressMsgBodyOverHowmuch: -1 }],
     ['compressLevel', { compressLevel: 10 }],
+    ['compressLevel', { compressType: 'ZSTD', compressLevel: 0 }],
+    ['compressLevel', { compressType: 'ZSTD', compressLevel: 23 }],
+    ['compressType', { compressType: 'GZIP' }],
+    ['compressType', { compressType: 'zlib' }],
     ['maxMessageSize', { maxMessageSize: 0 }],
     ['defaultTopicQueueNums', { defaultTopicQueueNums: 0 }],
     ['createTopicKey', { createTopicKey: 'a/b' }],
@@ -96,6 +100,12 @@ describe('resolveOptions', () => {
       );
     });
   }
+
+  it('compressType: ZLIB by default; LZ4 and ZSTD take their level ranges', () => {
+    assert.equal(resolveOptions(NS, {}).compressType, 'ZLIB');
+    assert.equal(resolveOptions({ ...NS, compressType: 'ZSTD', compressLevel: 19 }, {}).compressLevel, 19);
+    assert.equal(resolveOptions({ ...NS, compressType: 'LZ4' }, {}).compressType, 'LZ4');
+  });
 });
 
 describe('resolveOptions: credentials and tls', () => {

@@ -15,6 +15,16 @@
  * await producer.shutdown();
  * await cluster.stop();
  * ```
+ *
+ * ## By purpose
+ *
+ * - **A cluster**: {@link EmbeddedCluster} (`start()` in this process, `spawn()` in a child), or its parts
+ *   {@link EmbeddedNameServer} and {@link EmbeddedBroker}.
+ * - **What the brokers saw**: {@link StoredMessage}, {@link RequestStats}, {@link ClientRecord},
+ *   {@link EndTransactionRecord}.
+ * - **Faults**: {@link FaultInjector} (error responses, delays, swallowed requests, garbage, closed connections,
+ *   paused reads), and `kill()` / `restart()` of each server.
+ *
  * @packageDocumentation
  * @module rocketmq-rx/embedded
  */

@@ -51,10 +51,17 @@ export const MessageErrorCode = {
   INVALID_MESSAGE_ID: 'RMQ_ERR_INVALID_MESSAGE_ID',
   /** A socket address is not a literal `ip:port`. */
   INVALID_ADDRESS: 'RMQ_ERR_INVALID_ADDRESS',
-  /** The body is compressed with a codec this library does not implement (LZ4, ZSTD). */
+  /**
+   * A compression type this library does not know (sysFlag type bits other than ZLIB, LZ4, ZSTD), or the optional
+   * package a codec needs is not installed (the message names it).
+   */
   UNSUPPORTED_COMPRESSION: 'RMQ_ERR_UNSUPPORTED_COMPRESSION',
-  /** A compressed body does not inflate (corrupt zlib data). */
+  /** A codec failed to compress a body (e.g. its worker thread died). */
+  COMPRESS_FAILED: 'RMQ_ERR_COMPRESS_FAILED',
+  /** A compressed body does not decompress (corrupt zlib, LZ4 or ZSTD data). */
   DECOMPRESS_FAILED: 'RMQ_ERR_DECOMPRESS_FAILED',
+  /** A compressed body decompresses to more than the allowed size (`maxBodySize` of `decompressBody`). */
+  DECOMPRESSED_TOO_LARGE: 'RMQ_ERR_DECOMPRESSED_TOO_LARGE',
 } as const;
 
 /** One of the {@link MessageErrorCode} values. */

@@ -88,7 +88,11 @@ export function createRetryingAttempt(
     kind === 'batch'
       ? // The batch's wireBody is its records as they are (set when its context is built).
         (source) => source as Observable<Queued & CompressedContext>
-      : compress<Queued>({ compressMsgBodyOverHowmuch: o.compressMsgBodyOverHowmuch, compressLevel: o.compressLevel });
+      : compress<Queued>({
+          compressMsgBodyOverHowmuch: o.compressMsgBodyOverHowmuch,
+          compressLevel: o.compressLevel,
+          compressType: o.compressType,
+        });
 
   const attemptSteps = pipe(
     selectQueue<Routed>({
