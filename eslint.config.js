@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['spec/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'],
+    files: ['spec/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'reliability/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

@@ -39,7 +39,7 @@
 
 // --- The producer, its options and lifecycle --------------------------------------------------------------------
 export { Producer } from './producer/producer.js';
-export type { SendOptions, SendCallback } from './producer/send-options.js';
+export type { SendOptions, SendCallback, RequestOptions } from './producer/send-options.js';
 export type { SendMode } from './producer/hooks.js';
 export type { ProducerState } from './producer/operators/validate.js';
 export {
@@ -50,6 +50,15 @@ export {
   resolveOptions,
 } from './producer/config.js';
 export type { ProducerOptions, ResolvedProducerOptions } from './producer/config.js';
+
+// --- Transactional messages -------------------------------------------------------------------------------------
+export { LocalTransactionState } from './transaction/transaction-listener.js';
+export type { TransactionListener, TransactionSendResult } from './transaction/transaction-listener.js';
+export type { MessageExt } from './message/message-ext.js';
+
+// --- Request/reply ----------------------------------------------------------------------------------------------
+export { createReplyMessage, REPLY_TOPIC_SUFFIX } from './request-reply/reply-message.js';
+export type { ReplyMessage, RequestMessageLike } from './request-reply/reply-message.js';
 
 // --- Messages and send results ----------------------------------------------------------------------------------
 export { SendStatus } from './message/message.js';
@@ -130,3 +139,18 @@ export type {
   ProducerEvent,
   ProducerEventSource,
 } from './producer/diagnostics.js';
+export {
+  localTransactionChannel,
+  transactionCheckChannel,
+  transactionCheckDroppedChannel,
+  endTransactionFailedChannel,
+} from './transaction/diagnostics.js';
+export type {
+  TransactionEventSource,
+  LocalTransactionEvent,
+  TransactionCheckEvent,
+  TransactionCheckDroppedEvent,
+  EndTransactionFailedEvent,
+} from './transaction/diagnostics.js';
+export { requestSettledChannel, replyDroppedChannel } from './request-reply/diagnostics.js';
+export type { RequestSettledEvent, ReplyDroppedEvent } from './request-reply/diagnostics.js';

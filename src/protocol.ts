@@ -61,7 +61,7 @@ export { FrameDecoder } from './remoting/frame-decoder.js';
 export { Connection, parseAddress } from './remoting/connection.js';
 export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
 export { RemotingClient } from './remoting/remoting-client.js';
-export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest } from './remoting/remoting-client.js';
+export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest, ServerRequestHandler } from './remoting/remoting-client.js';
 export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, RemotingServerTls, ServerConnection, RequestHandler } from './remoting/remoting-server.js';
 
@@ -71,7 +71,7 @@ export type { CredentialsSupplier } from './security/acl-signer.js';
 export { aclRefusalReason } from './security/acl-refusal.js';
 
 // --- Message encoding: properties, flags, ids, batch bodies, stored records -------------------------------------
-export { MessageConst, decodeProperties, encodeProperties } from './message/properties.js';
+export { MessageConst, decodeProperties, encodeProperties, encodePropertiesJavaOrder, javaHashMapOrder } from './message/properties.js';
 export type { EncodePropertiesOptions } from './message/properties.js';
 export { SysFlag, compressionSysFlag } from './message/compression.js';
 export { createUniqueId, createOffsetMessageId, decodeOffsetMessageId } from './message/message-id.js';
@@ -88,6 +88,8 @@ export {
   BLANK_MAGIC_CODE,
 } from './message/stored-message.js';
 export type { StoredMessageFields, DecodedStoredMessage } from './message/stored-message.js';
+export { decodeMessageExt } from './message/message-ext.js';
+export type { MessageExt } from './message/message-ext.js';
 
 // --- Routes -----------------------------------------------------------------------------------------------------
 export {
@@ -96,6 +98,7 @@ export {
   PermName,
   isWriteable,
   ROUTE_PARSE_ERROR_CODE,
+  MAX_ROUTE_QUEUES,
 } from './route/topic-route.js';
 export type { TopicRouteData, QueueData, BrokerData, SerializeTopicRouteOptions } from './route/topic-route.js';
 export { messageQueueKey, isSameMessageQueue, compareMessageQueues } from './route/message-queue.js';

@@ -405,6 +405,9 @@ describe('BrokerProcessor: other requests', () => {
     assert.equal(committed.length, 1);
     assert.equal(committed[0]!.queueId, 2);
     assert.equal(committed[0]!.body.toString(), 'Hello');
-    assert.equal(committed[0]!.properties.REAL_TOPIC, undefined);
+    // EndTransactionProcessor.endMessageTransaction keeps the half's properties string (REAL_TOPIC … stay in it).
+    assert.equal(committed[0]!.properties.REAL_TOPIC, 'TopicTest');
+    assert.equal(committed[0]!.sysFlag & 0xc, 8);
+    assert.equal(committed[0]!.preparedTransactionOffset, parked!.commitLogOffset);
   });
 });

@@ -121,10 +121,19 @@ describe('EmbeddedCluster: bad input', () => {
   it('garbage bytes close that connection; the broker keeps serving others', async () => {
     const broker = cluster.brokers[0]!;
     const raw = await RawConnection.open(broker.address);
-    raw.write(Buffer.from([0, 0, 0, 8, 0x05, 0, 0, 4, 1, 2, 3, 4])); // serialize type 5 does not exist
+    raw.write(Buffer.from([0, 0, 0, 2, 0x05, 0, 0, 4, 1, 2, 3, 4])); // a frame length below 4: the stream is lost
     await raw.until(() => raw.closed);
     const ok = await client.invoke(broker.address, sendV2('AfterGarbage', 0), 3000);
     assert.equal(ok.code, ResponseCode.SUCCESS);
+  });
+
+  it('a well-framed frame whose header does not decode is skipped; that connection keeps working', async () => {
+    const broker = cluster.brokers[0]!;
+    const raw = await RawConnection.open(broker.address);
+    raw.write(Buffer.from([0, 0, 0, 8, 0x05, 0, 0, 4, 1, 2, 3, 4])); // serialize type 5 does not exist
+    raw.write(encodeFrame(sendV2('AfterSkipped', 0)));
+    await raw.until(() => raw.received.length > 0);
+    assert.equal(raw.closed, false);
   });
 
   it('an oversize frame (> 16 MiB announced) closes the connection before anything is allocated', async () => {

@@ -187,3 +187,17 @@ describe('buildPropertiesString: without user properties, the fixed-order path a
     );
   });
 });
+
+describe('javaHashMapOrder', () => {
+  it('orders by bucket at the final capacity, insertion order inside a bucket, a repeat keeps its place', async () => {
+    const { javaHashMapOrder, encodePropertiesJavaOrder } = await import('../../src/message/properties.js');
+    // WAIT and PGROUP share a bucket: whichever went in first comes first (the 4.9.8 half message vs its check).
+    assert.deepEqual(javaHashMapOrder([['WAIT', 1], ['PGROUP', 2]]).map(([k]) => k), ['WAIT', 'PGROUP']);
+    assert.deepEqual(javaHashMapOrder([['PGROUP', 2], ['WAIT', 1]]).map(([k]) => k), ['PGROUP', 'WAIT']);
+    assert.deepEqual(javaHashMapOrder([['TAGS', 'a'], ['KEYS', 'b'], ['TAGS', 'c']]), [['KEYS', 'b'], ['TAGS', 'c']]);
+    assert.equal(encodePropertiesJavaOrder({ TAGS: 't', KEYS: 'k', UNIQ_KEY: 'u', WAIT: 'true' }), 'KEYS\u0001k\u0002UNIQ_KEY\u0001u\u0002WAIT\u0001true\u0002TAGS\u0001t');
+    // 13 entries grow the table to 32 buckets.
+    const many = Array.from({ length: 13 }, (_, i) => [`k${i}`, i] as const);
+    assert.equal(javaHashMapOrder(many).length, 13);
+  });
+});

@@ -123,3 +123,24 @@ describe('validators: properties', () => {
     for (const code of codes) assert.match(code, /^RMQ_ERR_[A-Z_]+$/);
   });
 });
+
+describe('checkDelivery', () => {
+  it('accepts one delivery time, positive integers; refuses the rest with stable codes', async () => {
+    const { checkDelivery } = await import('../../src/message/validators.js');
+    checkDelivery({});
+    checkDelivery({ delayTimeLevel: 0, delayMs: 5 });
+    checkDelivery({ deliverTimeMs: Date.now() + 1000 });
+    assert.throws(() => checkDelivery({ delayMs: 5, deliverTimeMs: 10 }), { code: 'RMQ_ERR_CONFLICTING_DELAY' });
+    assert.throws(() => checkDelivery({ delayMs: 0 }), { code: 'RMQ_ERR_INVALID_DELAY_MS' });
+    assert.throws(() => checkDelivery({ deliverTimeMs: -1 }), { code: 'RMQ_ERR_INVALID_DELIVER_TIME' });
+    assert.throws(() => checkDelivery({ deliverTimeMs: 2 ** 60 }), { code: 'RMQ_ERR_INVALID_DELIVER_TIME' });
+  });
+
+  it('a reply message (MSG_TYPE=reply) may carry the request/reply properties; other messages may not', async () => {
+    const { checkMessage } = await import('../../src/message/validators.js');
+    checkMessage({ topic: 'T', body: 'x', properties: { MSG_TYPE: 'reply', CORRELATION_ID: 'c', REPLY_TO_CLIENT: 'r', TTL: '1' } });
+    assert.throws(() => checkMessage({ topic: 'T', body: 'x', properties: { CORRELATION_ID: 'c' } }), { code: 'RMQ_ERR_RESERVED_PROPERTY' });
+    assert.throws(() => checkMessage({ topic: 'T', body: 'x', properties: { MSG_TYPE: 'reply', UNIQ_KEY: 'u' } }), { code: 'RMQ_ERR_RESERVED_PROPERTY' });
+    assert.throws(() => checkMessage({ topic: 'T', body: 'x', properties: { MSG_TYPE: 'reply', TTL: ' ' } }), { code: 'RMQ_ERR_BLANK_PROPERTY' });
+  });
+});

@@ -150,6 +150,23 @@ describe('FrameDecoder', () => {
     assert.throws(() => new FrameDecoder().push(frame, () => {}), RemotingProtocolError);
   });
 
+  it('with onUndecodableFrame, skips a well-framed frame whose header does not decode and goes on', () => {
+    const bad = Buffer.from([0, 0, 0, 8, 0x05, 0, 0, 4, 1, 2, 3, 4]); // serialize type 5
+    const good = encodeFrame(createRequest(7, null, { opaque: 9 }));
+    const skipped: RemotingProtocolError[] = [];
+    const decoder = new FrameDecoder(undefined, (error) => skipped.push(error));
+    const out: RemotingCommand[] = [];
+    const stream = Buffer.concat([bad, good, bad, good]);
+    // In one chunk and byte by byte.
+    decoder.push(stream, (c) => out.push(c));
+    for (let i = 0; i < stream.length; i++) decoder.push(stream.subarray(i, i + 1), (c) => out.push(c));
+    assert.deepEqual(out.map((c) => c.opaque), [9, 9, 9, 9]);
+    assert.equal(skipped.length, 4);
+    assert.ok(skipped.every((e) => e.code === 'RMQ_ERR_REMOTING_PROTOCOL'));
+    // A bad length still fails the decoder: the stream cannot be followed past it.
+    assert.throws(() => decoder.push(Buffer.from([0, 0, 0, 1]), () => {}), RemotingProtocolError);
+  });
+
   it('emits the good frames that precede bad bytes, then throws', () => {
     const good = encodeFrame(createRequest(1, null, { opaque: 1 }));
     const out: RemotingCommand[] = [];

@@ -384,6 +384,54 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.equal(answers[0]!.remark, ' request type 999 not supported');
   });
 
+  it('an unknown server request is answered REQUEST_CODE_NOT_SUPPORTED even while serverRequests$ is observed; handleRequests overrides that', async () => {
+    const answers: RemotingCommand[] = [];
+    let connection: ServerConnection | null = null;
+    const server = new RemotingServer(
+      (request, c) => {
+        connection = c;
+        return createResponse(request, ResponseCode.SUCCESS);
+      },
+      { onResponse: (response) => answers.push(response) },
+    );
+    await server.listen(0);
+    servers.push(server);
+    const remoting = client();
+    const observed: number[] = [];
+    remoting.serverRequests$.subscribe(({ request }) => observed.push(request.code));
+    await remoting.invoke(server.address, createRequest(1), 3000);
+    // No handler: the Java client's answer, whoever watches the stream.
+    connection!.write(createRequest(998, null, { opaque: 701 }));
+    await until(() => answers.length === 1, 'the default answer');
+    assert.equal(answers[0]!.code, ResponseCode.REQUEST_CODE_NOT_SUPPORTED);
+    assert.equal(answers[0]!.remark, ' request type 998 not supported');
+    // A handler answers instead, also later; the default answer is not written.
+    const remove = remoting.handleRequests(998, ({ request, respond }) => {
+      setTimeout(() => respond(createResponse(request, ResponseCode.SUCCESS, { remark: 'handled' })), 20);
+    });
+    connection!.write(createRequest(998, null, { opaque: 702 }));
+    await until(() => answers.length === 2, 'the handler answer');
+    await sleep(40);
+    assert.equal(answers.length, 2);
+    assert.deepEqual([answers[1]!.opaque, answers[1]!.code, answers[1]!.remark], [702, ResponseCode.SUCCESS, 'handled']);
+    // A throwing handler is answered SYSTEM_ERROR; a removed one gives the default back.
+    remoting.handleRequests(997, () => {
+      throw new Error('handler bug');
+    });
+    connection!.write(createRequest(997, null, { opaque: 703 }));
+    remove();
+    connection!.write(createRequest(998, null, { opaque: 704 }));
+    await until(() => answers.length === 4, 'two more answers');
+    assert.deepEqual(
+      answers.slice(2).map((a) => [a.opaque, a.code]),
+      [
+        [703, ResponseCode.SYSTEM_ERROR],
+        [704, ResponseCode.REQUEST_CODE_NOT_SUPPORTED],
+      ],
+    );
+    assert.deepEqual(observed, [998, 998, 997, 998], 'serverRequests$ sees every request, handled or not');
+  });
+
   it('close() fails pending requests at once and refuses new ones', async () => {
     const server = await serve(() => null);
     const remoting = new RemotingClient();
@@ -436,5 +484,54 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     assert.equal(a.code, ResponseCode.SUCCESS);
     assert.equal(b.code, ResponseCode.SUCCESS);
     assert.notEqual(a.opaque, b.opaque);
+  });
+});
+
+describe('RemotingClient: processors for server requests, peer versions', () => {
+  it('a handler answers the requests of its code (serverRequests$ still observes them); a throw is answered SYSTEM_ERROR; peerVersion', async () => {
+    const responses: RemotingCommand[] = [];
+    let peer: ServerConnection | null = null;
+    const server = new RemotingServer(
+      (request, connection) => {
+        peer = connection;
+        return createResponse(request, ResponseCode.SUCCESS, { version: 479 });
+      },
+      { onResponse: (response) => void responses.push(response) },
+    );
+    await server.listen(0);
+    const client = new RemotingClient();
+    try {
+      assert.equal(client.peerVersion(server.address), null, 'no response yet');
+      await client.invoke(server.address, createRequest(34), 3000);
+      assert.equal(client.peerVersion(server.address), 479);
+      const seenByStream: number[] = [];
+      const subscription = client.serverRequests$.subscribe((incoming) => {
+        seenByStream.push(incoming.request.code);
+        incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS));
+      });
+      const remove326 = client.handleRequests(326, (incoming) =>
+        incoming.respond(createResponse(incoming.request, ResponseCode.SUCCESS, { remark: 'mine' })),
+      );
+      client.handleRequests(327, () => {
+        throw new Error('broken processor');
+      });
+      peer!.write(createRequest(326, null, { opaque: 9001 }));
+      peer!.write(createRequest(327, null, { opaque: 9002 }));
+      peer!.write(createRequest(40, null, { opaque: 9003 }));
+      await until(() => responses.length === 3, 'three answers');
+      const byOpaque = new Map(responses.map((r) => [r.opaque, r]));
+      assert.equal(byOpaque.get(9001)!.remark, 'mine');
+      assert.equal(byOpaque.get(9002)!.code, ResponseCode.SYSTEM_ERROR);
+      assert.equal(byOpaque.get(9002)!.remark, 'broken processor');
+      assert.deepEqual(seenByStream, [326, 327, 40], 'serverRequests$ observes handled requests too; the handler answered first');
+      remove326();
+      peer!.write(createRequest(326, null, { opaque: 9004 }));
+      await until(() => responses.length === 4, 'the fourth answer');
+      assert.equal(responses[3]!.remark, null, 'without its handler, 326 is answered by the stream subscriber');
+      subscription.unsubscribe();
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });

@@ -127,8 +127,15 @@ describe('RemotingServer', () => {
     raw.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4]));
     await raw.closed;
     const garbage = await RawClient.open(server!.port);
-    garbage.socket.write(Buffer.from([0, 0, 0, 8, 0, 0, 0, 4, 0x7b, 0x7b, 0x7b, 0x7b]));
+    garbage.socket.write(Buffer.from([0, 0, 0, 1, 0, 0, 0, 4, 0x7b, 0x7b, 0x7b, 0x7b])); // length 1: no frame
     await garbage.closed;
+    // A well-framed frame with an undecodable JSON header ("{{{{") is skipped; the connection goes on.
+    const skipped = await RawClient.open(server!.port);
+    skipped.socket.write(Buffer.from([0, 0, 0, 8, 0, 0, 0, 4, 0x7b, 0x7b, 0x7b, 0x7b]));
+    skipped.send(createRequest(1, null, { opaque: 4 }));
+    const [afterSkipped] = await skipped.waitFor(1);
+    assert.equal(afterSkipped!.opaque, 4);
+    skipped.socket.destroy();
     const good = await RawClient.open(server!.port);
     good.send(createRequest(1, null, { opaque: 5 }));
     const [response] = await good.waitFor(1);

@@ -18,6 +18,10 @@ export interface ClusterCommandOptions {
   autoCreateTopic: boolean;
   vip: boolean;
   quiet: boolean;
+  /** Broker `messageDelayLevel` (`'1s 5s …'`); absent = the 4.x default table. */
+  delayLevels?: string;
+  /** Broker `transactionCheckInterval`, ms; absent = 60000. */
+  transactionCheckInterval?: number;
   /** A `plain_acl.yml` file: the brokers check ACL 1.0 with its accounts. */
   acl?: string;
   /** Serve TLS with a fresh self-signed certificate. */
@@ -66,6 +70,8 @@ export async function runClusterCommand(options: ClusterCommandOptions, io: Clus
     autoCreateTopic: options.autoCreateTopic,
     version: options.brokerVersion,
     vipChannel: options.vip,
+    ...(options.delayLevels === undefined ? {} : { messageDelayLevel: options.delayLevels }),
+    ...(options.transactionCheckInterval === undefined ? {} : { transactionCheckInterval: options.transactionCheckInterval }),
     onMessageStored: options.quiet
       ? undefined
       : (event) =>
@@ -126,6 +132,8 @@ export function registerClusterCommand(program: Command): void {
     .option('--no-auto-create-topic', 'answer TOPIC_NOT_EXIST for unknown topics instead of creating them')
     .option('--vip', 'brokers also listen on their VIP port (port − 2)', false)
     .option('--quiet', 'do not log each stored message', false)
+    .option('--delay-levels <levels>', "delay levels of the brokers, e.g. '1s 5s 10s' (default: the 4.x table 1s … 2h)")
+    .option('--transaction-check-interval <ms>', 'how often brokers check back undecided transactions', integer(0))
     .option('--acl <file>', 'check ACL 1.0 on the brokers with the accounts of this plain_acl.yml')
     .option('--tls', 'serve TLS with a fresh self-signed certificate for 127.0.0.1/localhost (needs the package selfsigned)')
     .addOption(new Option('--tls-mode <mode>', 'with --tls: enforcing (TLS only) or permissive (TLS and plaintext)').choices(['enforcing', 'permissive']))

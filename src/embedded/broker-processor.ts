@@ -7,7 +7,9 @@
 import { createRequest, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
 import { ResponseCode } from '../remoting/response-code.js';
-import { createUniqueId, decodeBatchBody, decodeProperties, encodeProperties } from './codec.js';
+import { createUniqueId, decodeBatchBody, decodeProperties, encodeProperties, encodePropertiesJavaOrder, encodeStoredMessage, javaHashMapOrder } from './codec.js';
+import { DueTimers, SCHEDULE_TOPIC, TIMER_MAX_DELAY_MILLIS, TIMER_TOPIC } from './scheduled-delivery.js';
+import type { StoredMessage } from './message-store.js';
 import {
   JavaException,
   javaServerResponse,
@@ -18,6 +20,7 @@ import {
   type JavaServerResponseOptions,
 } from './java-header.js';
 import type { MessageStore } from './message-store.js';
+import { decodeStoredMessage } from './codec.js';
 import {
   AUTO_CREATE_TOPIC_KEY,
   createTopicConfig,
@@ -38,6 +41,7 @@ export const VERSION_ORDINAL: Readonly<Record<BrokerVersion, number>> = { '4.9':
 
 const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 const TRANSACTION_TYPE_MASK = 0xc;
+const TRANSACTION_PREPARED_TYPE = 0x4;
 const TRANSACTION_COMMIT_TYPE = 0x8;
 const TRANSACTION_ROLLBACK_TYPE = 0xc;
 const MAX_PROPERTIES_LENGTH = 32767;
@@ -68,6 +72,33 @@ export interface BrokerProcessorOptions {
    * messages, PUSH_REPLY_MESSAGE_TO_CLIENT). Without it, reply messages fail as if the requester were not connected.
    */
   callClient?: (connection: unknown, request: RemotingCommand) => Promise<RemotingCommand>;
+  /** Milliseconds of each delay level (index 0 = level 1); see `parseDelayLevels`. */
+  delayLevels?: readonly number[];
+  /** Checks of a half message before it is given up (Java `transactionCheckMax`). @defaultValue `15` */
+  transactionCheckMax?: number;
+  /** Called with every message put on a topic (for responders and listeners). */
+  onPut?: (message: StoredMessage) => void;
+  /** Whether `onPut` has anyone to tell (it is skipped otherwise). @defaultValue always */
+  hasPutListeners?: () => boolean;
+}
+
+/** A half message whose transaction is not decided yet. */
+export interface PendingTransaction {
+  /** Its `UNIQ_KEY`. */
+  uniqueId: string;
+  /** Its `PGROUP`. */
+  producerGroup: string;
+  /** Commit-log offset of the newest half record (a check re-puts a copy). */
+  commitLogOffset: number;
+  /** Checks sent so far. */
+  checkTimes: number;
+  bornTimestamp: number;
+}
+
+/** A CHECK_TRANSACTION_STATE to deliver to a producer of `producerGroup`. @internal */
+export interface TransactionCheck {
+  producerGroup: string;
+  request: RemotingCommand;
 }
 
 /** What {@link EmbeddedBrokerOptions.onMessageStored} reports after each stored message. */
@@ -157,11 +188,31 @@ export class BrokerProcessor {
   private dataVersionTimestamp = Date.now();
   readonly clients = new Map<string, ClientRecord>();
   readonly endTransactions: EndTransactionRecord[] = [];
+  /** Undecided transactions, by `UNIQ_KEY`. */
+  readonly pendingTransactions = new Map<string, PendingTransaction>();
+  private readonly dueTimers = new DueTimers();
 
   constructor(options: BrokerProcessorOptions) {
     this.options = options;
     this.versionOrdinal = VERSION_ORDINAL[options.version];
     this.initSystemTopics();
+  }
+
+  /** Cancels every scheduled delivery (broker stop). */
+  close(): void {
+    this.dueTimers.close();
+  }
+
+  /** Appends to the store and tells `onPut` (a responder may answer requests from it). */
+  private put(input: Parameters<MessageStore['put']>[0]): ReturnType<MessageStore['put']> {
+    const result = this.options.store.put(input);
+    const onPut = this.options.onPut;
+    // Decoding the record costs; only when someone listens.
+    if (onPut !== undefined && (this.options.hasPutListeners?.() ?? true)) {
+      const stored = this.options.store.newest();
+      if (stored !== undefined) onPut(stored);
+    }
+    return result;
   }
 
   /** Topic configs, by name. */
@@ -326,27 +377,28 @@ export class BrokerProcessor {
       if (client === undefined || options.callClient === undefined) {
         pushRemark = `push reply message fail, channel of <${senderId}> not found.`;
       } else {
-        properties.PUSH_REPLY_TIME = String(Date.now());
-        const push = createRequest(
-          RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT,
-          {
-            bornHost: origin.remoteAddress,
-            storeHost: options.address,
-            storeTimestamp: String(Date.now()),
-            producerGroup: header.producerGroup ?? '',
-            topic,
-            defaultTopic: header.defaultTopic ?? '',
-            defaultTopicQueueNums: String(header.defaultTopicQueueNums ?? ''),
-            queueId: String(header.queueId),
-            sysFlag: String(header.sysFlag),
-            bornTimestamp: String(header.bornTimestamp),
-            flag: String(header.flag),
-            properties: encodeProperties(properties),
-            reconsumeTimes: String(header.reconsumeTimes ?? 0),
-            unitMode: String(header.unitMode),
-          },
-          { body, version: this.versionOrdinal },
-        );
+        // The push carries the 325's header fields (ReplyMessageRequestHeader, Java HashMap order on the wire) and
+        // the properties with PUSH_REPLY_TIME added; the body is the reply body as sent.
+        const pushProperties = encodePropertiesJavaOrder({ ...properties, PUSH_REPLY_TIME: String(Date.now()) });
+        const fields: Record<string, string | null> = {
+          queueId: header.queueId === null ? null : String(header.queueId),
+          flag: header.flag === null ? null : String(header.flag),
+          sysFlag: header.sysFlag === null ? null : String(header.sysFlag),
+          reconsumeTimes: header.reconsumeTimes === null ? null : String(header.reconsumeTimes),
+          storeTimestamp: String(Date.now()),
+          unitMode: String(header.unitMode),
+          defaultTopic: header.defaultTopic ?? null,
+          bornHost: origin.remoteAddress,
+          defaultTopicQueueNums: header.defaultTopicQueueNums === null ? null : String(header.defaultTopicQueueNums),
+          producerGroup: header.producerGroup ?? null,
+          topic,
+          bornTimestamp: header.bornTimestamp === null ? null : String(header.bornTimestamp),
+          storeHost: options.address,
+          properties: pushProperties,
+        };
+        const extFields: Record<string, string> = {};
+        for (const [name, value] of Object.entries(fields)) if (value !== null) extFields[name] = value;
+        const push = createRequest(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, extFields, { body, version: this.versionOrdinal });
         try {
           const pushed = await options.callClient(client.connection, push);
           pushRemark = pushed.code === ResponseCode.SUCCESS ? null : `push reply message to ${senderId}fail.`;
@@ -355,10 +407,11 @@ export class BrokerProcessor {
         }
       }
     }
-    const response =
-      pushRemark === null ? this.sendOk(request, queueId, 0, '0', undefined) : this.sendError(request, ResponseCode.SYSTEM_ERROR, pushRemark);
+    let queueOffset = 0;
+    let msgId = '0';
+    // storeReplyMessageEnable (default true): the reply is stored, with the properties string as sent, after the push.
     if (Buffer.byteLength(propertiesText) <= MAX_PROPERTIES_LENGTH && body.length <= options.maxMessageSize) {
-      const result = options.store.put({
+      const result = this.put({
         topic,
         queueId,
         flag: header.flag ?? 0,
@@ -369,8 +422,12 @@ export class BrokerProcessor {
         body,
         properties: propertiesText,
       });
+      queueOffset = result.queueOffset;
+      msgId = result.msgId;
       options.onMessageStored?.({ topic, queueId, queueOffset: result.queueOffset, msgId: result.msgId, bodyLength: body.length, bornHost: origin.remoteAddress, uniqueId: properties.UNIQ_KEY ?? null });
     }
+    const response =
+      pushRemark === null ? this.sendOk(request, queueId, queueOffset, msgId, undefined) : this.sendError(request, ResponseCode.SYSTEM_ERROR, pushRemark);
     return response;
   }
 
@@ -405,13 +462,26 @@ export class BrokerProcessor {
     const options = this.options;
     const properties = decodeProperties(header.properties ?? '');
     if (options.version === '5.x' && properties.UNIQ_KEY === undefined) properties.UNIQ_KEY = createUniqueId();
-    if (options.version === '4.9') delete properties.WAIT;
     properties.CLUSTER = options.clusterName;
+    if (properties.WAIT !== undefined) {
+      // SendMessageProcessor removes WAIT for the stored string and puts it back: it is inserted last in the map,
+      // which decides its place among the names of its HashMap bucket (e.g. after PGROUP, DELAY, TTL).
+      const wait = properties.WAIT;
+      delete properties.WAIT;
+      properties.WAIT = wait;
+    }
     let sysFlag = header.sysFlag ?? 0;
     let storeTopic = topic;
     let storeQueueId = queueId;
+    let deliverableAt: number | undefined;
+    // Java keeps WAIT in the map and drops it only from the string of an ordinary message; the half, delay and timer
+    // paths rebuild the string from the map (Java HashMap order), WAIT included.
+    let propertiesText: string;
     const transactional = parseJavaBoolean(properties.TRAN_MSG);
-    if (transactional && !((header.reconsumeTimes ?? 0) > 0 && Number(properties.DELAY ?? 0) > 0)) {
+    const tranType = sysFlag & TRANSACTION_TYPE_MASK;
+    const delayLevel = properties.DELAY === undefined ? 0 : parseJavaInt(properties.DELAY);
+    const timerDue = options.version === '5.x' && delayLevel <= 0 && tranType !== TRANSACTION_PREPARED_TYPE ? timerDueAt(properties) : null;
+    if (transactional && !((header.reconsumeTimes ?? 0) > 0 && delayLevel > 0)) {
       if (options.rejectTransactionMessage) {
         return this.sendError(request, ResponseCode.NO_PERMISSION, `the broker[${hostOf(options.address)}] sending transaction message is forbidden`);
       }
@@ -421,12 +491,38 @@ export class BrokerProcessor {
       sysFlag &= ~TRANSACTION_TYPE_MASK;
       storeTopic = HALF_TOPIC;
       storeQueueId = 0;
+      propertiesText = encodePropertiesJavaOrder(properties);
+    } else if (delayLevel > 0 && (tranType === 0 || tranType === TRANSACTION_COMMIT_TYPE)) {
+      // CommitLog.putMessage: the message waits under SCHEDULE_TOPIC_XXXX, queue level − 1, until due.
+      const levels = this.delayLevels;
+      const level = Math.min(delayLevel, levels.length);
+      properties.REAL_TOPIC = topic;
+      properties.REAL_QID = String(queueId);
+      storeTopic = SCHEDULE_TOPIC;
+      storeQueueId = level - 1;
+      deliverableAt = Date.now() + levels[level - 1]!;
+      propertiesText = encodePropertiesJavaOrder(properties);
+    } else if (timerDue !== null) {
+      if ('error' in timerDue) return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, timerDue.error);
+      if (timerDue.dueAt > Date.now()) {
+        // HookUtils.transformTimerMessage: parked under rmq_sys_wheel_timer with TIMER_OUT_MS until due.
+        properties.TIMER_OUT_MS = String(timerDue.dueAt);
+        properties.REAL_TOPIC = topic;
+        properties.REAL_QID = String(queueId);
+        storeTopic = TIMER_TOPIC;
+        storeQueueId = 0;
+        deliverableAt = timerDue.dueAt;
+      }
+      propertiesText = encodePropertiesJavaOrder(properties);
+    } else {
+      const stored = { ...properties };
+      if (options.version === '4.9') delete stored.WAIT;
+      propertiesText = encodeProperties(stored);
     }
-    const propertiesText = encodeProperties(properties);
     if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
     }
-    const result = options.store.put({
+    const result = this.put({
       topic: storeTopic,
       queueId: storeQueueId,
       flag: header.flag ?? 0,
@@ -436,7 +532,18 @@ export class BrokerProcessor {
       reconsumeTimes: header.reconsumeTimes ?? 0,
       body,
       properties: propertiesText,
+      ...(deliverableAt === undefined ? {} : { deliverableAt }),
     });
+    if (storeTopic === HALF_TOPIC && properties.UNIQ_KEY !== undefined && properties.PGROUP !== undefined) {
+      this.pendingTransactions.set(properties.UNIQ_KEY, {
+        uniqueId: properties.UNIQ_KEY,
+        producerGroup: properties.PGROUP,
+        commitLogOffset: result.commitLogOffset,
+        checkTimes: 0,
+        bornTimestamp: header.bornTimestamp ?? 0,
+      });
+    }
+    if (deliverableAt !== undefined) this.scheduleDelivery(result.commitLogOffset, deliverableAt);
     options.onMessageStored?.({
       topic: storeTopic,
       queueId: storeQueueId,
@@ -447,6 +554,116 @@ export class BrokerProcessor {
       uniqueId: properties.UNIQ_KEY ?? null,
     });
     return this.sendOk(request, queueId, result.queueOffset, result.msgId, properties.UNIQ_KEY);
+  }
+
+  /** Milliseconds per delay level. */
+  private get delayLevels(): readonly number[] {
+    return this.options.delayLevels ?? DEFAULT_DELAY_LEVEL_MILLIS;
+  }
+
+  /**
+   * ScheduleMessageService / TimerMessageStore: when due, the parked message is written again on its real topic and
+   * queue, with the same properties string (Java keeps DELAY, REAL_TOPIC and REAL_QID in it).
+   */
+  private scheduleDelivery(commitLogOffset: number, dueAt: number): void {
+    this.dueTimers.at(dueAt, () => {
+      const parked = this.options.store.messageAt(commitLogOffset);
+      if (parked === undefined) return;
+      const realTopic = parked.properties.REAL_TOPIC;
+      const realQueueId = Number(parked.properties.REAL_QID ?? 0);
+      if (realTopic === undefined) return;
+      const record = this.options.store.recordAt(commitLogOffset);
+      const propertiesText = record === undefined ? encodeProperties(parked.properties) : propertiesOfRecord(record);
+      const result = this.put({
+        topic: realTopic,
+        queueId: realQueueId,
+        flag: parked.flag,
+        sysFlag: parked.sysFlag,
+        bornTimestamp: parked.bornTimestamp,
+        bornHost: parked.bornHost,
+        reconsumeTimes: parked.reconsumeTimes,
+        body: parked.rawBody,
+        properties: propertiesText,
+        deliverableAt: dueAt,
+      });
+      this.options.onMessageStored?.({
+        topic: realTopic,
+        queueId: realQueueId,
+        queueOffset: result.queueOffset,
+        msgId: result.msgId,
+        bodyLength: parked.rawBody.length,
+        bornHost: parked.bornHost,
+        uniqueId: parked.uniqueId,
+      });
+    });
+  }
+
+  /**
+   * One pass of TransactionalMessageCheckService: every undecided half message born at least `transactionTimeOut`
+   * ago is re-put into the half topic (with TRANSACTION_CHECK_TIMES + 1) and a CHECK_TRANSACTION_STATE naming that
+   * copy is built; one checked `transactionCheckMax` times is given up (moved to TRANS_CHECK_MAX_TIME_TOPIC).
+   * @param transactionTimeOutMillis - age below which a half message is not checked yet
+   * @param only - check just this transaction (by `UNIQ_KEY`), whatever its age
+   * @internal
+   */
+  collectTransactionChecks(transactionTimeOutMillis: number, only?: string): TransactionCheck[] {
+    const checks: TransactionCheck[] = [];
+    const now = Date.now();
+    const max = this.options.transactionCheckMax ?? 15;
+    for (const pending of [...this.pendingTransactions.values()]) {
+      if (only !== undefined ? pending.uniqueId !== only : now - pending.bornTimestamp < transactionTimeOutMillis) continue;
+      const half = this.options.store.messageAt(pending.commitLogOffset);
+      if (half === undefined) {
+        this.pendingTransactions.delete(pending.uniqueId);
+        continue;
+      }
+      if (pending.checkTimes >= max) {
+        // resolveDiscardMsg: the half message leaves the check cycle for TRANS_CHECK_MAX_TIME_TOPIC.
+        this.pendingTransactions.delete(pending.uniqueId);
+        this.put({ ...putInputOf(half), topic: 'TRANS_CHECK_MAX_TIME_TOPIC', queueId: 0, properties: encodePropertiesJavaOrder(half.properties) });
+        continue;
+      }
+      pending.checkTimes++;
+      const properties: Record<string, string> = { ...half.properties, TRANSACTION_CHECK_TIMES: String(pending.checkTimes) };
+      const copy = this.put({ ...putInputOf(half), topic: HALF_TOPIC, queueId: 0, properties: encodePropertiesJavaOrder(properties) });
+      pending.commitLogOffset = copy.commitLogOffset;
+      // The check names the copy but carries the checked record's store time; the map it encodes has WAIT=false.
+      const checkProperties = { ...properties, WAIT: 'false' };
+      const body = encodeStoredMessage({
+        queueId: Number(properties.REAL_QID ?? 0),
+        flag: half.flag,
+        queueOffset: BigInt(copy.queueOffset),
+        commitLogOffset: BigInt(copy.commitLogOffset),
+        sysFlag: half.sysFlag,
+        bornTimestamp: half.bornTimestamp,
+        bornHost: half.bornHost,
+        storeTimestamp: half.storeTimestamp,
+        storeHost: half.storeHost,
+        reconsumeTimes: half.reconsumeTimes,
+        preparedTransactionOffset: 0n,
+        body: half.rawBody,
+        topic: properties.REAL_TOPIC ?? half.topic,
+        properties: encodePropertiesJavaOrder(checkProperties),
+      });
+      // Insertion order matters only inside a HashMap bucket: tranStateTableOffset before offsetMsgId (as captured).
+      const header: [string, string][] = [
+        ['tranStateTableOffset', String(copy.queueOffset)],
+        ['commitLogOffset', String(copy.commitLogOffset)],
+        ['msgId', pending.uniqueId],
+        ['transactionId', pending.uniqueId],
+        ['offsetMsgId', copy.msgId],
+      ];
+      if (this.options.version === '5.x') header.push(['bname', this.options.brokerName]);
+      checks.push({
+        producerGroup: pending.producerGroup,
+        request: createRequest(RequestCode.CHECK_TRANSACTION_STATE, Object.fromEntries(javaHashMapOrder(header)), {
+          oneway: true,
+          body,
+          version: this.versionOrdinal,
+        }),
+      });
+    }
+    return checks;
   }
 
   private storeBatch(
@@ -595,27 +812,34 @@ export class BrokerProcessor {
     this.endTransactions.push(record);
     const decision = record.commitOrRollback;
     if (decision !== TRANSACTION_COMMIT_TYPE && decision !== TRANSACTION_ROLLBACK_TYPE) return null;
-    const half = record.commitLogOffset === null ? undefined : this.options.store.messageAt(record.commitLogOffset);
+    if (record.producerGroup === null || record.tranStateTableOffset === null || record.commitLogOffset === null) throw nullPointer();
+    const half = this.options.store.messageAt(record.commitLogOffset);
     if (half === undefined || half.topic !== HALF_TOPIC) {
-      return this.response(request, ResponseCode.SYSTEM_ERROR, { remark: 'Find prepared transaction message failed' });
+      return this.response(request, ResponseCode.SYSTEM_ERROR, {
+        remark: decision === TRANSACTION_COMMIT_TYPE ? 'Find prepared transaction message failed' : 'rollback transaction message failed',
+      });
     }
+    // EndTransactionProcessor.checkPrepareMessage.
+    const problem =
+      half.properties.PGROUP !== record.producerGroup
+        ? 'The producer group wrong'
+        : half.queueOffset !== record.tranStateTableOffset
+          ? 'The transaction state table offset wrong'
+          : null;
+    if (problem !== null) return this.response(request, ResponseCode.SYSTEM_ERROR, { remark: problem });
+    if (half.uniqueId !== null) this.pendingTransactions.delete(half.uniqueId);
     if (decision === TRANSACTION_COMMIT_TYPE) {
-      const properties = { ...half.properties };
-      const realTopic = properties.REAL_TOPIC ?? half.topic;
-      const realQueueId = Number(properties.REAL_QID ?? 0);
-      delete properties.REAL_TOPIC;
-      delete properties.REAL_QID;
-      delete properties.TRAN_MSG;
-      const result = this.options.store.put({
+      const realTopic = half.properties.REAL_TOPIC ?? half.topic;
+      const realQueueId = Number(half.properties.REAL_QID ?? 0);
+      const record = this.options.store.recordAt(half.commitLogOffset);
+      // endMessageTransaction: the properties string is the half's (REAL_TOPIC, REAL_QID, TRAN_MSG stay in it).
+      const result = this.put({
+        ...putInputOf(half),
         topic: realTopic,
         queueId: realQueueId,
-        flag: half.flag,
         sysFlag: (half.sysFlag & ~TRANSACTION_TYPE_MASK) | TRANSACTION_COMMIT_TYPE,
-        bornTimestamp: half.bornTimestamp,
-        bornHost: half.bornHost,
-        reconsumeTimes: half.reconsumeTimes,
-        body: half.rawBody,
-        properties: encodeProperties(properties),
+        properties: record === undefined ? encodeProperties(half.properties) : propertiesOfRecord(record),
+        preparedTransactionOffset: half.commitLogOffset,
       });
       this.options.onMessageStored?.({
         topic: realTopic,
@@ -624,6 +848,7 @@ export class BrokerProcessor {
         msgId: result.msgId,
         bodyLength: half.rawBody.length,
         bornHost: half.bornHost,
+        uniqueId: half.uniqueId,
       });
     }
     return this.response(request, ResponseCode.SUCCESS);
@@ -707,3 +932,45 @@ function readHeaderV1(ext: Record<string, string>): SendHeader {
   };
 }
 
+
+/** Milliseconds of the 4.x default delay levels. */
+const DEFAULT_DELAY_LEVEL_MILLIS: readonly number[] = [
+  1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200,
+].map((seconds) => seconds * 1000);
+
+/** The fields of a stored message needed to write it again. */
+function putInputOf(message: StoredMessage): Parameters<MessageStore['put']>[0] {
+  return {
+    topic: message.topic,
+    queueId: message.queueId,
+    flag: message.flag,
+    sysFlag: message.sysFlag,
+    bornTimestamp: message.bornTimestamp,
+    bornHost: message.bornHost,
+    reconsumeTimes: message.reconsumeTimes,
+    body: message.rawBody,
+    properties: encodeProperties(message.properties),
+  };
+}
+
+/** The properties string of a stored record, exactly as stored. */
+function propertiesOfRecord(record: Buffer): string {
+  return decodeStoredMessage(record).properties;
+}
+
+/**
+ * 5.x HookUtils.checkIfTimerMessage: the due time of a timer message (`TIMER_DELIVER_MS`, or store time +
+ * `TIMER_DELAY_SEC` / `TIMER_DELAY_MS`), `null` for none, or the MESSAGE_ILLEGAL remark.
+ */
+function timerDueAt(properties: Record<string, string>): { dueAt: number } | { error: string } | null {
+  const now = Date.now();
+  let dueAt: number;
+  if (properties.TIMER_DELIVER_MS !== undefined) dueAt = parseJavaLong(properties.TIMER_DELIVER_MS);
+  else if (properties.TIMER_DELAY_SEC !== undefined) dueAt = now + parseJavaLong(properties.TIMER_DELAY_SEC) * 1000;
+  else if (properties.TIMER_DELAY_MS !== undefined) dueAt = now + parseJavaLong(properties.TIMER_DELAY_MS);
+  else return null;
+  if (dueAt - now > TIMER_MAX_DELAY_MILLIS) {
+    return { error: `timer message illegal, the delay time should not be bigger than the max delay ${TIMER_MAX_DELAY_MILLIS}ms` };
+  }
+  return { dueAt };
+}

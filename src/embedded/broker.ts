@@ -4,8 +4,7 @@
  */
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { RemotingServer, type ServerConnection } from '../remoting/remoting-server.js';
-import { createRequest, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
-import { RequestCode } from '../remoting/request-code.js';
+import { isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { ResponseCode } from '../remoting/response-code.js';
 import { AclValidator, type EmbeddedAclOptions } from './acl-validator.js';
 import {
@@ -15,7 +14,9 @@ import {
   type ClientRecord,
   type EndTransactionRecord,
   type MessageStoredEvent,
+  type PendingTransaction,
 } from './broker-processor.js';
+import { DEFAULT_MESSAGE_DELAY_LEVEL, parseDelayLevels } from './scheduled-delivery.js';
 import { FaultInjector } from './fault-injector.js';
 import { javaServerResponse } from './java-header.js';
 import { MessageStore, type MessageFilter, type StoredMessage } from './message-store.js';
@@ -66,6 +67,21 @@ export interface EmbeddedBrokerOptions {
   /** Called after every stored message (the CLI logs them). */
   onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
   /**
+   * Delay levels (Java `messageDelayLevel`): level n waits the n-th duration; units `ms s m h d`.
+   * @defaultValue `'1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'`
+   */
+  messageDelayLevel?: string;
+  /**
+   * How often the transaction check service runs (Java `transactionCheckInterval`); 0 = never by itself (call
+   * {@link EmbeddedBroker.checkTransactions}).
+   * @defaultValue `60000`
+   */
+  transactionCheckInterval?: number;
+  /** Age of an undecided half message before it is checked (Java `transactionTimeOut`). @defaultValue `6000` */
+  transactionTimeOut?: number;
+  /** Checks of one half message before it is given up (Java `transactionCheckMax`). @defaultValue `15` */
+  transactionCheckMax?: number;
+  /**
    * ACL 1.0 (`aclEnable=true` with this `plain_acl.yml` content): every request is checked as the 4.9.8
    * `PlainAccessValidator` checks it; refusals are answered 1 SYSTEM_ERROR with the Java remark, oneway ones dropped.
    * @defaultValue none (no ACL)
@@ -101,6 +117,10 @@ export class EmbeddedBroker {
   /** Request counters (per request code, in flight, optional log). */
   readonly stats: RequestStats;
   private readonly options: Required<Omit<EmbeddedBrokerOptions, 'onMessageStored' | 'namesrvAddr' | 'acl' | 'tls'>> & { namesrvAddrs: string[] };
+  private readonly delayLevels: number[];
+  private readonly putListeners = new Set<(message: StoredMessage) => void>();
+  private checkTimer: NodeJS.Timeout | null = null;
+  private checkChannelCounter = 0;
   private readonly acl: AclValidator | null;
   private tlsMaterial: EmbeddedTlsMaterial | null = null;
   /** The ACL check in front of the processor, as the Java broker's server RPC hook. */
@@ -154,9 +174,14 @@ export class EmbeddedBroker {
       traceOn: options.traceOn ?? true,
       rejectTransactionMessage: options.rejectTransactionMessage ?? false,
       maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+      messageDelayLevel: options.messageDelayLevel ?? DEFAULT_MESSAGE_DELAY_LEVEL,
+      transactionCheckInterval: options.transactionCheckInterval ?? 60_000,
+      transactionTimeOut: options.transactionTimeOut ?? 6000,
+      transactionCheckMax: options.transactionCheckMax ?? 15,
       namesrvAddrs: Array.isArray(namesrv) ? [...namesrv] : [namesrv],
       tlsMode: options.tlsMode ?? 'enforcing',
     };
+    this.delayLevels = parseDelayLevels(this.options.messageDelayLevel);
     // Refused here, before anything listens, as 4.9.8 refuses to start with keys of 6 characters or fewer.
     this.acl = options.acl === undefined ? null : new AclValidator(options.acl);
     this.onMessageStored = options.onMessageStored;
@@ -291,31 +316,52 @@ export class EmbeddedBroker {
   }
 
   /**
-   * Pushes CHECK_TRANSACTION_STATE (39) for a stored half message to a client of its producer group (`PGROUP`), as
-   * the broker's transaction checker does. Returns false when no client of that group is connected.
+   * Checks one undecided half message now, as the transaction check service would (whatever its age): re-puts a
+   * copy into the half topic and pushes CHECK_TRANSACTION_STATE (39) naming the copy to a connection of a producer
+   * of its group (`PGROUP`). Returns false when it is not an undecided half message or no producer of the group is
+   * connected.
+   * @param commitLogOffset - commit-log offset of the half message (or of a copy of it)
    */
   checkTransactionState(commitLogOffset: number): boolean {
-    const record = this.store.recordAt(commitLogOffset);
-    const message = this.store.messageAt(commitLogOffset);
-    if (record === undefined || message === undefined) return false;
-    const group = message.properties.PGROUP;
-    const client = [...this.processor.clients.values()].find(
-      (candidate) => group !== undefined && candidate.producerGroups.includes(group) && !(candidate.connection as ServerConnection).closed,
+    const half = this.store.messageAt(commitLogOffset);
+    if (half === undefined || half.uniqueId === null || !this.processor.pendingTransactions.has(half.uniqueId)) return false;
+    const checks = this.processor.collectTransactionChecks(0, half.uniqueId);
+    return checks.map((check) => this.deliverCheck(check.producerGroup, check.request)).some(Boolean);
+  }
+
+  /**
+   * Runs one pass of the transaction check service now: every undecided half message born at least
+   * `transactionTimeOut` ago is checked (see {@link checkTransactionState}).
+   * @returns how many checks were pushed to a producer
+   */
+  checkTransactions(): number {
+    if (!this.running) return 0;
+    return this.processor
+      .collectTransactionChecks(this.options.transactionTimeOut)
+      .filter((check) => this.deliverCheck(check.producerGroup, check.request)).length;
+  }
+
+  /** Undecided transactions (half messages neither committed nor rolled back), by `UNIQ_KEY`. */
+  get pendingTransactions(): ReadonlyMap<string, PendingTransaction> {
+    return this.processor.pendingTransactions;
+  }
+
+  /**
+   * Calls `listener` with every message put on a topic of this broker (after a send, a commit, a due delivery).
+   * @returns a function that removes the listener
+   */
+  onPut(listener: (message: StoredMessage) => void): () => void {
+    this.putListeners.add(listener);
+    return () => this.putListeners.delete(listener);
+  }
+
+  /** ProducerManager.getAvailableChannel: the next open connection (round robin) of a producer of `group`. */
+  private deliverCheck(group: string, request: RemotingCommand): boolean {
+    const candidates = [...this.processor.clients.values()].filter(
+      (client) => client.producerGroups.includes(group) && !(client.connection as ServerConnection | undefined)?.closed,
     );
-    if (client === undefined) return false;
-    const uniqKey = message.uniqueId ?? message.msgId;
-    const request = createRequest(
-      RequestCode.CHECK_TRANSACTION_STATE,
-      {
-        tranStateTableOffset: String(message.queueOffset),
-        commitLogOffset: String(commitLogOffset),
-        msgId: uniqKey,
-        transactionId: uniqKey,
-        offsetMsgId: message.msgId,
-        bname: this.name,
-      },
-      { oneway: true, body: record, version: VERSION_ORDINAL[this.options.version] },
-    );
+    if (candidates.length === 0) return false;
+    const client = candidates[this.checkChannelCounter++ % candidates.length]!;
     return this.sendToClient(client.clientId, request);
   }
 
@@ -328,6 +374,8 @@ export class EmbeddedBroker {
     if (!this.running) return;
     this.running = false;
     this.stopTimer();
+    if (this.checkTimer !== null) clearInterval(this.checkTimer);
+    this.checkTimer = null;
     this.handler.releaseAll();
     for (const call of this.clientCalls.values()) {
       clearTimeout(call.timer);
@@ -362,6 +410,7 @@ export class EmbeddedBroker {
       }
       await this.kill();
     }
+    this.processorInstance?.close();
     this.unsubscribePause();
   }
 
@@ -394,11 +443,17 @@ export class EmbeddedBroker {
       onTopicCreated: () => void this.registerAll(true),
       onMessageStored: onStored === undefined ? undefined : (event) => onStored({ ...event, brokerName: this.name }),
       callClient: (connection, request) => this.callClient(connection as ServerConnection, request),
+      delayLevels: this.delayLevels,
+      transactionCheckMax: this.options.transactionCheckMax,
+      onPut: (message) => {
+        for (const listener of this.putListeners) listener(message);
+      },
+      hasPutListeners: () => this.putListeners.size > 0,
     });
   }
 
-  /** Broker2Client.callClient: a request to a client and its response (3 s timeout, as Java). */
-  private callClient(connection: ServerConnection, request: RemotingCommand, timeoutMillis = 3000): Promise<RemotingCommand> {
+  /** Broker2Client.callClient: a request to a client and its response (10 s timeout, as Java). */
+  private callClient(connection: ServerConnection, request: RemotingCommand, timeoutMillis = 10_000): Promise<RemotingCommand> {
     return new Promise((resolve, reject) => {
       if (connection.closed) {
         reject(new Error('client connection closed'));
@@ -474,6 +529,11 @@ export class EmbeddedBroker {
   }
 
   private async startRegistering(): Promise<void> {
+    if (this.options.transactionCheckInterval > 0) {
+      this.checkTimer = setInterval(() => this.checkTransactions(), this.options.transactionCheckInterval);
+      this.checkTimer.unref();
+    }
+    this.client = new RemotingClient();
     // A TLS broker registers over TLS too (trusting its own CA: one cluster, one certificate).
     this.client = new RemotingClient({ tls: this.tlsMaterial === null ? null : { ca: this.tlsMaterial.ca } });
     await this.registerAll(false);

@@ -60,4 +60,12 @@ export interface EmbeddedClusterOptions {
   tlsMode?: 'enforcing' | 'permissive';
   /** Called after every stored message (in-process clusters only). */
   onMessageStored?: (event: MessageStoredEvent & { brokerName: string }) => void;
+  /** See `EmbeddedBrokerOptions.messageDelayLevel`. @defaultValue the 4.x table `'1s 5s 10s 30s 1m … 2h'` */
+  messageDelayLevel?: string;
+  /** See `EmbeddedBrokerOptions.transactionCheckInterval`. @defaultValue `60000` */
+  transactionCheckInterval?: number;
+  /** See `EmbeddedBrokerOptions.transactionTimeOut`. @defaultValue `6000` */
+  transactionTimeOut?: number;
+  /** See `EmbeddedBrokerOptions.transactionCheckMax`. @defaultValue `15` */
+  transactionCheckMax?: number;
 }

@@ -9,6 +9,22 @@ import type { MessageFilter, StoredMessage } from './message-store.js';
 import { EmbeddedNameServer } from './name-server.js';
 import { resolveEmbeddedTls, type EmbeddedTlsMaterial } from './tls-material.js';
 import { spawnCluster, type SpawnedCluster } from './spawn.js';
+import type { Message } from '../message/message.js';
+import { Producer } from '../producer/producer.js';
+import { createReplyMessage } from '../request-reply/reply-message.js';
+
+/** What {@link EmbeddedCluster.respond} answers a request with: the reply body (or a promise of it). */
+export type RequestResponder = (request: StoredMessage) => Message['body'] | Promise<Message['body']>;
+
+/** A running test responder ({@link EmbeddedCluster.respond}). */
+export interface Responder {
+  /** Replies sent so far. */
+  readonly replies: number;
+  /** What the handler threw, or the reply send failed with, in order (those requests got no reply). */
+  readonly errors: readonly unknown[];
+  /** Stops answering and shuts its producer down. */
+  stop(): Promise<void>;
+}
 
 /** `broker-a`, `broker-b`, … `broker-z`, `broker-aa`, …. */
 export function brokerNameAt(index: number): string {
@@ -38,6 +54,7 @@ export class EmbeddedCluster {
   readonly nameServer: EmbeddedNameServer;
   /** The brokers, `broker-a` first. */
   readonly brokers: readonly EmbeddedBroker[];
+  private readonly responders = new Set<Responder>();
   /**
    * With `tls`: the CA certificate (PEM) clients trust, e.g. `new Producer({ tls: { ca: cluster.tls.ca } })`;
    * `null` without TLS.
@@ -86,6 +103,10 @@ export class EmbeddedCluster {
             registerIntervalMillis: options.registerIntervalMillis,
             recordRequests: options.recordRequests,
             onMessageStored: options.onMessageStored,
+            messageDelayLevel: options.messageDelayLevel,
+            transactionCheckInterval: options.transactionCheckInterval,
+            transactionTimeOut: options.transactionTimeOut,
+            transactionCheckMax: options.transactionCheckMax,
             ...(options.acl === undefined ? {} : { acl: options.acl }),
             ...(tls === null ? {} : { tls, tlsMode: options.tlsMode }),
           }),
@@ -130,8 +151,60 @@ export class EmbeddedCluster {
     return this.brokers.flatMap((broker) => broker.messages(filter));
   }
 
+  /**
+   * Answers request messages (those with `CORRELATION_ID` and `REPLY_TO_CLIENT`, e.g. from `producer.request`) put on
+   * `topic`, as a service would: a producer of its own sends `createReplyMessage(request, await handler(request))`
+   * with SEND_REPLY_MESSAGE_V2, and the broker pushes it to the requester (PUSH_REPLY_MESSAGE_TO_CLIENT).
+   *
+   * @param topic - the request topic
+   * @param handler - builds the reply body from the stored request
+   * @returns the running responder; `stop()` it (the cluster's `stop()` does too)
+   * @example
+   * ```ts
+   * await cluster.respond('PriceRequests', (request) => `price of ${request.body.toString()}: 187.30`);
+   * ```
+   */
+  async respond(topic: string, handler: RequestResponder): Promise<Responder> {
+    const producer = new Producer({ producerGroup: `${topic.replace(/[^%|a-zA-Z0-9_-]/g, '_')}_RESPONDER`, namesrvAddr: this.namesrvAddr });
+    await producer.start();
+    const errors: unknown[] = [];
+    let replies = 0;
+    const answer = async (request: StoredMessage): Promise<void> => {
+      try {
+        const body = await handler(request);
+        await producer.send(createReplyMessage(request, body));
+        replies++;
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    const unsubscribes = this.brokers.map((broker) =>
+      broker.onPut((message) => {
+        if (message.topic !== topic || message.properties.CORRELATION_ID === undefined || message.properties.REPLY_TO_CLIENT === undefined) return;
+        void answer(message);
+      }),
+    );
+    let stopped = false;
+    const responder: Responder = {
+      get replies() {
+        return replies;
+      },
+      errors,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        for (const unsubscribe of unsubscribes) unsubscribe();
+        this.responders.delete(responder);
+        await producer.shutdown();
+      },
+    };
+    this.responders.add(responder);
+    return responder;
+  }
+
   /** Stops every broker (cleanly: UNREGISTER_BROKER) and the NameServer; frees every port and timer. */
   async stop(): Promise<void> {
+    await Promise.all([...this.responders].map((responder) => responder.stop()));
     await Promise.all(this.brokers.map((broker) => broker.stop()));
     await this.nameServer.stop();
   }

@@ -3,7 +3,7 @@
  * records, offset message ids, route JSON), gathered in one place so the broker code has one seam to them.
  * @internal
  */
-export { decodeProperties, encodeProperties } from '../message/properties.js';
+export { decodeProperties, encodeProperties, encodePropertiesJavaOrder, javaHashMapOrder } from '../message/properties.js';
 export { decodeBatchBody } from '../message/batch.js';
 export { encodeStoredMessage, encodeStoredRecord, decodeStoredMessage } from '../message/stored-message.js';
 export { parseSocketAddress, type SocketAddressBytes } from '../message/inet-address.js';

@@ -30,6 +30,7 @@
  */
 export { EmbeddedCluster, brokerNameAt } from './cluster.js';
 export type { EmbeddedClusterOptions } from './cluster-options.js';
+export type { RequestResponder, Responder } from './cluster.js';
 export { EmbeddedBroker } from './broker.js';
 export type { EmbeddedBrokerOptions } from './broker.js';
 export { EmbeddedNameServer } from './name-server.js';
@@ -39,7 +40,8 @@ export type { FaultScope, FaultHandle, RespondWithOptions, WriteGarbageOptions }
 export { RequestStats } from './request-stats.js';
 export type { RequestLogEntry, RequestStatsSnapshot } from './request-stats.js';
 export type { StoredMessage, MessageFilter } from './message-store.js';
-export type { BrokerVersion, ClientRecord, EndTransactionRecord, MessageStoredEvent } from './broker-processor.js';
+export type { BrokerVersion, ClientRecord, EndTransactionRecord, MessageStoredEvent, PendingTransaction } from './broker-processor.js';
+export { DEFAULT_MESSAGE_DELAY_LEVEL } from './scheduled-delivery.js';
 export type { RegisteredBroker } from './name-server-processor.js';
 export type { TopicConfig } from './topic-config.js';
 export type { SpawnedCluster, ClusterStats } from './spawn.js';

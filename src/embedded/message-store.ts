@@ -82,6 +82,14 @@ export interface StoredMessage {
   reconsumeTimes: number;
   /** The broker's offset message id (§11.2), as answered in the send response's `msgId`. */
   msgId: string;
+  /** Commit-log offset of the half message a committed transactional message came from, else 0. */
+  preparedTransactionOffset: number;
+  /**
+   * When the message is (or was) due for consumers, epoch ms: the store time of an ordinary message; for a message
+   * parked under `SCHEDULE_TOPIC_XXXX` / `rmq_sys_wheel_timer` the time it moves to its topic, and for its
+   * delivered copy the time it was due.
+   */
+  deliverableAt: number;
 }
 
 /** One message to append. */
@@ -96,6 +104,10 @@ export interface PutMessageInput {
   body: Buffer;
   /** Properties string as stored (§9.1). */
   properties: string;
+  /** @defaultValue `0` */
+  preparedTransactionOffset?: number;
+  /** See {@link StoredMessage.deliverableAt}. @defaultValue the store time */
+  deliverableAt?: number;
 }
 
 /** Where an appended message landed. */
@@ -115,6 +127,7 @@ interface StoredRecord {
   commitLogOffset: number;
   msgId: string;
   record: Buffer;
+  deliverableAt: number;
 }
 
 /** Which stored messages {@link EmbeddedBroker.messages} returns; every field set must match. */
@@ -206,7 +219,7 @@ export class MessageStore {
         storeTimestamp,
         storeHost: this.storeHost,
         reconsumeTimes: input.reconsumeTimes,
-        preparedTransactionOffset: 0,
+        preparedTransactionOffset: input.preparedTransactionOffset ?? 0,
         body: input.body,
         topic: input.topic,
         properties: input.properties,
@@ -218,7 +231,15 @@ export class MessageStore {
     const msgId = store.idPrefix + commitLogOffset.toString(16).toUpperCase().padStart(16, '0');
     this.queueOffsets.set(key, queueOffset + 1);
     this.commitLogOffset += record.length;
-    this.append({ topic: input.topic, queueId: input.queueId, queueOffset, commitLogOffset, msgId, record });
+    this.append({
+      topic: input.topic,
+      queueId: input.queueId,
+      queueOffset,
+      commitLogOffset,
+      msgId,
+      record,
+      deliverableAt: input.deliverableAt ?? storeTimestamp,
+    });
     return { queueOffset, commitLogOffset, msgId, recordSize: record.length };
   }
 
@@ -230,13 +251,34 @@ export class MessageStore {
 
   /** The message at a commit-log offset, if still kept. */
   messageAt(commitLogOffset: number): StoredMessage | undefined {
-    for (const entry of this.entries()) if (entry.commitLogOffset === commitLogOffset) return toStoredMessage(entry);
-    return undefined;
+    const entry = this.entryAt(commitLogOffset);
+    return entry === undefined ? undefined : toStoredMessage(entry);
   }
 
   /** The encoded record (§11 bytes) at a commit-log offset, if still kept. */
   recordAt(commitLogOffset: number): Buffer | undefined {
-    for (const entry of this.entries()) if (entry.commitLogOffset === commitLogOffset) return entry.record;
+    return this.entryAt(commitLogOffset)?.record;
+  }
+
+  /** The newest kept message (the one just put), decoded. */
+  newest(): StoredMessage | undefined {
+    if (this.count === 0) return undefined;
+    const entry = this.ring[(this.head + this.count - 1) % this.maxStoredMessages];
+    return entry === undefined ? undefined : toStoredMessage(entry);
+  }
+
+  /** Binary search: kept records are in commit-log order. */
+  private entryAt(commitLogOffset: number): StoredRecord | undefined {
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const entry = this.ring[(this.head + mid) % this.maxStoredMessages];
+      if (entry === undefined) return undefined;
+      if (entry.commitLogOffset === commitLogOffset) return entry;
+      if (entry.commitLogOffset < commitLogOffset) low = mid + 1;
+      else high = mid - 1;
+    }
     return undefined;
   }
 
@@ -308,6 +350,8 @@ function toStoredMessage(entry: StoredRecord): StoredMessage {
     storeHost: fields.storeHost,
     reconsumeTimes: fields.reconsumeTimes,
     msgId: entry.msgId,
+    preparedTransactionOffset: Number(fields.preparedTransactionOffset),
+    deliverableAt: entry.deliverableAt,
   };
 }
 

@@ -71,6 +71,8 @@ export function encodeBody(body: unknown): EncodedBody {
  * @param bytes - the (uncompressed) body
  * @param properties - the message properties, as a map or as the raw properties string
  * @returns the decoded object/array, or the body as a `Buffer`
+ * @throws MQClientError `RMQ_ERR_MALFORMED_BODY` when the content type says msgpack and the bytes are not msgpack
+ * A map key `__proto__` decodes as `__proto_` (msgpackr's guard: a body never sets an object's prototype).
  * @example
  * ```ts
  * const order = decodeBody(message.body, message.properties); // a property map or the raw properties string
@@ -81,8 +83,16 @@ export function decodeBody(
   properties?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | string | null,
 ): unknown {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (contentTypeOf(properties) === MSGPACK_CONTENT_TYPE) return unpackr.unpack(buffer);
-  return buffer;
+  if (contentTypeOf(properties) !== MSGPACK_CONTENT_TYPE) return buffer;
+  try {
+    return unpackr.unpack(buffer);
+  } catch (cause) {
+    // msgpackr throws plain Errors / RangeErrors for truncated or invalid data.
+    throw new MQClientError(`The body is not valid msgpack (${buffer.length} bytes): ${(cause as Error)?.message ?? String(cause)}`, -1, {
+      code: MessageErrorCode.MALFORMED_BODY,
+      cause,
+    });
+  }
 }
 
 function contentTypeOf(

@@ -43,6 +43,12 @@ export const MessageErrorCode = {
   INVALID_FLAG: 'RMQ_ERR_INVALID_FLAG',
   /** `delayTimeLevel` is not a non-negative integer. */
   INVALID_DELAY_LEVEL: 'RMQ_ERR_INVALID_DELAY_LEVEL',
+  /** `deliverTimeMs` is not a positive integer (epoch milliseconds). */
+  INVALID_DELIVER_TIME: 'RMQ_ERR_INVALID_DELIVER_TIME',
+  /** `delayMs` is not a positive integer (milliseconds). */
+  INVALID_DELAY_MS: 'RMQ_ERR_INVALID_DELAY_MS',
+  /** More than one of `delayTimeLevel`, `deliverTimeMs` and `delayMs` is set. */
+  CONFLICTING_DELAY: 'RMQ_ERR_CONFLICTING_DELAY',
   /** A batch body (SEND_BATCH_MESSAGE) is truncated or malformed. */
   MALFORMED_BATCH: 'RMQ_ERR_MALFORMED_BATCH',
   /** A stored message (§11) is truncated or malformed. */
@@ -62,6 +68,8 @@ export const MessageErrorCode = {
   DECOMPRESS_FAILED: 'RMQ_ERR_DECOMPRESS_FAILED',
   /** A compressed body decompresses to more than the allowed size (`maxBodySize` of `decompressBody`). */
   DECOMPRESSED_TOO_LARGE: 'RMQ_ERR_DECOMPRESSED_TOO_LARGE',
+  /** A body whose CONTENT_TYPE says msgpack is not one whole msgpack value (`decodeBody`). */
+  MALFORMED_BODY: 'RMQ_ERR_MALFORMED_BODY',
 } as const;
 
 /** One of the {@link MessageErrorCode} values. */

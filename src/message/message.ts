@@ -35,6 +35,20 @@ export interface Message {
    */
   delayTimeLevel?: number;
   /**
+   * [5.x brokers] Deliver at this time, epoch milliseconds (property `TIMER_DELIVER_MS`, Java 5.x
+   * `setDeliverTimeMs`). A positive integer; at most one of `delayTimeLevel`, `deliverTimeMs` and `delayMs`. A 4.x
+   * broker ignores it and delivers at once, so a send to a broker known to be older than 5.0 fails with
+   * `RMQ_ERR_TIMER_NOT_SUPPORTED` instead.
+   * @defaultValue none
+   */
+  deliverTimeMs?: number;
+  /**
+   * [5.x brokers] Deliver this many milliseconds after the broker stored it (property `TIMER_DELAY_MS`, Java 5.x
+   * `setDelayTimeMs`). A positive integer; same rules as `deliverTimeMs`.
+   * @defaultValue none
+   */
+  delayMs?: number;
+  /**
    * Whether the broker answers only after the message is flushed/replicated as configured (property `WAIT`).
    * @defaultValue `true`
    */

@@ -204,10 +204,25 @@ export interface PropertyParts {
   delayTimeLevel?: number | null;
   /** User properties (already validated), in insertion order. */
   userProperties?: Readonly<Record<string, string>> | null;
+  /** [5.x] `TIMER_DELIVER_MS`: deliver at this epoch millisecond (Java 5.x `Message.setDeliverTimeMs`). */
+  timerDeliverMs?: number | null;
+  /** [5.x] `TIMER_DELAY_MS`: deliver this many milliseconds after the broker stored it (`setDelayTimeMs`). */
+  timerDelayMs?: number | null;
+  /**
+   * Leave out `WAIT`: a Java `new Message()` without arguments has none (the reply messages of
+   * `MessageUtil.createReplyMessage`); brokers then treat it as `true`.
+   * @defaultValue `false`
+   */
+  omitWait?: boolean;
   /** `TRAN_MSG=true` for a transactional half message. */
   transactionPrepared?: boolean;
   /** `PGROUP`, set on transactional half messages. */
   producerGroup?: string | null;
+  /**
+   * Properties the producer itself puts on the message before the send, in the order Java puts them (a request's
+   * `CORRELATION_ID`, `REPLY_TO_CLIENT`, `TTL`); written after `PGROUP`, before `UNIQ_KEY`.
+   */
+  systemProperties?: readonly (readonly [string, string])[] | null;
   /** `UNIQ_KEY`, the client message id. */
   uniqKey?: string | null;
   /** `INSTANCE_ID`, when the client has a namespace. */
@@ -237,7 +252,9 @@ export interface PropertyParts {
  * ```
  */
 export function buildPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
-  if (!parts.userProperties && !parts.contentType) return knownPropertiesString(parts, options);
+  if (!parts.userProperties && !parts.contentType && parts.timerDeliverMs == null && parts.timerDelayMs == null) {
+    return knownPropertiesString(parts, options);
+  }
   const names: string[] = [];
   const values: string[] = [];
   const hashes: number[] = [];
@@ -249,7 +266,7 @@ export function buildPropertiesString(parts: PropertyParts, options?: EncodeProp
   if (parts.tags) add('TAGS', parts.tags, H_TAGS);
   const keys = typeof parts.keys === 'string' ? parts.keys : parts.keys ? parts.keys.join(' ') : '';
   if (keys) add('KEYS', keys, H_KEYS);
-  add('WAIT', parts.waitStoreMsgOK === false ? 'false' : 'true', H_WAIT);
+  if (parts.omitWait !== true) add('WAIT', parts.waitStoreMsgOK === false ? 'false' : 'true', H_WAIT);
   if (parts.userProperties) {
     for (const name of Object.keys(parts.userProperties)) {
       const value = parts.userProperties[name];
@@ -257,8 +274,15 @@ export function buildPropertiesString(parts: PropertyParts, options?: EncodeProp
     }
   }
   if (parts.delayTimeLevel && parts.delayTimeLevel > 0) add('DELAY', String(parts.delayTimeLevel), H_DELAY);
+  if (parts.timerDeliverMs !== undefined && parts.timerDeliverMs !== null) {
+    add('TIMER_DELIVER_MS', String(parts.timerDeliverMs), H_TIMER_DELIVER_MS);
+  }
+  if (parts.timerDelayMs !== undefined && parts.timerDelayMs !== null) add('TIMER_DELAY_MS', String(parts.timerDelayMs), H_TIMER_DELAY_MS);
   if (parts.transactionPrepared) add('TRAN_MSG', 'true', H_TRAN_MSG);
   if (parts.producerGroup) add('PGROUP', parts.producerGroup, H_PGROUP);
+  if (parts.systemProperties) {
+    for (const [name, value] of parts.systemProperties) addOrReplace(names, values, hashes, name, value);
+  }
   if (parts.uniqKey) add('UNIQ_KEY', parts.uniqKey, H_UNIQ_KEY);
   if (parts.instanceId) add('INSTANCE_ID', parts.instanceId, H_INSTANCE_ID);
   if (parts.contentType) addOrReplace(names, values, hashes, 'CONTENT_TYPE', parts.contentType);
@@ -284,7 +308,7 @@ export function buildPropertiesString(parts: PropertyParts, options?: EncodeProp
 }
 
 /**
- * {@link buildPropertiesString} when only the client's own names can occur (no user properties, no content type):
+ * {@link buildPropertiesString} when only the client's own names can occur (no user properties, content type or timer):
  * at most 8 entries, so always 16 buckets, and their bucket order is fixed — {@link KNOWN_ORDER}, computed once —
  * so the string is built straight in that order, without the name/value/hash lists and the sort.
  */
@@ -359,3 +383,49 @@ type KnownName = (typeof KNOWN_NAMES)[number];
 const KNOWN_ORDER: readonly KnownName[] = KNOWN_NAMES.map((name, index) => ({ name, index, bucket: javaSpreadHash(name) & 15 }))
   .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
   .map((entry) => entry.name);
+
+const H_TIMER_DELIVER_MS = javaSpreadHash('TIMER_DELIVER_MS');
+const H_TIMER_DELAY_MS = javaSpreadHash('TIMER_DELAY_MS');
+
+/**
+ * Orders entries as a Java `new HashMap<String, String>()` filled in this order iterates them (bucket of
+ * `String.hashCode` spread as Java `HashMap.hash` at the final capacity, 16 doubling past a 0.75 load; insertion order inside a bucket; a
+ * repeated name keeps its first position and last value). This is the order of a Java properties string
+ * (`messageProperties2String`) and of a custom header's `extFields` on the wire.
+ *
+ * @param entries - name/value pairs in insertion order
+ * @returns a new array in Java iteration order
+ * @example
+ * ```ts
+ * encodeProperties(new Map(javaHashMapOrder([['TAGS', 't'], ['KEYS', 'k']]))); // 'KEYS\x01k\x02TAGS\x01t'
+ * ```
+ */
+export function javaHashMapOrder<T>(entries: Iterable<readonly [string, T]>): [string, T][] {
+  const list: [string, T][] = [];
+  const index = new Map<string, number>();
+  for (const [name, value] of entries) {
+    const at = index.get(name);
+    if (at === undefined) {
+      index.set(name, list.length);
+      list.push([name, value]);
+    } else {
+      list[at]![1] = value;
+    }
+  }
+  let capacity = 16;
+  while (list.length > capacity * 0.75) capacity *= 2;
+  const mask = capacity - 1;
+  const keyed = list.map((entry, position) => ({ entry, position, bucket: javaSpreadHash(entry[0]) & mask }));
+  keyed.sort((a, b) => a.bucket - b.bucket || a.position - b.position);
+  return keyed.map((k) => k.entry);
+}
+
+/**
+ * A properties string in Java `HashMap` order (what a Java broker writes after it changed a message's properties).
+ * @param map - properties in insertion order
+ * @returns the properties string (no trailing separator)
+ */
+export function encodePropertiesJavaOrder(map: Readonly<Record<string, string>> | ReadonlyMap<string, string>): string {
+  const entries = map instanceof Map ? [...map.entries()] : Object.entries(map);
+  return encodeProperties(new Map(javaHashMapOrder(entries)));
+}

@@ -114,10 +114,14 @@ export function checkGroup(group: string): void {
  * @throws MQClientError `RMQ_ERR_RESERVED_PROPERTY`, `RMQ_ERR_BLANK_PROPERTY`, `RMQ_ERR_INVALID_PROPERTY`
  */
 export function checkUserProperty(name: string, value: string): void {
+  checkProperty(name, value, false);
+}
+
+function checkProperty(name: string, value: string, allowReserved: boolean): void {
   if (typeof name !== 'string' || typeof value !== 'string') {
     fail(`The property ${String(name)} must have a string name and a string value.`, MessageErrorCode.INVALID_PROPERTY);
   }
-  if (RESERVED_PROPERTY_NAMES.has(name)) {
+  if (!allowReserved && RESERVED_PROPERTY_NAMES.has(name)) {
     fail(
       `The property name "${name}" is reserved by RocketMQ; use the message field for it (tags, keys, …) or another name.`,
       MessageErrorCode.RESERVED_PROPERTY,
@@ -173,7 +177,8 @@ export function checkPropertiesSize(properties: string): void {
  * @throws MQClientError with one of the codes of {@link MessageErrorCode}: `RMQ_ERR_NULL_MESSAGE`, the topic codes,
  *   `RMQ_ERR_SYSTEM_TOPIC`, `RMQ_ERR_NULL_BODY`, `RMQ_ERR_INVALID_BODY`, `RMQ_ERR_EMPTY_BODY`,
  *   `RMQ_ERR_MESSAGE_TOO_LARGE`, `RMQ_ERR_INVALID_TAGS`, `RMQ_ERR_INVALID_KEYS`, `RMQ_ERR_INVALID_FLAG`,
- *   `RMQ_ERR_INVALID_DELAY_LEVEL`, the property codes
+ *   `RMQ_ERR_INVALID_DELAY_LEVEL`, `RMQ_ERR_INVALID_DELIVER_TIME`, `RMQ_ERR_INVALID_DELAY_MS`,
+ *   `RMQ_ERR_CONFLICTING_DELAY`, the property codes
  * @example
  * ```ts
  * const { bytes, contentType } = checkMessage({ topic: 'TopicTest', body: 'Hello' }, 4 * 1024 * 1024);
@@ -197,7 +202,7 @@ export function checkMessage(message: Message, maxMessageSize: number = DEFAULT_
       MESSAGE_ILLEGAL,
     );
   }
-  const { tags, keys, flag, delayTimeLevel, properties } = message;
+  const { tags, keys, flag, properties } = message;
   if (tags !== undefined && tags !== null && (typeof tags !== 'string' || hasSeparator(tags))) {
     fail('The tags must be a string without the control characters U+0001/U+0002.', MessageErrorCode.INVALID_TAGS);
   }
@@ -212,6 +217,38 @@ export function checkMessage(message: Message, maxMessageSize: number = DEFAULT_
   if (flag !== undefined && flag !== null && !(Number.isInteger(flag) && flag >= -0x80000000 && flag <= 0x7fffffff)) {
     fail(`The message flag ${String(flag)} is not a 32-bit integer.`, MessageErrorCode.INVALID_FLAG);
   }
+  checkDelivery(message);
+  if (properties !== undefined && properties !== null) {
+    if (typeof properties !== 'object') {
+      fail('The message properties must be an object of string names to string values.', MessageErrorCode.INVALID_PROPERTY);
+    }
+    // A reply message (createReplyMessage) carries the request/reply properties the client owns.
+    const reply = properties[MSG_TYPE] === REPLY_MESSAGE_FLAG;
+    for (const name of Object.keys(properties)) checkProperty(name, properties[name]!, reply && REPLY_PROPERTY_NAMES.has(name));
+  }
+  return encoded;
+}
+
+/** `MSG_TYPE` value of a reply message (Java `MixAll.REPLY_MESSAGE_FLAG`). */
+export const REPLY_MESSAGE_FLAG = 'reply';
+const MSG_TYPE = 'MSG_TYPE';
+/** The reserved properties a reply message (`MSG_TYPE=reply`) may carry in `Message.properties`. */
+const REPLY_PROPERTY_NAMES: ReadonlySet<string> = new Set(['MSG_TYPE', 'CORRELATION_ID', 'REPLY_TO_CLIENT', 'TTL']);
+
+/**
+ * Checks the scheduled-delivery fields: `delayTimeLevel` (4.x levels, 0 = none), `deliverTimeMs` and `delayMs`
+ * (5.x timers) are each absent or a positive integer (the level may also be 0), and at most one of them is set.
+ *
+ * @param message - the message
+ * @throws MQClientError `RMQ_ERR_INVALID_DELAY_LEVEL`, `RMQ_ERR_INVALID_DELIVER_TIME`, `RMQ_ERR_INVALID_DELAY_MS`,
+ *   `RMQ_ERR_CONFLICTING_DELAY`
+ * @example
+ * ```ts
+ * checkDelivery({ topic: 'T', body: 'x', delayMs: 10_000 });
+ * ```
+ */
+export function checkDelivery(message: Pick<Message, 'delayTimeLevel' | 'deliverTimeMs' | 'delayMs'>): void {
+  const { delayTimeLevel, deliverTimeMs, delayMs } = message;
   if (
     delayTimeLevel !== undefined &&
     delayTimeLevel !== null &&
@@ -222,11 +259,18 @@ export function checkMessage(message: Message, maxMessageSize: number = DEFAULT_
       MessageErrorCode.INVALID_DELAY_LEVEL,
     );
   }
-  if (properties !== undefined && properties !== null) {
-    if (typeof properties !== 'object') {
-      fail('The message properties must be an object of string names to string values.', MessageErrorCode.INVALID_PROPERTY);
-    }
-    for (const name of Object.keys(properties)) checkUserProperty(name, properties[name]!);
+  const positive = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) > 0;
+  if (deliverTimeMs !== undefined && deliverTimeMs !== null && !positive(deliverTimeMs)) {
+    fail(`The deliverTimeMs ${String(deliverTimeMs)} is not a positive integer (epoch milliseconds).`, MessageErrorCode.INVALID_DELIVER_TIME);
   }
-  return encoded;
+  if (delayMs !== undefined && delayMs !== null && !positive(delayMs)) {
+    fail(`The delayMs ${String(delayMs)} is not a positive integer (milliseconds).`, MessageErrorCode.INVALID_DELAY_MS);
+  }
+  const set = [(delayTimeLevel ?? 0) > 0, deliverTimeMs !== undefined && deliverTimeMs !== null, delayMs !== undefined && delayMs !== null];
+  if (set.filter(Boolean).length > 1) {
+    fail(
+      'Set at most one of delayTimeLevel, deliverTimeMs and delayMs: the broker honours only one delivery time.',
+      MessageErrorCode.CONFLICTING_DELAY,
+    );
+  }
 }

@@ -4,6 +4,7 @@
  * registry hands out one instance per client id and closes it when its last producer leaves.
  * @internal
  */
+import type { Subscription } from 'rxjs';
 import { InvalidOptionError, MQClientError } from '../errors.js';
 import { RemotingClient, type RPCHook } from '../remoting/remoting-client.js';
 import { createRequest } from '../remoting/remoting-command.js';
@@ -13,6 +14,14 @@ import { RouteCache } from '../route/route-cache.js';
 import { AclSigningHook } from '../security/acl-signer.js';
 import { CredentialsProvider } from '../security/credentials.js';
 import type { ResolvedProducerOptions } from './config.js';
+import { decodeMessageExt } from '../message/message-ext.js';
+import { createResponse } from '../remoting/remoting-command.js';
+import { ResponseCode } from '../remoting/response-code.js';
+import type { ServerRequest } from '../remoting/remoting-client.js';
+import { replyDroppedChannel } from '../request-reply/diagnostics.js';
+import { replyFromPush } from '../request-reply/reply-message.js';
+import { RequestFutureTable } from '../request-reply/request-futures.js';
+import type { TransactionChecker } from '../transaction/transaction-flow.js';
 import { publishCredentialsError, type ProducerEventSource } from './diagnostics.js';
 
 /** The producer group the Java client always adds to its heartbeat (and unregisters on close). */
@@ -51,6 +60,8 @@ export class ClientInstance {
   readonly nameServer: NameServerClient;
   /** Topic routes in use. */
   readonly routes: RouteCache;
+  /** Requests waiting for their reply (PUSH_REPLY_MESSAGE_TO_CLIENT), by correlation id. */
+  readonly requests = new RequestFutureTable();
   /** Settles once the first credentials are loaded (at once without a credentials function); rejects if they fail. */
   readonly ready: Promise<void>;
 
@@ -59,6 +70,8 @@ export class ClientInstance {
   /** The producers of each group, told about failed credentials refreshes. */
   private readonly sources = new Map<string, ProducerEventSource>();
   private readonly groups = new Set<string>();
+  /** Who answers CHECK_TRANSACTION_STATE for each producer group (Java `selectProducer(PGROUP)`). */
+  private readonly checkers = new Map<string, TransactionChecker>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private firstHeartbeat: NodeJS.Timeout | null = null;
   private closed = false;
@@ -95,6 +108,72 @@ export class ClientInstance {
       defaultTopicQueueNums: options.defaultTopicQueueNums,
       timeoutMillis: options.mqClientApiTimeout,
     });
+    // The broker requests a producer serves (Java ClientRemotingProcessor); they take precedence over the default.
+    this.remoting.handleRequests(RequestCode.CHECK_TRANSACTION_STATE, (request) => this.onCheckTransactionState(request));
+    this.remoting.handleRequests(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, (request) => this.onPushReply(request));
+  }
+
+  /** Routes the check-backs of `group`'s half messages to `checker` (until {@link release}). */
+  registerTransactionChecker(group: string, checker: TransactionChecker): void {
+    this.checkers.set(group, checker);
+  }
+
+  /**
+   * CHECK_TRANSACTION_STATE (39, oneway): decode the stored half message and hand it to the producer of its
+   * `PGROUP`; never answered. A check for a group without producer here is ignored, as Java does.
+   */
+  private onCheckTransactionState({ address, request }: ServerRequest): void {
+    const ext = request.extFields ?? {};
+    let message;
+    try {
+      message = decodeMessageExt(request.body ?? Buffer.alloc(0));
+    } catch (error) {
+      for (const checker of this.checkers.values()) checker.dropped(address, ext['msgId'] ?? null, 'malformed', error);
+      return;
+    }
+    const group = message.properties['PGROUP'];
+    const checker = group === undefined ? undefined : this.checkers.get(group);
+    if (checker === undefined) return;
+    const tranStateTableOffset = ext['tranStateTableOffset'];
+    const commitLogOffset = ext['commitLogOffset'];
+    if (tranStateTableOffset === undefined || commitLogOffset === undefined) {
+      checker.dropped(address, message.msgId, 'malformed', null);
+      return;
+    }
+    checker.check(
+      address,
+      {
+        tranStateTableOffset,
+        commitLogOffset,
+        msgId: ext['msgId'] ?? null,
+        transactionId: ext['transactionId'] ?? null,
+        offsetMsgId: ext['offsetMsgId'] ?? null,
+        brokerName: ext['bname'] ?? null,
+      },
+      message,
+    );
+  }
+
+  /**
+   * PUSH_REPLY_MESSAGE_TO_CLIENT (326): complete the request with the reply's correlation id and answer SUCCESS (a
+   * reply nobody waits for is dropped, still SUCCESS, as Java); a push that does not decode gets SYSTEM_ERROR.
+   */
+  private onPushReply({ address, request, respond }: ServerRequest): void {
+    let reply;
+    try {
+      reply = replyFromPush(request, Date.now());
+    } catch (error) {
+      respond(createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: 'process reply message fail' }));
+      this.publishReplyDropped(address, null, 'malformed', error);
+      return;
+    }
+    respond(createResponse(request, ResponseCode.SUCCESS));
+    if (!this.requests.complete(reply)) this.publishReplyDropped(address, reply.correlationId, 'unknownCorrelationId', null);
+  }
+
+  private publishReplyDropped(brokerAddr: string, correlationId: string | null, reason: 'unknownCorrelationId' | 'malformed', error: unknown): void {
+    if (!replyDroppedChannel.hasSubscribers) return;
+    replyDroppedChannel.publish({ clientId: this.clientId, brokerAddr, correlationId, reason, error });
   }
 
   /**
@@ -180,36 +259,54 @@ export class ClientInstance {
     return results.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length;
   }
 
-  /** UNREGISTER_CLIENT for `group` to every broker (masters and slaves) the routes name; failures are ignored. */
-  private async unregister(group: string, timeoutMillis: number): Promise<void> {
-    await Promise.allSettled(
-      this.routes.allBrokerAddresses().map((addr) =>
-        this.remoting.invoke(
-          addr,
-          createRequest(RequestCode.UNREGISTER_CLIENT, { producerGroup: group, clientID: this.clientId }),
-          timeoutMillis,
-        ),
-      ),
-    );
+  /**
+   * UNREGISTER_CLIENT for each of `groups` to every broker (masters and slaves) the routes name, all at once;
+   * failures are ignored. Once `sendsSettled` resolves, a request still stuck behind a broker that stopped reading
+   * (its socket reports backpressure) is given up: nothing else will make that socket drain.
+   */
+  private unregister(groups: readonly string[], timeoutMillis: number, sendsSettled: Promise<void>): Promise<void> {
+    const calls: { addr: string; subscription: Subscription; done: Promise<void> }[] = [];
+    for (const addr of this.routes.allBrokerAddresses()) {
+      for (const group of groups) {
+        let finished: () => void = () => undefined;
+        const done = new Promise<void>((resolve) => (finished = resolve));
+        const request = createRequest(RequestCode.UNREGISTER_CLIENT, { producerGroup: group, clientID: this.clientId });
+        const subscription = this.remoting.invoke$(addr, request, timeoutMillis).subscribe({ error: finished, complete: finished });
+        subscription.add(finished);
+        calls.push({ addr, subscription, done });
+      }
+    }
+    void sendsSettled.then(() => {
+      for (const call of calls) if (this.remoting.writeStalled(call.addr)) call.subscription.unsubscribe();
+    });
+    return Promise.all(calls.map((call) => call.done)).then(() => undefined);
   }
 
   /**
-   * Takes `group` off the instance (UNREGISTER_CLIENT to every broker); the last producer to leave also unregisters
-   * `CLIENT_INNER_PRODUCER`, stops the timers and closes every connection.
+   * Takes `group` off the instance: UNREGISTER_CLIENT to every broker, written at once, while the producer's sends
+   * in flight settle (`sendsSettled`). The last producer to leave also unregisters `CLIENT_INNER_PRODUCER` (in the
+   * same round), stops the timers and, once both the sends and the unregisters are done, closes every connection.
    */
-  async release(group: string, timeoutMillis: number): Promise<void> {
-    if (!this.groups.delete(group)) return;
+  async release(group: string, timeoutMillis: number, sendsSettled: Promise<void> = Promise.resolve()): Promise<void> {
+    if (!this.groups.delete(group)) {
+      await sendsSettled;
+      return;
+    }
+    this.checkers.get(group)?.close();
+    this.checkers.delete(group);
     this.sources.delete(group);
-    await this.unregister(group, timeoutMillis);
-    if (this.groups.size > 0) return;
-    registry.delete(this.clientId);
-    this.closed = true;
-    if (this.firstHeartbeat !== null) clearTimeout(this.firstHeartbeat);
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.routes.stop();
-    this.credentials?.stop();
-    await this.unregister(CLIENT_INNER_PRODUCER_GROUP, timeoutMillis);
-    await this.remoting.close();
+    const last = this.groups.size === 0;
+    if (last) {
+      registry.delete(this.clientId);
+      this.closed = true;
+      if (this.firstHeartbeat !== null) clearTimeout(this.firstHeartbeat);
+      if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+      this.routes.stop();
+      this.credentials?.stop();
+    }
+    const groups = last ? [group, CLIENT_INNER_PRODUCER_GROUP] : [group];
+    await Promise.all([sendsSettled, this.unregister(groups, timeoutMillis, sendsSettled)]);
+    if (last) await this.remoting.close();
   }
 }
 

@@ -11,6 +11,7 @@ import { resolveCredentialsOption, type CredentialsSource } from '../security/cr
 import type { Redacted } from '../security/redacted.js';
 import { resolveTlsOption, type TlsOption } from '../security/tls-options.js';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.js';
+import type { TransactionListener } from '../transaction/transaction-listener.js';
 import { FaultTolerancePresets } from './fault/mq-fault-strategy.js';
 
 /**
@@ -172,7 +173,8 @@ export interface ProducerOptions {
    */
   unitMode?: boolean;
   /**
-   * How long `shutdown()` waits for sends in flight before closing connections, ms.
+   * How long `shutdown()` waits for sends in flight, ms; sends still pending then fail with
+   * `RMQ_ERR_PRODUCER_SHUT_DOWN`. UNREGISTER_CLIENT runs during the wait, not after it.
    * @defaultValue `3000`
    */
   shutdownTimeoutMillis?: number;
@@ -191,6 +193,23 @@ export interface ProducerOptions {
    * @defaultValue `[]`
    */
   rpcHooks?: readonly RPCHook[];
+  /**
+   * Makes this a transactional producer (Java `TransactionMQProducer.setTransactionListener`): runs the local
+   * transaction of `sendMessageInTransaction` and answers the broker's check-backs for this group.
+   * @defaultValue `null` (`sendMessageInTransaction` fails with `RMQ_ERR_NO_TRANSACTION_LISTENER`, checks are ignored)
+   */
+  transactionListener?: TransactionListener | null;
+  /**
+   * Check-backs answered at once (Java `checkThreadPoolMinSize` = `checkThreadPoolMaxSize`).
+   * @defaultValue `1`
+   */
+  checkConcurrency?: number;
+  /**
+   * Check-backs that may wait for a free slot (Java `checkRequestHoldMax`); one more is dropped and published on
+   * `rocketmq:transaction:checkDropped` (the broker checks again later).
+   * @defaultValue `2000`
+   */
+  checkRequestHoldMax?: number;
   /**
    * ACL credentials: every request (route look-ups, sends, batches, heartbeats, unregister) is signed as the Java
    * `AclClientRPCHook` signs it. Either `{ accessKey, secretKey, securityToken? }` or a function returning them (sync or
@@ -249,6 +268,9 @@ export interface ResolvedProducerOptions {
   readonly checkForbiddenHooks: readonly CheckForbiddenHook[];
   readonly sendMessageHooks: readonly SendMessageHook[];
   readonly rpcHooks: readonly RPCHook[];
+  readonly transactionListener: TransactionListener | null;
+  readonly checkConcurrency: number;
+  readonly checkRequestHoldMax: number;
   /** The credentials (fixed or a function), kept out of printouts; `null` when requests are not signed. */
   readonly credentials: Redacted<CredentialsSource> | null;
   readonly credentialsRefreshInterval: number;
@@ -312,6 +334,9 @@ export const DEFAULTS = Object.freeze({
   checkForbiddenHooks: Object.freeze([]) as readonly CheckForbiddenHook[],
   sendMessageHooks: Object.freeze([]) as readonly SendMessageHook[],
   rpcHooks: Object.freeze([]) as readonly RPCHook[],
+  transactionListener: null as TransactionListener | null,
+  checkConcurrency: 1,
+  checkRequestHoldMax: 2000,
   credentials: null,
   credentialsRefreshInterval: 60_000,
   tls: false,
@@ -360,6 +385,15 @@ function hookList<T>(name: string, value: unknown, method: string | null): reado
     }
   }
   return Object.freeze([...(value as T[])]);
+}
+
+function transactionListener(value: unknown): TransactionListener | null {
+  if (value === null) return null;
+  const listener = value as Partial<Record<keyof TransactionListener, unknown>>;
+  if (typeof value !== 'object' || typeof listener.executeLocalTransaction !== 'function' || typeof listener.checkLocalTransaction !== 'function') {
+    throw new InvalidOptionError('transactionListener', 'expected an object with executeLocalTransaction() and checkLocalTransaction()');
+  }
+  return value as TransactionListener;
 }
 
 /** Splits and checks `namesrvAddr` (`'a:9876;b:9876'` or an array). */
@@ -489,6 +523,9 @@ export function resolveOptions(
     ),
     sendMessageHooks: hookList<SendMessageHook>('sendMessageHooks', o.sendMessageHooks ?? DEFAULTS.sendMessageHooks, null),
     rpcHooks: hookList<RPCHook>('rpcHooks', o.rpcHooks ?? DEFAULTS.rpcHooks, 'doBeforeRequest'),
+    transactionListener: transactionListener(o.transactionListener ?? DEFAULTS.transactionListener),
+    checkConcurrency: integer('checkConcurrency', o.checkConcurrency ?? DEFAULTS.checkConcurrency, 1, 1000),
+    checkRequestHoldMax: integer('checkRequestHoldMax', o.checkRequestHoldMax ?? DEFAULTS.checkRequestHoldMax, 0),
     credentials: o.credentials === undefined || o.credentials === null ? null : resolveCredentialsOption(o.credentials),
     credentialsRefreshInterval: integer(
       'credentialsRefreshInterval',

@@ -3,6 +3,13 @@
  * `producer.events$` is a thin Observable over the same payloads, filtered to one producer.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type {
+  EndTransactionFailedEvent,
+  LocalTransactionEvent,
+  TransactionCheckDroppedEvent,
+  TransactionCheckEvent,
+} from '../transaction/diagnostics.js';
+import type { RequestSettledEvent } from '../request-reply/diagnostics.js';
 
 /** Who published an event: every payload carries it. */
 export interface ProducerEventSource {
@@ -58,6 +65,11 @@ export type ProducerEvent =
   | ({ readonly type: 'send' } & SendEvent)
   | ({ readonly type: 'hookError' } & HookErrorEvent)
   | ({ readonly type: 'callbackError' } & CallbackErrorEvent)
+  | ({ readonly type: 'localTransaction' } & LocalTransactionEvent)
+  | ({ readonly type: 'transactionCheck' } & TransactionCheckEvent)
+  | ({ readonly type: 'transactionCheckDropped' } & TransactionCheckDroppedEvent)
+  | ({ readonly type: 'endTransactionFailed' } & EndTransactionFailedEvent)
+  | ({ readonly type: 'requestSettled' } & RequestSettledEvent)
   | ({ readonly type: 'credentialsError' } & CredentialsErrorEvent);
 
 /** `rocketmq:producer:send` ({@link SendEvent}). */

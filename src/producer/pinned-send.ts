@@ -13,6 +13,7 @@ import type { SendMode } from './hooks.js';
 import type { MessageQueueSelector } from './queue-selector.js';
 import { selectByHash } from './queue-selector.js';
 import type { SendPipelineDeps } from './send-pipeline.js';
+import type { SendExtras } from './send-context.js';
 import { createSendPipeline } from './send-pipeline.js';
 
 /** How a pinned send chooses its queue. @internal */
@@ -65,6 +66,7 @@ export function pinnedSend$(
   message: Message,
   mode: SendMode,
   timeoutMillis: number,
+  extras?: SendExtras,
 ): Observable<SendResult> {
   const pipeline = createSendPipeline({
     ...deps,
@@ -75,5 +77,5 @@ export function pinnedSend$(
         deps.faultStrategy.updateFaultItem(brokerName, latencyMillis, isolation, reachable),
     },
   });
-  return pipeline(message, mode, timeoutMillis);
+  return pipeline(message, mode, timeoutMillis, extras);
 }

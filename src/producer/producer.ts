@@ -1,6 +1,5 @@
-import type { Subscription } from 'rxjs';
-import type { OperatorFunction } from 'rxjs';
-import { Observable, defer, finalize, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
+import type { OperatorFunction, Subscriber } from 'rxjs';
+import { Observable, Subscription, defer, firstValueFrom, lastValueFrom, map, throwError } from 'rxjs';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ProducerEvent } from './diagnostics.js';
 import { InvalidOptionError, MQClientError } from '../errors.js';
@@ -18,11 +17,18 @@ import type { ProducerState } from './operators/validate.js';
 import { createSendRunner } from './send-pipeline.js';
 import type { SendPipelineDeps, SendRunner } from './send-pipeline.js';
 import { pinnedSend$, queueChoiceOf } from './pinned-send.js';
+import type { SendExtras } from './send-context.js';
+import { withoutNamespace } from './namespace.js';
+import { sendInTransaction$, TransactionChecker } from '../transaction/transaction-flow.js';
+import type { TransactionSendResult } from '../transaction/transaction-listener.js';
+import { createCorrelationId } from '../request-reply/request-futures.js';
+import type { ReplyMessage } from '../request-reply/reply-message.js';
+import { requestSettledChannel } from '../request-reply/diagnostics.js';
 import type { BatchSender } from './batch/batch-pipeline.js';
 import { createBatchSender } from './batch/batch-pipeline.js';
 import { prepareBatchList, splitBatch } from './batch/batch-message.js';
 import type { PublishOptions, PublishOutcome } from './publish/publish.js';
-import type { SendCallback, SendOptions } from './send-options.js';
+import type { RequestOptions, SendCallback, SendOptions } from './send-options.js';
 import { publishOperator } from './publish/publish.js';
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
@@ -41,6 +47,11 @@ const EVENT_CHANNELS = [
   ['send', 'rocketmq:producer:send'],
   ['hookError', 'rocketmq:producer:hookError'],
   ['callbackError', 'rocketmq:producer:callbackError'],
+  ['localTransaction', 'rocketmq:transaction:local'],
+  ['transactionCheck', 'rocketmq:transaction:check'],
+  ['transactionCheckDropped', 'rocketmq:transaction:checkDropped'],
+  ['endTransactionFailed', 'rocketmq:transaction:endFailed'],
+  ['requestSettled', 'rocketmq:request:settled'],
   ['credentialsError', 'rocketmq:producer:credentialsError'],
 ] as const;
 
@@ -78,7 +89,8 @@ export class Producer {
   private readonly faultStrategy: MQFaultStrategy;
   private readonly groupOnWire: string;
   private clientIP: string;
-  private inflight = 0;
+  /** The subscribers of the sends in flight: shutdown waits for them, then fails those still there. */
+  private readonly inflight = new Set<Subscriber<never>>();
   private drained: (() => void) | null = null;
 
   /**
@@ -127,7 +139,7 @@ export class Producer {
 
   /** Sends subscribed and not settled yet. */
   get inflightCount(): number {
-    return this.inflight;
+    return this.inflight.size;
   }
 
   /**
@@ -195,32 +207,59 @@ export class Producer {
       faultStrategy: this.faultStrategy,
     };
     this.pipeline = createSendRunner(this.sendDeps);
+    instance.registerTransactionChecker(
+      this.groupOnWire,
+      new TransactionChecker({
+        producerId: this.id,
+        producerGroup: this.groupOnWire,
+        listener: o.transactionListener,
+        checkConcurrency: o.checkConcurrency,
+        checkRequestHoldMax: o.checkRequestHoldMax,
+        invokeOneway: (addr, request, timeoutMillis) => instance.remoting.invokeOneway(addr, request, timeoutMillis),
+        ...(o.namespace === null ? {} : { withoutNamespace: (topic: string) => withoutNamespace(o.namespace, topic) }),
+      }),
+    );
     this.batchSender = createBatchSender(this.sendDeps);
     this.serviceState = 'RUNNING';
   }
 
   /**
-   * Stops the producer: new sends fail with `RMQ_ERR_PRODUCER_SHUT_DOWN`, sends in flight get up to
-   * `shutdownTimeoutMillis` to settle, then UNREGISTER_CLIENT goes to every broker and (for the last producer of
-   * the client instance) timers stop and connections close, failing whatever is still pending. Idempotent.
+   * Stops the producer: new sends (and retries of sends in flight) fail with `RMQ_ERR_PRODUCER_SHUT_DOWN`; sends in
+   * flight get up to `shutdownTimeoutMillis` to settle (those still pending then fail with
+   * `RMQ_ERR_PRODUCER_SHUT_DOWN`) while, at the same time, UNREGISTER_CLIENT goes to every broker (within
+   * `mqClientApiTimeout`, at most 3 s). An unregister still stuck behind a broker that stopped reading is given up
+   * as soon as the sends have settled. The last producer of the client instance also stops the timers and closes
+   * every connection, so nothing keeps the process alive afterwards. Idempotent.
+   *
+   * Bound: `max(min(shutdownTimeoutMillis, time the sends in flight need), min(mqClientApiTimeout, 3000))`.
    */
   async shutdown(): Promise<void> {
     const previous = this.serviceState;
     this.serviceState = 'SHUTDOWN_ALREADY';
     if (previous !== 'RUNNING' || this.instance === null) return;
-    if (this.inflight > 0 && this.options.shutdownTimeoutMillis > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.shutdownTimeoutMillis);
-        this.drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.drained = null;
-    }
     const instance = this.instance;
     this.instance = null;
-    await instance.release(this.groupOnWire, Math.min(this.options.mqClientApiTimeout, 3000));
+    // Waiting for the sends and unregistering overlap: the unregister requests are written now, not after the wait.
+    await instance.release(this.groupOnWire, Math.min(this.options.mqClientApiTimeout, 3000), this.settleInflight());
+  }
+
+  /**
+   * Resolves once every send in flight has settled, or after `shutdownTimeoutMillis`: the sends still pending then
+   * fail with `RMQ_ERR_PRODUCER_SHUT_DOWN` (exactly once, as any settlement).
+   */
+  private settleInflight(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.drained = null;
+        const error = notRunningError('SHUTDOWN_ALREADY');
+        for (const subscriber of [...this.inflight]) subscriber.error(error);
+        resolve();
+      };
+      const timer = setTimeout(finish, this.options.shutdownTimeoutMillis);
+      this.drained = finish;
+    });
   }
 
   /**
@@ -249,29 +288,196 @@ export class Producer {
         return;
       }
       const choice = queueChoiceOf(message, options);
-      // Counted in inflightCount while subscribed (as `tracked`): released by the subscriber's teardown.
-      this.inflight += 1;
-      subscriber.add(this.untrack);
+      this.track(subscriber);
       if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
       else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
     });
   }
 
-  /** Ends one tracked send (see {@link tracked}); made once per producer. */
-  private readonly untrack = (): void => {
-    this.inflight -= 1;
-    if (this.inflight === 0) this.drained?.();
-  };
+  /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for it); its teardown ends that. */
+  private track(subscriber: Subscriber<never>): void {
+    this.inflight.add(subscriber);
+    subscriber.add(() => {
+      this.inflight.delete(subscriber);
+      if (this.inflight.size === 0) this.drained?.();
+    });
+  }
 
-  /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for them). */
+  /** `send`, counted as a send in flight while subscribed (see {@link track}). */
   private tracked<T>(send: Observable<T>): Observable<T> {
-    this.inflight += 1;
-    return send.pipe(
-      finalize(() => {
-        this.inflight -= 1;
-        if (this.inflight === 0) this.drained?.();
-      }),
-    );
+    return new Observable<T>((subscriber) => {
+      this.track(subscriber as Subscriber<never>);
+      return send.subscribe(subscriber);
+    });
+  }
+
+  /**
+   * Sends a transactional message (Java `TransactionMQProducer.sendMessageInTransaction`) as a cold Observable: the
+   * half message (`TRAN_MSG=true`, `PGROUP`, sysFlag TRANSACTION_PREPARED; sync, with the usual retries; any delay
+   * level is cleared), then — once the broker stored it with SEND_OK — `executeLocalTransaction(message, arg)` of the
+   * producer's `transactionListener`, then END_TRANSACTION (oneway) with its outcome to the master of the broker
+   * that stored it. A throwing or rejecting local transaction counts as `UNKNOW` (the broker checks back later).
+   *
+   * @param message - the message; `deliverTimeMs` / `delayMs` are refused
+   * @param arg - handed to `executeLocalTransaction`
+   * @returns emits one {@link TransactionSendResult} then completes. Errors: `RMQ_ERR_NO_TRANSACTION_LISTENER`,
+   *   `RMQ_ERR_TRANSACTION_DELAY`, or any error of {@link Producer.send$} for the half message (then the local
+   *   transaction does not run)
+   */
+  sendInTransaction$(message: Message, arg?: unknown): Observable<TransactionSendResult> {
+    return defer(() => {
+      const instance = this.instance;
+      const pipeline = this.pipeline;
+      if (this.serviceState !== 'RUNNING' || instance === null || pipeline === null) return throwError(() => notRunningError(this.serviceState));
+      const extras: SendExtras = { transactional: true, systemProperties: null };
+      return this.tracked(
+        sendInTransaction$(
+          {
+            producerId: this.id,
+            producerGroup: this.groupOnWire,
+            listener: this.options.transactionListener,
+            sendHalf: (half) =>
+              new Observable<SendResult>((subscriber) => pipeline(half, 'sync', this.options.sendMsgTimeout, subscriber, extras)),
+            masterAddressOf: (brokerName) => instance.routes.masterAddressOf(brokerName),
+            invokeOneway: (addr, request, timeoutMillis) => instance.remoting.invokeOneway(addr, request, timeoutMillis),
+            sendMsgTimeout: this.options.sendMsgTimeout,
+          },
+          message,
+          arg,
+        ),
+      );
+    });
+  }
+
+  /**
+   * Promise form of {@link sendInTransaction$}.
+   * @param message - the message
+   * @param arg - handed to `executeLocalTransaction`
+   * @returns the half message's result plus `localTransactionState` and `transactionId`
+   * @example
+   * ```ts
+   * const producer = new Producer({
+   *   producerGroup: 'OrderTxPG',
+   *   transactionListener: {
+   *     executeLocalTransaction: async (message, order) => { await db.insert(order); return LocalTransactionState.COMMIT_MESSAGE; },
+   *     checkLocalTransaction: async (message) => ((await db.has(message.keys[0])) ? 'COMMIT_MESSAGE' : 'ROLLBACK_MESSAGE'),
+   *   },
+   * });
+   * await producer.start();
+   * const result = await producer.sendMessageInTransaction({ topic: 'Orders', keys: order.id, body: order }, order);
+   * ```
+   */
+  sendMessageInTransaction(message: Message, arg?: unknown): Promise<TransactionSendResult> {
+    return firstValueFrom(this.sendInTransaction$(message, arg));
+  }
+
+  /**
+   * Request/reply (Java `DefaultMQProducer.request`) as a cold Observable: sends the message (async, with retries)
+   * with `CORRELATION_ID` (a new UUID), `REPLY_TO_CLIENT` (this client id) and `TTL` (the timeout), and emits the
+   * reply the broker pushes back (PUSH_REPLY_MESSAGE_TO_CLIENT) for that correlation id. Before the first request to
+   * a topic it fetches the route and heartbeats the brokers, so they know where to push the reply.
+   *
+   * @param message - the request
+   * @param options - timeout, and an optional queue choice
+   * @returns emits the {@link ReplyMessage} then completes. Errors: `RMQ_ERR_REQUEST_TIMEOUT` (no reply in time;
+   *   a late reply is dropped), or the send's error (see {@link Producer.send$})
+   */
+  request$(message: Message, options: RequestOptions = {}): Observable<ReplyMessage> {
+    const timeoutMillis = options.timeout ?? this.options.sendMsgTimeout;
+    return new Observable<ReplyMessage>((subscriber) => {
+      if (!(Number.isInteger(timeoutMillis) && timeoutMillis > 0)) {
+        subscriber.error(new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
+        return;
+      }
+      const instance = this.instance;
+      const pipeline = this.pipeline;
+      const deps = this.sendDeps;
+      if (this.serviceState !== 'RUNNING' || instance === null || pipeline === null || deps === null) {
+        subscriber.error(notRunningError(this.serviceState));
+        return;
+      }
+      const startedAt = Date.now();
+      const correlationId = createCorrelationId();
+      const topic = (message as Partial<Message> | null)?.topic;
+      let outcome: unknown = undefined;
+      const extras: SendExtras = {
+        transactional: false,
+        systemProperties: [
+          ['CORRELATION_ID', correlationId],
+          ['REPLY_TO_CLIENT', instance.clientId],
+          ['TTL', String(timeoutMillis)],
+        ],
+      };
+      instance.requests.register(correlationId, (reply) => {
+        outcome = null;
+        subscriber.next(reply);
+        subscriber.complete();
+      });
+      const timer = setTimeout(() => {
+        outcome = new MQClientError(`no reply to the request on ${String(topic)} within ${timeoutMillis} ms`, 10006, {
+          code: 'RMQ_ERR_REQUEST_TIMEOUT',
+        });
+        subscriber.error(outcome);
+      }, timeoutMillis);
+      const sending = new Subscription();
+      const wireTopic = typeof topic === 'string' ? withNamespace(this.options.namespace, topic) : '';
+      // Java prepareSendRequest: without route data, fetch it and heartbeat, so the broker can find this client.
+      const ready =
+        wireTopic === '' || instance.routes.cachedPublishInfo(wireTopic) !== undefined
+          ? Promise.resolve()
+          : instance.routes.getPublishInfo(wireTopic).then(
+              () => instance.sendHeartbeat(),
+              () => undefined,
+            );
+      void ready.then(() => {
+        if (subscriber.closed) return;
+        const remaining = Math.max(1, timeoutMillis - (Date.now() - startedAt));
+        const choice = queueChoiceOf(message, options);
+        const send$ =
+          choice === null
+            ? new Observable<SendResult>((s) => pipeline(message, 'async', remaining, s, extras))
+            : pinnedSend$(deps, choice, message, 'async', remaining, extras);
+        sending.add(
+          this.tracked(send$).subscribe({
+            error: (error: unknown) => {
+              outcome = error;
+              subscriber.error(error);
+            },
+          }),
+        );
+      });
+      return () => {
+        clearTimeout(timer);
+        instance.requests.remove(correlationId);
+        sending.unsubscribe();
+        if (requestSettledChannel.hasSubscribers) {
+          requestSettledChannel.publish({
+            producerId: this.id,
+            producerGroup: this.groupOnWire,
+            topic: String(topic),
+            correlationId,
+            startedAt,
+            durationMillis: Date.now() - startedAt,
+            error: outcome === undefined ? new Error('unsubscribed') : outcome,
+          });
+        }
+      };
+    });
+  }
+
+  /**
+   * Promise form of {@link request$}.
+   * @param message - the request
+   * @param options - timeout, and an optional queue choice
+   * @returns the reply
+   * @example
+   * ```ts
+   * const reply = await producer.request({ topic: 'PriceRequests', body: 'AAPL' }, { timeout: 3000 });
+   * console.log(reply.body.toString());
+   * ```
+   */
+  request(message: Message, options: RequestOptions = {}): Promise<ReplyMessage> {
+    return firstValueFrom(this.request$(message, options));
   }
 
   /**
@@ -309,10 +515,14 @@ export class Producer {
     mode: Parameters<BatchSender>[1],
     timeoutMillis: number = this.options.sendMsgTimeout,
   ): Observable<SendResult[]> {
-    return defer(() => {
+    return new Observable<SendResult[]>((subscriber) => {
       const sender = this.batchSender;
-      if (this.serviceState !== 'RUNNING' || sender === null) return throwError(() => notRunningError(this.serviceState));
-      return this.tracked(sender(items, mode, timeoutMillis));
+      if (this.serviceState !== 'RUNNING' || sender === null) {
+        subscriber.error(notRunningError(this.serviceState));
+        return;
+      }
+      this.track(subscriber);
+      sender(items, mode, timeoutMillis).subscribe(subscriber);
     });
   }
 

@@ -10,12 +10,32 @@ import type { TopicPublishInfo } from '../route/topic-publish-info.js';
 import type { MessageTypeValue, SendMessageContext, SendMode } from './hooks.js';
 import { MessageType } from './hooks.js';
 
+const SEND_MESSAGE_V2 = 310;
+
+/**
+ * What a send adds to the caller's message beyond a plain send (transactions, requests). @internal
+ */
+export interface SendExtras {
+  /**
+   * A transaction's half message: properties `TRAN_MSG=true` and `PGROUP`, sysFlag TRANSACTION_PREPARED, and no
+   * delay level (Java `sendMessageInTransaction` clears it).
+   */
+  readonly transactional: boolean;
+  /** Properties the producer adds in Java insertion order (a request's CORRELATION_ID, REPLY_TO_CLIENT, TTL). */
+  readonly systemProperties: readonly (readonly [string, string])[] | null;
+}
+
+/** A plain send. @internal */
+export const NO_EXTRAS: SendExtras = Object.freeze({ transactional: false, systemProperties: null });
+
 /** @internal */
 export interface SendContext {
   /** Send mode. */
   readonly mode: SendMode;
   /** The caller's message; never mutated. */
   readonly message: Message;
+  /** Transaction / request additions. */
+  readonly extras: SendExtras;
   /** When the send was subscribed, ms since the epoch (scheduler clock). */
   readonly startedAt: number;
   /** `startedAt + timeout`: no attempt starts after it, and no attempt waits past it. */
@@ -34,6 +54,8 @@ export interface SendContext {
   uniqueId: string | null;
   /** Normal, transaction half or delay. */
   msgType: MessageTypeValue;
+  /** SEND_MESSAGE_V2 (310), or SEND_REPLY_MESSAGE_V2 (325) for a reply message (`MSG_TYPE=reply`). */
+  requestCode: number;
   /** The route used (resolveRoute; refreshed before a retry after a route-stale error). */
   route: TopicPublishInfo | null;
 
@@ -85,10 +107,17 @@ export type EncodedContext = CompressedContext & { request: RemotingCommand };
  * A fresh context for one send (one per subscription: a retry reuses it, a new subscription gets a new one).
  * @internal
  */
-export function createSendContext(message: Message, mode: SendMode, now: number, timeoutMillis: number): SendContext {
+export function createSendContext(
+  message: Message,
+  mode: SendMode,
+  now: number,
+  timeoutMillis: number,
+  extras: SendExtras = NO_EXTRAS,
+): SendContext {
   return {
     mode,
     message,
+    extras,
     startedAt: now,
     deadline: now + timeoutMillis,
     topic: '',
@@ -97,6 +126,7 @@ export function createSendContext(message: Message, mode: SendMode, now: number,
     properties: null,
     uniqueId: null,
     msgType: MessageType.NORMAL,
+    requestCode: SEND_MESSAGE_V2,
     route: null,
     wireBody: null,
     sysFlag: 0,

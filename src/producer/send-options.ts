@@ -6,6 +6,22 @@ import type { MessageQueue, SendResult } from '../message/message.js';
 import type { SendMode } from './hooks.js';
 import type { MessageQueueSelector } from './queue-selector.js';
 
+/** Options of {@link Producer.request}. */
+export interface RequestOptions {
+  /**
+   * How long to wait for the reply, ms (sent as the request's `TTL`); past it the request fails with
+   * `RMQ_ERR_REQUEST_TIMEOUT` and a late reply is dropped.
+   * @defaultValue the producer's `sendMsgTimeout`
+   */
+  timeout?: number;
+  /** Picks the request's queue (as {@link SendOptions.selector}); one attempt. @defaultValue none (round robin) */
+  selector?: MessageQueueSelector<never>;
+  /** The argument handed to `selector`. @defaultValue `undefined` */
+  arg?: unknown;
+  /** Sends the request to exactly this queue; one attempt. @defaultValue none */
+  queue?: MessageQueue;
+}
+
 /** Options of one send. */
 export interface SendOptions {
   /**

@@ -37,7 +37,7 @@ import {
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
 import { contextSource, stepSubscriber } from './operators/light-step.js';
-import type { CompressedContext, PreparedContext, QueuedContext, SendContext } from './send-context.js';
+import type { CompressedContext, PreparedContext, QueuedContext, SendContext, SendExtras } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
 /** What the pipeline needs from its producer and client instance. @internal */
@@ -50,7 +50,7 @@ export interface SendPipelineDeps {
   /** Client IP (hooks' `bornHost`). */
   readonly clientIP: string;
   readonly state: () => ProducerState;
-  readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'>;
+  readonly client: Pick<RemotingClient, 'invoke$' | 'invokeOneway' | 'closeConnection'> & Partial<Pick<RemotingClient, 'peerVersion'>>;
   /** Route cache look-up (NameServer and TBW102 fallback behind it). */
   readonly lookupRoute: (topic: string) => Promise<TopicPublishInfo>;
   /** The route cache's synchronous answer (fresh route with a send queue), else `undefined`. */
@@ -82,7 +82,9 @@ export function createRetryingAttempt(
   // Deadlines share one timer (a send's deadline is nearly always cancelled by its response long before it is due).
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
-  const isRetriable = (error: unknown): boolean => isRetriableSendError(error, o.retryResponseCodes);
+  // No new attempt starts once the producer is shutting down: shutdown waits for the sends in flight, not for
+  // their retries.
+  const isRetriable = (error: unknown): boolean => deps.state() === 'RUNNING' && isRetriableSendError(error, o.retryResponseCodes);
   type Queued = Routed & QueuedContext;
   const compressStep: OperatorFunction<Queued, Queued & CompressedContext> =
     kind === 'batch'
@@ -119,6 +121,7 @@ export function createRetryingAttempt(
           defaultTopicQueueNums: o.defaultTopicQueueNums,
           unitMode: o.unitMode,
           batch: kind === 'batch',
+          ...(deps.client.peerVersion ? { peerVersion: (addr: string) => deps.client.peerVersion!(addr) } : {}),
         }),
         writeWire({ client: deps.client, faultStrategy: deps.faultStrategy, now }),
         correlate(),
@@ -191,7 +194,13 @@ export function createRetryingAttempt(
 }
 
 /** Runs one send into `subscriber`: one subscription of the send Observable. @internal */
-export type SendRunner = (message: Message, mode: SendMode, timeoutMillis: number, subscriber: Subscriber<SendResult>) => void;
+export type SendRunner = (
+  message: Message,
+  mode: SendMode,
+  timeoutMillis: number,
+  subscriber: Subscriber<SendResult>,
+  extras?: SendExtras,
+) => void;
 
 /**
  * Builds the producer's send: the chain of every mode is composed once, over a reusable context source; each run is
@@ -204,7 +213,7 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
   const now = (): number => scheduler.now();
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
-    prepareMessage({ namespace: o.namespace, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
+    prepareMessage({ namespace: o.namespace, producerGroup: deps.producerGroup, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
     resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
   const retry = createRetryingAttempt(deps, 'message');
@@ -215,8 +224,8 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
     async: retry.async(routed),
     oneway: retry.oneway(routed),
   };
-  return (message, mode, timeoutMillis, subscriber) => {
-    sendContext.run(createSendContext(message, mode, now(), timeoutMillis), sends[mode], subscriber);
+  return (message, mode, timeoutMillis, subscriber, extras) => {
+    sendContext.run(createSendContext(message, mode, now(), timeoutMillis, extras), sends[mode], subscriber);
   };
 }
 
@@ -226,10 +235,10 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
  */
 export function createSendPipeline(
   deps: SendPipelineDeps,
-): (message: Message, mode: SendMode, timeoutMillis: number) => Observable<SendResult> {
+): (message: Message, mode: SendMode, timeoutMillis: number, extras?: SendExtras) => Observable<SendResult> {
   const run = createSendRunner(deps);
-  return (message, mode, timeoutMillis) =>
+  return (message, mode, timeoutMillis, extras) =>
     new Observable<SendResult>((subscriber) => {
-      run(message, mode, timeoutMillis, subscriber);
+      run(message, mode, timeoutMillis, subscriber, extras);
     });
 }

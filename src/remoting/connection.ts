@@ -94,7 +94,8 @@ export function parseAddress(address: string): { host: string; port: number } {
  * One TCP socket carrying RocketMQ frames.
  *
  * - {@link commands$} emits every inbound command (body as a view into the received chunk) and completes when the
- *   connection closes; a bad inbound stream closes the connection with `RMQ_ERR_REMOTING_PROTOCOL`.
+ *   connection closes; a bad inbound stream (a length prefix out of range) closes the connection with
+ *   `RMQ_ERR_REMOTING_PROTOCOL`, a well-framed frame whose header does not decode is skipped ({@link skippedFrames}).
  * - {@link write} queues a frame; queued frames are flushed together at the end of the tick (or at once past
  *   256 KiB), small ones coalesced into one buffer, bodies over 4 KiB written as their own buffer without a copy.
  *   When the socket reports backpressure the queue waits for `'drain'`.
@@ -130,13 +131,16 @@ export class Connection {
   private queuedBytesValue = 0;
   private flushScheduled = false;
   private blocked = false;
+  private skippedFramesValue = 0;
   private readonly emitCommand = (command: RemotingCommand): void => this.commands.next(command);
   private readonly flushTask = (): void => this.flush();
 
   private constructor(address: string, socket: Socket, open: boolean, options: ConnectionOptions) {
     this.address = address;
     this.socket = socket;
-    this.decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    // A frame whose length is right but whose header does not decode is skipped: the stream is still in step, so
+    // the other requests on this connection need not fail with it (the one it answered times out).
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, () => this.skippedFramesValue++);
     this.stateValue = open ? 'open' : 'connecting';
     this.wasOpen = open;
     this.tls = !open && options.tls !== undefined && options.tls !== null;
@@ -194,6 +198,11 @@ export class Connection {
   /** Whether the connection was open at some point. */
   get hasBeenOpen(): boolean {
     return this.wasOpen;
+  }
+
+  /** Inbound frames skipped because their header did not decode (their length was valid, so the stream went on). */
+  get skippedFrames(): number {
+    return this.skippedFramesValue;
   }
 
   /** Bytes queued in this connection and not yet handed to the socket. */

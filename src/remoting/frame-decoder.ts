@@ -28,10 +28,17 @@ export class FrameDecoder {
   /** Size of the frame being assembled from `chunks` (prefix included), or -1 while its prefix is incomplete. */
   private frameSize = -1;
   private failed: RemotingProtocolError | null = null;
+  private readonly onUndecodableFrame: ((error: RemotingProtocolError) => void) | null;
 
-  /** @param maxFrameBytes - largest accepted frame, length prefix included. @defaultValue 16 MiB */
-  constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
+  /**
+   * @param maxFrameBytes - largest accepted frame, length prefix included. @defaultValue 16 MiB
+   * @param onUndecodableFrame - called for a frame whose length is valid but whose header does not decode (unknown
+   *   serialize type, header length past the frame, bad JSON or binary header); the frame is skipped and decoding
+   *   goes on, since the stream is still in step. Without it such a frame fails the decoder like a bad length does.
+   */
+  constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES, onUndecodableFrame?: (error: RemotingProtocolError) => void) {
     this.maxFrameBytes = maxFrameBytes;
+    this.onUndecodableFrame = onUndecodableFrame ?? null;
   }
 
   /** Bytes received but not yet decoded. */
@@ -75,7 +82,8 @@ export class FrameDecoder {
     this.chunks = [];
     this.buffered = 0;
     this.frameSize = -1;
-    emit(this.decode(frame, 4, frame.length));
+    const command = this.decode(frame, 4, frame.length);
+    if (command !== null) emit(command);
     if (rest !== null) this.decodeContiguous(rest, emit);
   }
 
@@ -93,8 +101,9 @@ export class FrameDecoder {
     while (end - pos >= 4) {
       const size = this.checkedFrameSize(buffer.readInt32BE(pos));
       if (end - pos < size) break;
-      emit(this.decode(buffer, pos + 4, pos + size));
+      const command = this.decode(buffer, pos + 4, pos + size);
       pos += size;
+      if (command !== null) emit(command);
     }
     if (pos < end) {
       const rest = pos === 0 ? buffer : buffer.subarray(pos);
@@ -104,13 +113,16 @@ export class FrameDecoder {
     }
   }
 
-  private decode(buffer: Buffer, start: number, end: number): RemotingCommand {
+  /** The command of one whole frame; `null` when it does not decode and the caller asked to skip such frames. */
+  private decode(buffer: Buffer, start: number, end: number): RemotingCommand | null {
     try {
       return decodeFramePayload(buffer, start, end);
     } catch (error) {
-      throw this.fail(
-        error instanceof RemotingProtocolError ? error : new RemotingProtocolError('Undecodable frame', { cause: error }),
-      );
+      const protocolError =
+        error instanceof RemotingProtocolError ? error : new RemotingProtocolError('Undecodable frame', { cause: error });
+      if (this.onUndecodableFrame === null) throw this.fail(protocolError);
+      this.onUndecodableFrame(protocolError);
+      return null;
     }
   }
 

@@ -85,6 +85,12 @@ export interface ServerRequest {
 }
 
 /**
+ * Answers the requests of one code that servers send to a client (see {@link RemotingClient.handleRequests}): call
+ * `respond` once, now or later; a oneway request needs no answer. A throw is answered SYSTEM_ERROR.
+ */
+export type ServerRequestHandler = (request: ServerRequest) => void;
+
+/**
  * RocketMQ remoting client: multiplexes requests over one lazily opened TCP connection per address.
  *
  * Errors (all {@link RemotingError}s, see `code`): `RMQ_ERR_REMOTING_CONNECT` (connect failed or timed out, or the
@@ -101,8 +107,10 @@ export interface ServerRequest {
  */
 export class RemotingClient implements CallHost {
   /**
-   * Requests the servers send us. With no subscriber, non-oneway ones are answered REQUEST_CODE_NOT_SUPPORTED
-   * (remark `" request type N not supported"`, as Java); oneway ones are dropped.
+   * Every request the servers send us, handled or not (to observe them). A request whose code has no handler
+   * ({@link handleRequests}) and that no subscriber answers while it is being emitted gets the Java client's
+   * answer: REQUEST_CODE_NOT_SUPPORTED, remark `" request type N not supported"` (oneway ones get none). To answer
+   * later, register a handler.
    */
   readonly serverRequests$: Observable<ServerRequest>;
 
@@ -114,6 +122,8 @@ export class RemotingClient implements CallHost {
   private readonly tls: TlsConnectionOptions | null;
   private readonly channels = new Map<string, ClientChannel>();
   private readonly serverRequests = new Subject<ServerRequest>();
+  private readonly requestHandlers = new Map<number, ServerRequestHandler>();
+  private readonly peerVersions = new Map<string, number>();
   private closing = false;
 
   /** @param options - see {@link RemotingClientOptions} */
@@ -177,9 +187,47 @@ export class RemotingClient implements CallHost {
     return call.promise;
   }
 
+  /**
+   * Makes `handler` answer the requests with `code` that servers send to this client (as a Java client registers a
+   * processor, e.g. for CHECK_TRANSACTION_STATE or PUSH_REPLY_MESSAGE_TO_CLIENT); it replaces the default answer
+   * REQUEST_CODE_NOT_SUPPORTED and any handler registered before for that code.
+   * @param code - the request code
+   * @param handler - called once per request; answers with `respond` (now or later)
+   * @returns removes the handler (if it is still the one registered)
+   * @example
+   * ```ts
+   * const remove = client.handleRequests(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, ({ request, respond }) => {
+   *   respond(createResponse(request, ResponseCode.SUCCESS));
+   * });
+   * ```
+   */
+  handleRequests(code: number, handler: ServerRequestHandler): () => void {
+    this.requestHandlers.set(code, handler);
+    return () => {
+      if (this.requestHandlers.get(code) === handler) this.requestHandlers.delete(code);
+    };
+  }
+
+  /**
+   * The `version` (MQVersion ordinal) of the last response from `addr`, or `null` before any (e.g. 409 for a 4.9.8
+   * broker, ≥ 413 for 5.x).
+   * @param addr - `host:port`
+   */
+  peerVersion(addr: string): number | null {
+    return this.peerVersions.get(addr) ?? null;
+  }
+
   /** Adds an RPC hook, run after those already installed. */
   addRPCHook(hook: RPCHook): void {
     this.hooks.push(hook);
+  }
+
+  /**
+   * Whether requests to `addr` are stuck before the wire: its socket reports backpressure (the peer stopped reading
+   * and the buffers are full). `false` when there is no connection to `addr`.
+   */
+  writeStalled(addr: string): boolean {
+    return this.channels.get(addr)?.connection.writeBlocked ?? false;
   }
 
   /** Closes the connection to `addr` (its pending requests fail at once); the next request opens a new one. */
@@ -253,35 +301,35 @@ export class RemotingClient implements CallHost {
 
   private onCommand(channel: ClientChannel, command: RemotingCommand): void {
     if (isResponse(command)) {
+      if (this.peerVersions.get(channel.address) !== command.version) this.peerVersions.set(channel.address, command.version);
       // Unknown opaques (late or unsolicited responses) are ignored.
       channel.table.resolve(command);
       return;
     }
     const oneway = isOneway(command);
-    if (!this.serverRequests.observed) {
-      if (!oneway) {
-        channel.connection.write(
-          createResponse(command, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, {
-            remark: ` request type ${command.code} not supported`,
-          }),
-        );
-      }
-      return;
-    }
     let answered = oneway;
-    this.serverRequests.next({
-      address: channel.address,
-      request: command,
-      respond: (response) => {
-        if (answered || channel.connection.state === 'closed') return;
-        answered = true;
-        const fixed =
-          response.opaque === command.opaque && (response.flag & RPC_TYPE_RESPONSE) !== 0
-            ? response
-            : { ...response, opaque: command.opaque, flag: response.flag | RPC_TYPE_RESPONSE };
-        channel.connection.write(fixed);
-      },
-    });
+    const respond = (response: RemotingCommand): void => {
+      if (answered || channel.connection.state === 'closed') return;
+      answered = true;
+      const fixed =
+        response.opaque === command.opaque && (response.flag & RPC_TYPE_RESPONSE) !== 0
+          ? response
+          : { ...response, opaque: command.opaque, flag: response.flag | RPC_TYPE_RESPONSE };
+      channel.connection.write(fixed);
+    };
+    const incoming: ServerRequest = { address: channel.address, request: command, respond };
+    const handler = this.requestHandlers.get(command.code);
+    if (handler !== undefined) {
+      try {
+        handler(incoming);
+      } catch (error) {
+        respond(createResponse(command, ResponseCode.SYSTEM_ERROR, { remark: toError(error).message }));
+      }
+    }
+    if (this.serverRequests.observed) this.serverRequests.next(incoming);
+    if (handler === undefined && !answered) {
+      respond(createResponse(command, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, { remark: ` request type ${command.code} not supported` }));
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { MQClientError } from '../errors.js';
 import type { MessageQueue } from './message-queue.js';
 import { SendQueueIndex } from './send-queue-index.js';
-import { ROUTE_PARSE_ERROR_CODE, isWriteable, type TopicRouteData } from './topic-route.js';
+import { MAX_ROUTE_QUEUES, ROUTE_PARSE_ERROR_CODE, isWriteable, type TopicRouteData } from './topic-route.js';
 
 /** Broker id of a master (Java `MixAll.MASTER_ID`). */
 export const MASTER_ID = 0;
@@ -45,6 +45,7 @@ function orderConfError(conf: string): MQClientError {
 
 function queuesFromOrderConf(topic: string, conf: string): MessageQueue[] {
   const queues: MessageQueue[] = [];
+  let total = 0;
   for (const item of conf.split(';')) {
     if (item === '') continue; // Java's split drops trailing empty items
     const [brokerName, count] = item.split(':');
@@ -52,6 +53,9 @@ function queuesFromOrderConf(topic: string, conf: string): MessageQueue[] {
       throw orderConfError(conf);
     }
     const nums = Number(count);
+    total += nums;
+    // Counted before anything is allocated: a few bytes of conf must not become billions of queues.
+    if (total > MAX_ROUTE_QUEUES) throw orderConfError(conf);
     for (let queueId = 0; queueId < nums; queueId++) queues.push({ topic, brokerName, queueId });
   }
   return queues;

@@ -8,6 +8,14 @@ import { MQClientError } from '../errors.js';
 /** Error `code` of {@link parseTopicRouteData} when the body is not a route. */
 export const ROUTE_PARSE_ERROR_CODE = 'RMQ_ERR_ROUTE_PARSE';
 
+/**
+ * Most queues a route may declare (the sum of its `writeQueueNums`, and each `readQueueNums`; also the sum of an
+ * `orderTopicConf`). The counts are numbers with no bytes behind them, so a hostile or broken NameServer could make
+ * a publish info of billions of queues out of a few bytes; real topics have a few hundred at most. Java has no
+ * limit.
+ */
+export const MAX_ROUTE_QUEUES = 65536;
+
 /** The queues one broker serves for a topic (Java `QueueData`). */
 export interface QueueData {
   /** Name of the broker (group) holding the queues. */
@@ -155,13 +163,19 @@ function requireInt(owner: Record<string, unknown>, key: string, where: string):
   return value;
 }
 
+function requireQueueCount(owner: Record<string, unknown>, key: string, where: string): number {
+  const count = requireInt(owner, key, where);
+  if (count > MAX_ROUTE_QUEUES) throw parseError(`${where}.${key} is ${count}, more than ${MAX_ROUTE_QUEUES} queues`);
+  return count;
+}
+
 function toQueueData(value: unknown, index: number): QueueData {
   const where = `queueDatas[${index}]`;
   if (!isPlainObject(value)) throw parseError(`${where} is not an object`);
   return {
     brokerName: requireString(value, 'brokerName', where),
-    readQueueNums: requireInt(value, 'readQueueNums', where),
-    writeQueueNums: requireInt(value, 'writeQueueNums', where),
+    readQueueNums: requireQueueCount(value, 'readQueueNums', where),
+    writeQueueNums: requireQueueCount(value, 'writeQueueNums', where),
     perm: requireInt(value, 'perm', where),
     topicSysFlag: value['topicSysFlag'] === undefined ? 0 : requireInt(value, 'topicSysFlag', where),
   };
@@ -203,7 +217,8 @@ function toFilterServerTable(value: unknown): Record<string, string[]> {
     if (!Array.isArray(servers) || !servers.every((s) => typeof s === 'string')) {
       throw parseError(`filterServerTable[${addr}] is not a string array`);
     }
-    table[addr] = servers as string[];
+    // A plain assignment of the key "__proto__" would replace the table's prototype instead of adding an entry.
+    Object.defineProperty(table, addr, { value: servers as string[], enumerable: true, writable: true, configurable: true });
   }
   return table;
 }
@@ -234,8 +249,11 @@ export function parseTopicRouteData(body: Buffer | string): TopicRouteData {
   const brokerDatas = raw['brokerDatas'];
   if (!Array.isArray(queueDatas)) throw parseError('queueDatas is not an array');
   if (!Array.isArray(brokerDatas)) throw parseError('brokerDatas is not an array');
+  const parsedQueueDatas = queueDatas.map(toQueueData);
+  const writeQueues = parsedQueueDatas.reduce((sum, q) => sum + Math.max(0, q.writeQueueNums), 0);
+  if (writeQueues > MAX_ROUTE_QUEUES) throw parseError(`the queueDatas declare ${writeQueues} write queues, more than ${MAX_ROUTE_QUEUES}`);
   const route: TopicRouteData = {
-    queueDatas: queueDatas.map(toQueueData),
+    queueDatas: parsedQueueDatas,
     brokerDatas: brokerDatas.map(toBrokerData),
     filterServerTable: toFilterServerTable(raw['filterServerTable']),
   };

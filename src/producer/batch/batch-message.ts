@@ -19,7 +19,7 @@ export const BatchErrorCode = {
   EMPTY: 'RMQ_ERR_BATCH_EMPTY',
   /** The messages of one batch have different topics (Java: "The topic of the messages in one batch should be the same"). */
   TOPIC_MISMATCH: 'RMQ_ERR_BATCH_TOPIC_MISMATCH',
-  /** A message has a delay level; batches cannot be delayed. */
+  /** A message has a delay level or a 5.x timer (`deliverTimeMs` / `delayMs`); batches cannot be delayed. */
   DELAY_NOT_SUPPORTED: 'RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED',
   /** A message goes to a `%RETRY%` topic; batches cannot. */
   RETRY_TOPIC: 'RMQ_ERR_BATCH_RETRY_TOPIC',
@@ -83,9 +83,9 @@ export function prepareBatchItem(message: Message, index: number, options: Prepa
     throw error;
   }
   const { bytes, contentType } = encoded;
-  if ((message.delayTimeLevel ?? 0) > 0) {
+  if ((message.delayTimeLevel ?? 0) > 0 || message.deliverTimeMs !== undefined || message.delayMs !== undefined) {
     throw new BatchMessageError(
-      `message #${index} has delayTimeLevel ${String(message.delayTimeLevel)}; batches cannot be delayed: send it on its own`,
+      `message #${index} has a delivery time (delayTimeLevel / deliverTimeMs / delayMs); batches cannot be delayed: send it on its own`,
       BatchErrorCode.DELAY_NOT_SUPPORTED,
       index,
     );

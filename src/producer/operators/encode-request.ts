@@ -1,4 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
+import { MQClientError } from '../../errors.js';
 import { RequestCode } from '../../remoting/request-code.js';
 import { createRequest } from '../../remoting/remoting-command.js';
 import type { CompressedContext, EncodedContext } from '../send-context.js';
@@ -22,7 +23,17 @@ export interface EncodeRequestOptions {
    * @defaultValue false
    */
   readonly batch?: boolean;
+  /**
+   * The MQVersion ordinal a broker answered with so far, or `null` (see `RemotingClient.peerVersion`): a message
+   * with a 5.x timer (`deliverTimeMs` / `delayMs`) bound for a broker known to be older than 5.0 fails with
+   * `RMQ_ERR_TIMER_NOT_SUPPORTED` rather than being delivered at once.
+   * @defaultValue versions unknown (never refused)
+   */
+  readonly peerVersion?: (addr: string) => number | null;
 }
+
+/** MQVersion ordinal of 5.0.0, the first broker with timer messages. */
+const V5_0_0 = 413;
 
 /**
  * Builds this attempt's SEND_MESSAGE_V2 (310) request — or SEND_BATCH_MESSAGE (320) with `batch` — : the V2 short
@@ -38,8 +49,24 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
   const queueNums = String(options.defaultTopicQueueNums);
   const unitMode = options.unitMode ? 'true' : 'false';
   const batch = options.batch === true;
-  const code = batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
+  const peerVersion = options.peerVersion;
   return lightStep<C, C & EncodedContext>((context, downstream) => {
+    const message = context.message;
+    if (peerVersion !== undefined && (message.deliverTimeMs !== undefined || message.delayMs !== undefined)) {
+      const version = peerVersion(context.brokerAddr);
+      if (version !== null && version < V5_0_0) {
+        downstream.error(
+          new MQClientError(
+            `broker ${context.queue.brokerName} (${context.brokerAddr}) answers with version ${version} (older than 5.0), ` +
+              'which ignores deliverTimeMs/delayMs and would deliver the message at once; use delayTimeLevel instead',
+            -1,
+            { code: 'RMQ_ERR_TIMER_NOT_SUPPORTED', address: context.brokerAddr },
+          ),
+        );
+        return;
+      }
+    }
+    const code = batch ? RequestCode.SEND_BATCH_MESSAGE : context.requestCode;
     const extFields: Record<string, string> = {
       a: group,
       b: context.topic,
@@ -48,7 +75,7 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
       e: String(context.queue.queueId),
       f: batch ? '0' : String(context.sysFlag),
       g: String(now()),
-      h: batch ? '0' : String(context.message.flag ?? 0),
+      h: batch ? '0' : String(message.flag ?? 0),
       i: context.properties,
       j: '0',
       k: unitMode,

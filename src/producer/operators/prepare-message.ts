@@ -1,16 +1,22 @@
 import type { OperatorFunction } from 'rxjs';
 import { createUniqueId } from '../../message/message-id.js';
 import { buildPropertiesString } from '../../message/properties.js';
-import { checkPropertiesSize } from '../../message/validators.js';
+import { checkPropertiesSize, REPLY_MESSAGE_FLAG } from '../../message/validators.js';
+import { SysFlag } from '../../message/compression.js';
+import { RequestCode } from '../../remoting/request-code.js';
 import { MessageType } from '../hooks.js';
 import { withNamespace } from '../namespace.js';
 import type { PreparedContext, ValidatedContext } from '../send-context.js';
 import { lightStep } from './light-step.js';
 
+const TRANSACTION_PREPARED_TYPE = SysFlag.TRANSACTION_PREPARED;
+
 /** Options of {@link prepareMessage}. @internal */
 export interface PrepareMessageOptions {
   /** Applied to the topic and sent as `INSTANCE_ID`. */
   readonly namespace: string | null;
+  /** `PGROUP` of transactional half messages (the group as sent). */
+  readonly producerGroup?: string;
   /** Unique id source (tests pin it). */
   readonly createUniqueId?: () => string;
 }
@@ -18,21 +24,34 @@ export interface PrepareMessageOptions {
 /**
  * Fixes what every attempt of the send carries, once (a retry reuses it): the namespaced topic, the client unique id
  * (UNIQ_KEY — set here, before the first attempt, and never changed by a retry) and the properties string in the
- * Java client's order (TAGS, KEYS, WAIT, user properties, DELAY, UNIQ_KEY, INSTANCE_ID, CONTENT_TYPE). The caller's
- * message object is read, never written.
+ * Java client's order (TAGS, KEYS, WAIT, user properties, DELAY / TIMER_*, TRAN_MSG + PGROUP of a half message, a
+ * request's CORRELATION_ID / REPLY_TO_CLIENT / TTL, UNIQ_KEY, INSTANCE_ID, CONTENT_TYPE). A half message gets sysFlag
+ * TRANSACTION_PREPARED and loses its delay level; a reply message (`MSG_TYPE=reply`) goes as SEND_REPLY_MESSAGE_V2
+ * and, like Java's `new Message()`, has no WAIT unless `waitStoreMsgOK` is set. The caller's message object is read,
+ * never written.
  * @internal
  */
 export function prepareMessage<C extends ValidatedContext>(options: PrepareMessageOptions): OperatorFunction<C, C & PreparedContext> {
   const nextId = options.createUniqueId ?? createUniqueId;
   return lightStep<C, C & PreparedContext>((context, downstream) => {
     const message = context.message;
+    const extras = context.extras;
+    const transactional = extras.transactional;
+    const reply = message.properties?.['MSG_TYPE'] === REPLY_MESSAGE_FLAG;
     const uniqueId = nextId();
     const properties = buildPropertiesString({
       tags: message.tags ?? null,
       keys: message.keys ?? null,
+      // A Java reply message is built with `new Message()`, which has no WAIT.
+      omitWait: reply && message.waitStoreMsgOK === undefined,
       waitStoreMsgOK: message.waitStoreMsgOK !== false,
-      delayTimeLevel: message.delayTimeLevel ?? null,
+      delayTimeLevel: transactional ? null : (message.delayTimeLevel ?? null),
+      timerDeliverMs: message.deliverTimeMs ?? null,
+      timerDelayMs: message.delayMs ?? null,
       userProperties: message.properties ?? null,
+      transactionPrepared: transactional,
+      producerGroup: transactional ? (options.producerGroup ?? null) : null,
+      systemProperties: extras.systemProperties,
       uniqKey: uniqueId,
       instanceId: options.namespace,
       contentType: context.contentType,
@@ -41,9 +60,18 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
     context.topic = withNamespace(options.namespace, message.topic);
     context.uniqueId = uniqueId;
     context.properties = properties;
-    if ((message.delayTimeLevel ?? 0) > 0 || message.properties?.['__STARTDELIVERTIME'] !== undefined) {
+    if (transactional) {
+      context.msgType = MessageType.TRANS_MSG_HALF;
+      context.sysFlag |= TRANSACTION_PREPARED_TYPE;
+    } else if (
+      (message.delayTimeLevel ?? 0) > 0 ||
+      message.deliverTimeMs !== undefined ||
+      message.delayMs !== undefined ||
+      message.properties?.['__STARTDELIVERTIME'] !== undefined
+    ) {
       context.msgType = MessageType.DELAY;
     }
+    if (reply) context.requestCode = RequestCode.SEND_REPLY_MESSAGE_V2;
     downstream.next(context as C & PreparedContext);
   });
 }

@@ -7,6 +7,7 @@ import { aclRefusalReason } from '../../security/acl-refusal.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import { withoutNamespace } from '../namespace.js';
 import type { EncodedContext } from '../send-context.js';
+import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import { lightStep } from './light-step.js';
 
 /** Dependencies of {@link toSendResult}. @internal */
@@ -28,21 +29,92 @@ const STATUS_BY_CODE = new Map<number, SendResult['sendStatus']>([
   [11, SendStatus.SLAVE_NOT_AVAILABLE],
 ]);
 
+const DECIMAL = /^[+-]?[0-9]+$/;
+
 function integerField(ext: Record<string, string>, name: string, address: string): number {
-  const text = ext[name];
-  const value = text === undefined ? Number.NaN : Number(text);
+  const text = stringField(ext, name);
+  // As Java's Integer/Long.parseLong: decimal digits with an optional sign, nothing else (Number() would also take
+  // '', ' 1 ', '0x10' and '1e3').
+  const value = text !== undefined && DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value)) {
     throw new RemotingProtocolError(`send response lacks a valid ${name}: ${String(text)}`, { address });
   }
   return value;
 }
 
+/** What {@link sendResultOf} needs to know about the attempt a response answers. @internal */
+export interface SendAttemptInfo {
+  /** Topic as sent (namespaced). */
+  readonly topic: string;
+  /** The message's UNIQ_KEY (the result's `msgId`). */
+  readonly uniqueId: string;
+  readonly brokerName: string;
+  readonly brokerAddr: string;
+}
+
 /**
- * Turns the broker's answer into a `SendResult` exactly as the Java `processSendResponse`: codes 0/10/12/11 →
- * SEND_OK / FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE with `msgId` = the message's UNIQ_KEY,
- * `offsetMsgId` = the response `msgId`, the queue the broker used, `regionId` (`DefaultRegion` when absent) and
- * `traceOn` (false only for `"false"`); any other code → `MQBrokerError` (code and remark). The attempt's latency
- * (or, on a broker error, an isolation) goes to the fault strategy. Oneway attempts complete without a value.
+ * The `SendResult` of a SEND_MESSAGE(_V2) / SEND_BATCH_MESSAGE response, exactly as the Java `processSendResponse`:
+ * codes 0/10/12/11 → SEND_OK / FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE with `msgId` = the
+ * message's UNIQ_KEY, `offsetMsgId` = the response `msgId`, the queue the broker used, `regionId`
+ * (`DefaultRegion` when absent) and `traceOn` (false only for `"false"`).
+ * @throws MQAclError (`RMQ_ERR_ACL_DENIED`) for an ACL refusal; MQBrokerError (`RMQ_ERR_BROKER`) for any other code; RemotingProtocolError (`RMQ_ERR_REMOTING_PROTOCOL`)
+ *   for a success without a valid integer `queueId` / `queueOffset`
+ * @internal
+ */
+export function sendResultOf(
+  response: RemotingCommand,
+  attempt: SendAttemptInfo,
+  deps: Pick<ToSendResultDeps, 'namespace' | 'retryResponseCodes'>,
+): SendResult {
+  const { brokerName, brokerAddr: address } = attempt;
+  const sendStatus = STATUS_BY_CODE.get(response.code);
+  if (sendStatus === undefined) {
+    const aclReason = aclRefusalReason(response.code, response.remark);
+    if (aclReason !== null) {
+      throw new MQAclError(
+        `broker ${brokerName} (${address}) refused the send (ACL): ${aclReason}`,
+        response.code,
+        response.remark,
+        aclReason,
+        { address },
+      );
+    }
+    throw new MQBrokerError(
+      `broker ${brokerName} (${address}) refused the send: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trimEnd(),
+      response.code,
+      response.remark,
+      { address, retriable: deps.retryResponseCodes.has(response.code) },
+    );
+  }
+  const ext = response.extFields ?? {};
+  const regionId = stringField(ext, 'MSG_REGION');
+  const transactionId = stringField(ext, 'transactionId');
+  return {
+    sendStatus,
+    msgId: attempt.uniqueId,
+    offsetMsgId: stringField(ext, 'msgId') ?? '',
+    messageQueue: {
+      topic: withoutNamespace(deps.namespace, attempt.topic),
+      brokerName,
+      queueId: integerField(ext, 'queueId', address),
+    },
+    queueOffset: integerField(ext, 'queueOffset', address),
+    regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
+    traceOn: stringField(ext, 'TRACE_ON') !== 'false',
+    ...(transactionId === undefined ? {} : { transactionId }),
+  };
+}
+
+/** An own string field of the response header (never one inherited from `Object.prototype`). */
+function stringField(ext: Record<string, string>, name: string): string | undefined {
+  const value: unknown = Object.prototype.hasOwnProperty.call(ext, name) ? ext[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Turns the broker's answer into a `SendResult` (see {@link sendResultOf}); a broker error becomes the attempt's
+ * `MQBrokerError`. The attempt's latency (or, on a broker error, an isolation) goes to the fault strategy. Oneway
+ * attempts complete without a value.
  * @internal
  */
 export function toSendResult<C extends EncodedContext>(deps: ToSendResultDeps): OperatorFunction<C, SendResult> {
@@ -55,49 +127,17 @@ export function toSendResult<C extends EncodedContext>(deps: ToSendResultDeps): 
       deps.faultStrategy.updateFaultItem(brokerName, latency, false);
       return;
     }
-    const sendStatus = STATUS_BY_CODE.get(response.code);
-    if (sendStatus === undefined) {
-      deps.faultStrategy.updateFaultItem(brokerName, latency, true, false);
-      const aclReason = aclRefusalReason(response.code, response.remark);
-      if (aclReason !== null) {
-        downstream.error(
-          new MQAclError(
-            `broker ${brokerName} (${context.brokerAddr}) refused the send (ACL): ${aclReason}`,
-            response.code,
-            response.remark,
-            aclReason,
-            { address: context.brokerAddr },
-          ),
-        );
+    let result: SendResult;
+    try {
+      result = sendResultOf(response, { topic: context.topic, uniqueId: context.uniqueId, brokerName, brokerAddr: context.brokerAddr }, deps);
+    } catch (error) {
+      if (error instanceof MQBrokerError) {
+        deps.faultStrategy.updateFaultItem(brokerName, latency, true, false);
+        downstream.error(error);
         return;
       }
-      downstream.error(
-        new MQBrokerError(
-          `broker ${brokerName} (${context.brokerAddr}) refused the send: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trimEnd(),
-          response.code,
-          response.remark,
-          { address: context.brokerAddr, retriable: deps.retryResponseCodes.has(response.code) },
-        ),
-      );
-      return;
+      throw error;
     }
-    const ext = response.extFields ?? {};
-    const address = context.brokerAddr;
-    const regionId = ext['MSG_REGION'];
-    const result: SendResult = {
-      sendStatus,
-      msgId: context.uniqueId,
-      offsetMsgId: ext['msgId'] ?? '',
-      messageQueue: {
-        topic: withoutNamespace(deps.namespace, context.topic),
-        brokerName,
-        queueId: integerField(ext, 'queueId', address),
-      },
-      queueOffset: integerField(ext, 'queueOffset', address),
-      regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
-      traceOn: ext['TRACE_ON'] !== 'false',
-      ...(ext['transactionId'] === undefined ? {} : { transactionId: ext['transactionId'] }),
-    };
     deps.faultStrategy.updateFaultItem(brokerName, latency, false);
     downstream.next(result);
   });
