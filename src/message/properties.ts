@@ -252,7 +252,14 @@ export interface PropertyParts {
  * ```
  */
 export function buildPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
-  if (!parts.userProperties && !parts.contentType && parts.timerDeliverMs == null && parts.timerDelayMs == null) {
+  if (
+    !parts.userProperties &&
+    !parts.contentType &&
+    !parts.systemProperties &&
+    parts.omitWait !== true &&
+    parts.timerDeliverMs == null &&
+    parts.timerDelayMs == null
+  ) {
     return knownPropertiesString(parts, options);
   }
   const names: string[] = [];
