@@ -3,8 +3,13 @@
  */
 import { parseArgs } from 'node:util';
 
-/** Scenario families the harness knows; `--only` picks a subset. */
-export const SCENARIOS = ['ceiling', 'remoting', 'sync', 'async', 'async-otel', 'oneway', 'publish', 'acl', 'compressed', 'peer-sync', 'peer-async', 'rss'] as const;
+/**
+ * Scenario families the harness knows; `--only` picks a subset. A new row: add its name here and its measurement to
+ * `rowSpecs` in `bench/run.ts` (one `add(...)` call).
+ */
+export const SCENARIOS = ['ceiling', 'ceiling-sync', 'remoting', 'sync', 'async', 'async-otel', 'oneway', 'publish', 'acl', 'compressed', 'peer-sync', 'peer-async', 'rss'] as const;
+/** What runs without `--only`: everything except the long RSS run (1M messages), which `--rss` adds. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((name) => name !== 'rss');
 /** One of {@link SCENARIOS}. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -18,7 +23,7 @@ export interface BenchOptions {
   inFlight: number;
   /** Body sizes in bytes. @defaultValue `[128, 1024, 16384]` */
   sizes: number[];
-  /** Scenario families to run. @defaultValue all of {@link SCENARIOS} */
+  /** Scenario families to run. @defaultValue {@link DEFAULT_SCENARIOS} (`rss` only with `--rss` or `--only rss`) */
   only: ScenarioName[];
   /** Multiplies every message count (e.g. 0.1 for a smoke run). @defaultValue `1` */
   scale: number;
@@ -34,7 +39,7 @@ export class BenchArgsError extends Error {
 }
 
 /** Usage text for `--help`. */
-export const USAGE = `usage: npm run bench -- [--quick] [--json] [--in-flight N] [--sizes 128,1024,16384]
+export const USAGE = `usage: npm run bench -- [--quick] [--json] [--rss] [--in-flight N] [--sizes 128,1024,16384]
                         [--only ${SCENARIOS.join(',')}] [--scale X] [--repeat N] [--out FILE]`;
 
 /** The defaults, as {@link BenchOptions}. */
@@ -43,7 +48,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   json: false,
   inFlight: 512,
   sizes: [128, 1024, 16384],
-  only: [...SCENARIOS],
+  only: [...DEFAULT_SCENARIOS],
   scale: 1,
   repeat: 3,
   out: 'bench/results/latest.json',
@@ -63,6 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
       options: {
         quick: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        rss: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         'in-flight': { type: 'string' },
         sizes: { type: 'string' },
@@ -80,7 +86,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: 
     values.sizes === undefined
       ? [...DEFAULT_BENCH_OPTIONS.sizes]
       : list(values.sizes).map((size) => positiveInteger('--sizes', size));
-  const only = values.only === undefined ? [...SCENARIOS] : list(values.only).map(scenarioName);
+  const only = values.only === undefined ? [...DEFAULT_SCENARIOS] : list(values.only).map(scenarioName);
+  if (values.rss === true && !only.includes('rss')) only.push('rss');
   const scale = values.scale === undefined ? 1 : positiveNumber('--scale', values.scale);
   const quick = values.quick ?? false;
   const repeat = values.repeat === undefined ? (quick ? 1 : DEFAULT_BENCH_OPTIONS.repeat) : positiveInteger('--repeat', values.repeat);

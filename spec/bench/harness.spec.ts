@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BenchArgsError, DEFAULT_BENCH_OPTIONS, SCENARIOS, parseBenchArgs } from '../../bench/lib/args.js';
+import { BenchArgsError, DEFAULT_BENCH_OPTIONS, DEFAULT_SCENARIOS, SCENARIOS, parseBenchArgs } from '../../bench/lib/args.js';
 import { medianBy, percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
 import { formatBytes, formatTable, TABLE_COLUMNS } from '../../bench/lib/table.js';
 import type { BenchRow } from '../../bench/lib/result.js';
@@ -53,15 +53,25 @@ describe('bench harness: percentiles', () => {
 });
 
 describe('bench harness: arguments', () => {
-  it('defaults to every scenario at 128 B, 1 KiB and 16 KiB with 512 in flight', () => {
+  it('defaults to every scenario but the RSS run at 128 B, 1 KiB and 16 KiB with 512 in flight', () => {
     const options = parseBenchArgs([]);
     assert.equal(options.quick, false);
     assert.equal(options.json, false);
     assert.equal(options.inFlight, DEFAULT_BENCH_OPTIONS.inFlight);
     assert.deepEqual(options.sizes, [128, 1024, 16384]);
-    assert.deepEqual(options.only, [...SCENARIOS]);
+    assert.deepEqual(options.only, [...DEFAULT_SCENARIOS]);
+    assert.deepEqual(
+      SCENARIOS.filter((name) => !options.only.includes(name)),
+      ['rss'],
+    );
     assert.equal(options.out, 'bench/results/latest.json');
     assert.equal(options.repeat, 3);
+  });
+
+  it('adds the RSS run with --rss (once, also next to --only)', () => {
+    assert.ok(parseBenchArgs(['--rss']).only.includes('rss'));
+    assert.deepEqual(parseBenchArgs(['--rss', '--only', 'publish']).only, ['publish', 'rss']);
+    assert.deepEqual(parseBenchArgs(['--rss', '--only', 'rss']).only, ['rss']);
   });
 
   it('runs one round with --quick unless --repeat says otherwise', () => {

@@ -10,6 +10,7 @@ import {
   PROPERTY_SEPARATOR,
   RESERVED_PROPERTY_NAMES,
 } from '../../src/message/properties.js';
+import type { PropertyParts } from '../../src/message/properties.js';
 import { PROPERTIES_C_HEX, UNIQ_0 } from './golden-bytes.js';
 
 describe('properties: spec §16(c) golden bytes', () => {
@@ -156,6 +157,33 @@ describe('properties: round trip (fast-check)', () => {
         assert.deepEqual(decodeProperties(text), { ...map });
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('buildPropertiesString: without user properties, the fixed-order path and the sorting path agree', () => {
+  it('for every combination of the client-set names (property)', () => {
+    const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.record({
+          tags: optional(fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 8 }))),
+          keys: optional(fc.oneof(fc.string({ maxLength: 8 }), fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 3 }))),
+          waitStoreMsgOK: optional(fc.boolean()),
+          delayTimeLevel: optional(fc.integer({ min: -1, max: 18 })),
+          transactionPrepared: optional(fc.boolean()),
+          producerGroup: optional(fc.string({ maxLength: 8 })),
+          uniqKey: optional(fc.string({ maxLength: 32 })),
+          instanceId: optional(fc.string({ maxLength: 8 })),
+        }),
+        fc.boolean(),
+        (parts, trailingSeparator) => {
+          // An empty user-properties object takes the general (sorting) path and adds nothing.
+          const general = buildPropertiesString({ ...parts, userProperties: {} } as PropertyParts, { trailingSeparator });
+          assert.equal(buildPropertiesString(parts as PropertyParts, { trailingSeparator }), general);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

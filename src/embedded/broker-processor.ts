@@ -883,19 +883,23 @@ function hostOf(address: string): string {
 }
 
 /** SendMessageRequestHeaderV2 fast decode: a present but non-numeric number throws, a missing one stays null. */
+/** An optional int header field (`Integer.parseInt` when present). */
+function intField(text: string | undefined): number | null {
+  return text === undefined ? null : parseJavaInt(text);
+}
+
 function readHeaderV2(ext: Record<string, string>): SendHeader {
-  const int = (key: string): number | null => (ext[key] === undefined ? null : parseJavaInt(ext[key]));
   return {
     producerGroup: ext.a,
     topic: ext.b,
     defaultTopic: ext.c,
-    defaultTopicQueueNums: int('d'),
-    queueId: int('e'),
-    sysFlag: int('f'),
+    defaultTopicQueueNums: intField(ext.d),
+    queueId: intField(ext.e),
+    sysFlag: intField(ext.f),
     bornTimestamp: ext.g === undefined ? null : parseJavaLong(ext.g),
-    flag: int('h'),
+    flag: intField(ext.h),
     properties: ext.i,
-    reconsumeTimes: int('j'),
+    reconsumeTimes: intField(ext.j),
     unitMode: parseJavaBoolean(ext.k),
     batch: parseJavaBoolean(ext.m),
   };

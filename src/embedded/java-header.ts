@@ -38,6 +38,8 @@ export function parseJavaInt(text: string): number {
 /** Java `Long.parseLong`; throws {@link JavaException} like Java. Values beyond 2^53 lose precision (unused here). */
 export function parseJavaLong(text: string): number {
   if (!JAVA_INTEGER.test(text)) throw numberFormat(text);
+  // Up to 15 digits (and a sign) a double holds the value exactly and it is far inside the long range.
+  if (text.length <= 15) return Number(text) + 0; // + 0: "-0" is 0, as Long.parseLong
   const value = BigInt(text);
   if (value > 9223372036854775807n || value < -9223372036854775808n) throw numberFormat(text);
   return Number(value);

@@ -3,7 +3,15 @@
  * writes, §11), per-queue logical offsets from 0, and a cap that drops the oldest records so long benchmarks stay
  * bounded.
  */
-import { createOffsetMessageId, decodeProperties, decodeStoredMessage, decompressBody, encodeStoredMessage } from './codec.js';
+import {
+  createOffsetMessageId,
+  decodeProperties,
+  decodeStoredMessage,
+  decompressBody,
+  encodeStoredRecord,
+  parseSocketAddress,
+  type SocketAddressBytes,
+} from './codec.js';
 
 /** sysFlag bit: the body is compressed (`MessageSysFlag.COMPRESSED_FLAG`). */
 const COMPRESSED_FLAG = 0x1;
@@ -19,6 +27,22 @@ function unmapIPv4(address: string): string {
 function isIPv6(address: string): boolean {
   return address.indexOf(':') !== address.lastIndexOf(':');
 }
+
+/** A host as records store it: its text, its bytes, and whether it is IPv6. */
+interface ParsedHost {
+  readonly text: string;
+  readonly bytes: SocketAddressBytes;
+  readonly v6: boolean;
+}
+
+/** Parses `address` (after unmapping an IPv4-mapped IPv6 address); throws as `parseSocketAddress` does. */
+function parseHost(address: string): ParsedHost {
+  const text = unmapIPv4(address);
+  return { text, bytes: parseSocketAddress(text), v6: isIPv6(text) };
+}
+
+/** Born hosts remembered at most (one per client connection; the cache starts over when full). */
+const MAX_CACHED_HOSTS = 1024;
 
 /** A message as the embedded broker stored it, decoded for assertions. */
 export interface StoredMessage {
@@ -126,6 +150,10 @@ export class MessageStore {
   private commitLogOffset = 0;
   private readonly queueOffsets = new Map<string, number>();
   private dropped = 0;
+  /** Parsed born hosts by the address the connection reported: parsed once per client, not once per record. */
+  private readonly bornHosts = new Map<string, ParsedHost>();
+  /** The store host parsed, and the hex of its bytes (the first part of every offset message id). */
+  private store: { host: ParsedHost; idPrefix: string } | null = null;
 
   /**
    * @param storeHost - `ip:port` written into every record and offset message id.
@@ -168,29 +196,39 @@ export class MessageStore {
     const key = `${input.topic}\0${input.queueId}`;
     const queueOffset = this.queueOffsets.get(key) ?? 0;
     const commitLogOffset = this.commitLogOffset;
-    const bornHost = unmapIPv4(input.bornHost);
+    // Parsed once and remembered (an address that does not parse throws here on every put, as before).
+    const store = (this.store ??= this.parseStoreHost());
+    let born = this.bornHosts.get(input.bornHost);
+    if (born === undefined) {
+      born = parseHost(input.bornHost);
+      if (this.bornHosts.size >= MAX_CACHED_HOSTS) this.bornHosts.clear();
+      this.bornHosts.set(input.bornHost, born);
+    }
     // The broker, not the client, decides the address-family bits (MessageExtBrokerInner.setBornHostV6Flag & co).
     const sysFlag =
-      (input.sysFlag & ~(BORNHOST_V6_FLAG | STOREHOST_V6_FLAG)) |
-      (isIPv6(bornHost) ? BORNHOST_V6_FLAG : 0) |
-      (isIPv6(this.storeHost) ? STOREHOST_V6_FLAG : 0);
-    const record = encodeStoredMessage({
-      queueId: input.queueId,
-      flag: input.flag,
-      queueOffset: BigInt(queueOffset),
-      commitLogOffset: BigInt(commitLogOffset),
-      sysFlag,
-      bornTimestamp: input.bornTimestamp,
-      bornHost,
-      storeTimestamp,
-      storeHost: this.storeHost,
-      reconsumeTimes: input.reconsumeTimes,
-      preparedTransactionOffset: BigInt(input.preparedTransactionOffset ?? 0),
-      body: input.body,
-      topic: input.topic,
-      properties: input.properties,
-    });
-    const msgId = createOffsetMessageId(this.storeHost, BigInt(commitLogOffset));
+      (input.sysFlag & ~(BORNHOST_V6_FLAG | STOREHOST_V6_FLAG)) | (born.v6 ? BORNHOST_V6_FLAG : 0) | (store.host.v6 ? STOREHOST_V6_FLAG : 0);
+    const record = encodeStoredRecord(
+      {
+        queueId: input.queueId,
+        flag: input.flag,
+        queueOffset,
+        commitLogOffset,
+        sysFlag,
+        bornTimestamp: input.bornTimestamp,
+        bornHost: born.text,
+        storeTimestamp,
+        storeHost: this.storeHost,
+        reconsumeTimes: input.reconsumeTimes,
+        preparedTransactionOffset: input.preparedTransactionOffset ?? 0,
+        body: input.body,
+        topic: input.topic,
+        properties: input.properties,
+      },
+      born.bytes,
+      store.host.bytes,
+    );
+    // createOffsetMessageId(storeHost, offset): the host part is the same for every record.
+    const msgId = store.idPrefix + commitLogOffset.toString(16).toUpperCase().padStart(16, '0');
     this.queueOffsets.set(key, queueOffset + 1);
     this.commitLogOffset += record.length;
     this.append({
@@ -203,6 +241,12 @@ export class MessageStore {
       deliverableAt: input.deliverableAt ?? storeTimestamp,
     });
     return { queueOffset, commitLogOffset, msgId, recordSize: record.length };
+  }
+
+  private parseStoreHost(): { host: ParsedHost; idPrefix: string } {
+    const host = parseHost(this.storeHost);
+    const zero = createOffsetMessageId(this.storeHost, 0n);
+    return { host, idPrefix: zero.slice(0, zero.length - 16) };
   }
 
   /** The message at a commit-log offset, if still kept. */

@@ -71,17 +71,15 @@ export function createFaultyHandler(
     }
   };
 
-  const handler: RequestHandler = async (request, connection) => {
-    if (closing.has(connection)) return null;
-    if (faults.paused) {
-      await whilePaused(connection);
-      if (connection.closed) return null;
-      connection.resume();
-    }
-    const entry = stats.begin(request.code, request.opaque, isOneway(request), request.version, connection.remoteAddress, topicOf(request));
+  /** A request the fault script acts on (a delay or an action): the slow, asynchronous path. */
+  const withFault = async (
+    request: RemotingCommand,
+    connection: ServerConnection,
+    entry: ReturnType<RequestStats['begin']>,
+    decision: ReturnType<FaultInjector['decide']>,
+  ): Promise<RemotingCommand | null> => {
     let response: RemotingCommand | null = null;
     try {
-      const decision = faults.decide(request.code);
       if (decision.delayMillis > 0) await sleep(decision.delayMillis);
       if (connection.closed) return null;
       const action = decision.action;
@@ -112,6 +110,55 @@ export function createFaultyHandler(
     } finally {
       stats.end(request.code, entry, response?.code ?? null);
     }
+  };
+
+  const handle = (request: RemotingCommand, connection: ServerConnection): RemotingCommand | null | Promise<RemotingCommand | null> => {
+    const entry = stats.begin(request.code, request.opaque, isOneway(request), request.version, connection.remoteAddress, topicOf(request));
+    let decision: ReturnType<FaultInjector['decide']>;
+    try {
+      decision = faults.decide(request.code);
+    } catch (error) {
+      stats.end(request.code, entry, null);
+      throw error;
+    }
+    if (decision.delayMillis > 0 || decision.action !== null) return withFault(request, connection, entry, decision);
+    if (connection.closed) {
+      stats.end(request.code, entry, null);
+      return null;
+    }
+    // No fault for this request (nearly always): answered synchronously, without a promise and a microtask per
+    // request; a processor that answers later (a reply, a transaction check) still returns a promise.
+    let result: RemotingCommand | null | Promise<RemotingCommand | null>;
+    try {
+      result = processor().process(request, { remoteAddress: connection.remoteAddress, connection });
+    } catch (error) {
+      stats.end(request.code, entry, null);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (response) => {
+          stats.end(request.code, entry, response?.code ?? null);
+          return response;
+        },
+        (error: unknown) => {
+          stats.end(request.code, entry, null);
+          throw error;
+        },
+      );
+    }
+    stats.end(request.code, entry, result?.code ?? null);
+    return result;
+  };
+
+  const handler: RequestHandler = (request, connection) => {
+    if (closing.has(connection)) return null;
+    if (!faults.paused) return handle(request, connection);
+    return whilePaused(connection).then(() => {
+      if (connection.closed) return null;
+      connection.resume();
+      return handle(request, connection);
+    });
   };
 
   return {

@@ -133,10 +133,21 @@ export function encodeProperties(
   options?: EncodePropertiesOptions,
 ): string {
   let text = '';
-  const entries = map instanceof Map ? map.entries() : Object.entries(map);
-  for (const [name, value] of entries) {
-    if (value === null || value === undefined) continue;
-    text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+  if (map instanceof Map) {
+    for (const [name, value] of map) {
+      if (value === null || value === undefined) continue;
+      text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+    }
+  } else {
+    // Own enumerable keys, as Object.entries, without an array per entry.
+    const record = map as Readonly<Record<string, string | null | undefined>>;
+    const names = Object.keys(record);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = record[name];
+      if (value === null || value === undefined) continue;
+      text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+    }
   }
   return options?.trailingSeparator === true ? text : text.slice(0, -1);
 }
@@ -241,6 +252,16 @@ export interface PropertyParts {
  * ```
  */
 export function buildPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
+  if (
+    !parts.userProperties &&
+    !parts.contentType &&
+    !parts.systemProperties &&
+    parts.omitWait !== true &&
+    parts.timerDeliverMs == null &&
+    parts.timerDelayMs == null
+  ) {
+    return knownPropertiesString(parts, options);
+  }
   const names: string[] = [];
   const values: string[] = [];
   const hashes: number[] = [];
@@ -293,6 +314,45 @@ export function buildPropertiesString(parts: PropertyParts, options?: EncodeProp
   return options?.trailingSeparator === true ? text : text.slice(0, -1);
 }
 
+/**
+ * {@link buildPropertiesString} when only the client's own names can occur (no user properties, content type or timer):
+ * at most 8 entries, so always 16 buckets, and their bucket order is fixed — {@link KNOWN_ORDER}, computed once —
+ * so the string is built straight in that order, without the name/value/hash lists and the sort.
+ */
+function knownPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
+  let text = '';
+  for (let i = 0; i < KNOWN_ORDER.length; i++) {
+    const name = KNOWN_ORDER[i]!;
+    const value = knownValue(parts, name);
+    if (value !== null) text += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+  }
+  return options?.trailingSeparator === true ? text : text.slice(0, -1);
+}
+
+/** The value a known property name takes from `parts` in {@link buildPropertiesString}, or `null` when absent. */
+function knownValue(parts: PropertyParts, name: KnownName): string | null {
+  switch (name) {
+    case 'TAGS':
+      return parts.tags ? parts.tags : null;
+    case 'KEYS': {
+      const keys = typeof parts.keys === 'string' ? parts.keys : parts.keys ? parts.keys.join(' ') : '';
+      return keys ? keys : null;
+    }
+    case 'WAIT':
+      return parts.waitStoreMsgOK === false ? 'false' : 'true';
+    case 'DELAY':
+      return parts.delayTimeLevel && parts.delayTimeLevel > 0 ? String(parts.delayTimeLevel) : null;
+    case 'TRAN_MSG':
+      return parts.transactionPrepared ? 'true' : null;
+    case 'PGROUP':
+      return parts.producerGroup ? parts.producerGroup : null;
+    case 'UNIQ_KEY':
+      return parts.uniqKey ? parts.uniqKey : null;
+    case 'INSTANCE_ID':
+      return parts.instanceId ? parts.instanceId : null;
+  }
+}
+
 function addOrReplace(names: string[], values: string[], hashes: number[], name: string, value: string): void {
   const existing = names.indexOf(name);
   if (existing >= 0) {
@@ -322,6 +382,15 @@ const H_TRAN_MSG = javaSpreadHash('TRAN_MSG');
 const H_PGROUP = javaSpreadHash('PGROUP');
 const H_UNIQ_KEY = javaSpreadHash('UNIQ_KEY');
 const H_INSTANCE_ID = javaSpreadHash('INSTANCE_ID');
+
+/** The names {@link buildPropertiesString} writes itself, in the order it adds them. */
+const KNOWN_NAMES = ['TAGS', 'KEYS', 'WAIT', 'DELAY', 'TRAN_MSG', 'PGROUP', 'UNIQ_KEY', 'INSTANCE_ID'] as const;
+type KnownName = (typeof KNOWN_NAMES)[number];
+/** {@link KNOWN_NAMES} in Java HashMap iteration order for 16 buckets (stable: ties keep the adding order). */
+const KNOWN_ORDER: readonly KnownName[] = KNOWN_NAMES.map((name, index) => ({ name, index, bucket: javaSpreadHash(name) & 15 }))
+  .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
+  .map((entry) => entry.name);
+
 const H_TIMER_DELIVER_MS = javaSpreadHash('TIMER_DELIVER_MS');
 const H_TIMER_DELAY_MS = javaSpreadHash('TIMER_DELAY_MS');
 

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import { MQClientError } from '../errors.js';
 import { SysFlag } from './compression.js';
 import { MessageErrorCode } from './error-codes.js';
-import { formatSocketAddress, parseSocketAddress } from './inet-address.js';
+import { formatSocketAddress, parseSocketAddress, type SocketAddressBytes } from './inet-address.js';
 
 /** Magic code of a V1 record (1-byte topic length). */
 export const MESSAGE_MAGIC_CODE_V1 = -626843481; // 0xDAA320A7
@@ -104,8 +104,38 @@ function invalid(why: string): MQClientError {
  * ```
  */
 export function encodeStoredMessage(m: StoredMessageFields): Buffer {
-  const born = parseSocketAddress(m.bornHost);
-  const store = parseSocketAddress(m.storeHost);
+  return encodeStoredRecord(m, parseSocketAddress(m.bornHost), parseSocketAddress(m.storeHost));
+}
+
+/**
+ * The fields of {@link encodeStoredRecord}: those of a stored message, with the 64-bit ones also as safe integers.
+ * @internal
+ */
+export interface StoredRecordFields extends Omit<StoredMessageFields, 'queueOffset' | 'commitLogOffset' | 'preparedTransactionOffset'> {
+  queueOffset: bigint | number;
+  commitLogOffset: bigint | number;
+  preparedTransactionOffset: bigint | number;
+}
+
+const TWO_32 = 4294967296;
+
+/** Writes a signed 64-bit big-endian value; a safe integer is written without going through BigInt. */
+function writeInt64(out: Buffer, value: bigint | number, pos: number): number {
+  if (typeof value === 'bigint') return out.writeBigInt64BE(BigInt.asIntN(64, value), pos);
+  const whole = Math.trunc(value);
+  if (!Number.isSafeInteger(whole)) return out.writeBigInt64BE(BigInt(whole), pos); // BigInt(NaN) throws, as before
+  const high = Math.floor(whole / TWO_32);
+  out.writeInt32BE(high, pos);
+  return out.writeUInt32BE(whole - high * TWO_32, pos + 4);
+}
+
+/**
+ * {@link encodeStoredMessage} with both hosts already parsed (`bornHost`/`storeHost` are then only used in error
+ * messages): for a store that writes many records from a few addresses and parses each address once. Exactly as
+ * strict: the same checks, the same errors.
+ * @internal
+ */
+export function encodeStoredRecord(m: StoredRecordFields, born: SocketAddressBytes, store: SocketAddressBytes): Buffer {
   if ((born.ip.length === 16) !== ((m.sysFlag & SysFlag.BORNHOST_V6) !== 0)) {
     throw invalid(`bornHost ${m.bornHost} does not match sysFlag bit 0x10 (IPv6 born host)`);
   }
@@ -127,17 +157,17 @@ export function encodeStoredMessage(m: StoredMessageFields): Buffer {
   pos = out.writeInt32BE(messageBodyCrc(body), pos);
   pos = out.writeInt32BE(m.queueId | 0, pos);
   pos = out.writeInt32BE(m.flag | 0, pos);
-  pos = out.writeBigInt64BE(BigInt.asIntN(64, m.queueOffset), pos);
-  pos = out.writeBigInt64BE(BigInt.asIntN(64, m.commitLogOffset), pos);
+  pos = writeInt64(out, m.queueOffset, pos);
+  pos = writeInt64(out, m.commitLogOffset, pos);
   pos = out.writeInt32BE(m.sysFlag | 0, pos);
-  pos = out.writeBigInt64BE(BigInt(Math.trunc(m.bornTimestamp)), pos);
+  pos = writeInt64(out, m.bornTimestamp, pos);
   pos += born.ip.copy(out, pos);
   pos = out.writeInt32BE(born.port, pos);
-  pos = out.writeBigInt64BE(BigInt(Math.trunc(m.storeTimestamp)), pos);
+  pos = writeInt64(out, m.storeTimestamp, pos);
   pos += store.ip.copy(out, pos);
   pos = out.writeInt32BE(store.port, pos);
   pos = out.writeInt32BE(m.reconsumeTimes | 0, pos);
-  pos = out.writeBigInt64BE(BigInt.asIntN(64, m.preparedTransactionOffset), pos);
+  pos = writeInt64(out, m.preparedTransactionOffset, pos);
   pos = out.writeInt32BE(body.length, pos);
   out.set(body, pos);
   pos += body.length;

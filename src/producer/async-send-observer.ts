@@ -1,9 +1,11 @@
 /**
- * The observer behind {@link Producer.sendAsync}: one object per send instead of a handful of closures, since it
- * stays alive (with the rest of the send) until the broker answers.
+ * The subscriber behind {@link Producer.sendAsync}: one object per send instead of a handful of closures, since it
+ * stays alive (with the rest of the send) until the broker answers. It is a `Subscriber` itself (public API: the
+ * public notifications overridden), so `subscribe` takes it as it is instead of wrapping a plain observer in a
+ * `SafeSubscriber` (which binds each of its methods).
  * @internal
  */
-import type { Observer } from 'rxjs';
+import { Subscriber } from 'rxjs';
 import { MQClientError } from '../errors.js';
 import type { SendResult } from '../message/message.js';
 import type { CallbackErrorEvent } from './diagnostics.js';
@@ -17,7 +19,7 @@ type Which = 'onSuccess' | 'onException';
  * a throwing callback is reported on `rocketmq:producer:callbackError`.
  * @internal
  */
-export class AsyncSendObserver implements Observer<SendResult> {
+export class AsyncSendObserver extends Subscriber<SendResult> {
   /** Set once `sendAsync` has returned; callbacks settling before that run in a microtask. */
   returned = false;
   private fired = false;
@@ -26,20 +28,29 @@ export class AsyncSendObserver implements Observer<SendResult> {
     private readonly callback: SendCallback,
     private readonly producerId: number,
     private readonly producerGroup: string,
-  ) {}
+  ) {
+    super();
+  }
 
-  next(result: SendResult): void {
+  override next(result: SendResult): void {
+    // Unsubscribed (the send abandoned): no callback.
+    if (this.closed) return;
     this.fire('onSuccess', result);
   }
 
-  error(error: unknown): void {
+  override error(error: unknown): void {
+    if (this.closed) return;
     this.fire('onException', error instanceof Error ? error : new Error(String(error)));
+    // As Subscriber: a settled send releases what it holds (its teardowns, e.g. the producer's in-flight count).
+    this.unsubscribe();
   }
 
-  complete(): void {
+  override complete(): void {
+    if (this.closed) return;
     // Every successful send completes after its value: build the error only when no value came (an Error captures
     // a stack, which is costly on the hot path).
     if (!this.fired) this.fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' }));
+    this.unsubscribe();
   }
 
   private fire(which: Which, value: SendResult | Error): void {

@@ -19,36 +19,129 @@ export type StepNext<A, B, S = undefined> = (value: A, downstream: Subscriber<B>
 /** What a light step does with an upstream error (it must pass it on). @internal */
 export type StepError<B, S = undefined> = (error: unknown, downstream: Subscriber<B>, state: S) => void;
 
-/** The parts of RxJS's `Subscription` that {@link LeanSubscriber.add} sets (rxjs 7 internals). */
-interface SubscriptionInternals {
-  _finalizers: unknown[] | null;
-  _addParent(parent: Subscription): void;
-}
-
 /**
- * A `Subscriber` whose first teardown is kept in a one-slot array: RxJS `add()` pushes into an empty array, which
- * reserves room for 16 entries (about 150 bytes); a send subscriber nearly always holds exactly one teardown (its
- * upstream subscriber), and there is one per step of every send in flight. Behaves exactly as `Subscriber.add`.
+ * The base of every send subscriber, built from RxJS's public API only (the `Subscriber` constructor, `add`,
+ * `remove`, `unsubscribe`, `closed`, and overriding the public `next`/`error`/`complete`), so that an RxJS upgrade
+ * cannot silently change how a send settles. Nothing here reads or writes an RxJS internal member.
+ *
+ * Why not a plain `Subscriber`: every send of an async producer keeps its chain of subscribers alive until the broker
+ * answers, and RxJS's first `add()` on a subscription allocates an array with room for 16 teardowns. A send
+ * subscriber nearly always holds exactly one teardown (its upstream subscriber, or the remoting call), so this class
+ * keeps the first one in a field of its own and leaves the rest to RxJS. When the upstream is a `LinkedSubscriber`
+ * too, the two know each other, so an upstream that finishes first releases itself from its downstream (as RxJS does
+ * for its own subscribers) and is not kept alive by it.
+ *
+ * It emits, errors and completes as `Subscriber` does: `error`/`complete` stop it (later notifications are ignored),
+ * go downstream, then unsubscribe it; unsubscribing it runs its teardowns (the upstream included).
  * @internal
  */
-export class LeanSubscriber<T> extends Subscriber<T> {
+export abstract class LinkedSubscriber<T, D = unknown> extends Subscriber<T> {
+  /** The first teardown added (usually the upstream subscriber), when it is not left to RxJS. */
+  private firstTeardown: Exclude<TeardownLogic, void> | null = null;
+  /** The `LinkedSubscriber` that holds this one as its first teardown. */
+  private holder: LinkedSubscriber<unknown> | null = null;
+  private stopped = false;
+
+  /** @param downstream - where this subscriber's results go; unsubscribing it unsubscribes this one */
+  constructor(protected readonly downstream: Subscriber<D>) {
+    super();
+    downstream.add(this);
+  }
+
+  /** Handles a value (a throw is the subclass's to catch). */
+  protected abstract onNext(value: T): void;
+
+  /** Handles an upstream error; by default passes it downstream. */
+  protected onError(error: unknown): void {
+    this.downstream.error(error);
+  }
+
+  /** Handles the upstream's completion; by default completes downstream. */
+  protected onComplete(): void {
+    this.downstream.complete();
+  }
+
+  override next(value: T): void {
+    if (!this.stopped) this.onNext(value);
+  }
+
+  override error(error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      this.onError(error);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  override complete(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      this.onComplete();
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
   override add(teardown: TeardownLogic): void {
-    const self = this as unknown as SubscriptionInternals;
-    if (self._finalizers === null && teardown && (teardown as unknown) !== this && !this.closed) {
-      if (teardown instanceof Subscription) {
+    if (this.firstTeardown === null && teardown && (teardown as unknown) !== this && !this.closed) {
+      if (teardown instanceof LinkedSubscriber) {
         if (teardown.closed) return;
-        (teardown as unknown as SubscriptionInternals)._addParent(this);
+        this.firstTeardown = teardown;
+        teardown.holder = this;
+        return;
       }
-      self._finalizers = [teardown];
-      return;
+      // A function or a plain `{ unsubscribe }` (e.g. a remoting call); a foreign Subscription goes to RxJS, which
+      // lets it release itself when it closes first.
+      if (!(teardown instanceof Subscription)) {
+        this.firstTeardown = teardown;
+        return;
+      }
     }
     super.add(teardown);
   }
+
+  override remove(teardown: Exclude<TeardownLogic, void>): void {
+    if (teardown === this.firstTeardown) {
+      this.firstTeardown = null;
+      if (teardown instanceof LinkedSubscriber) teardown.holder = null;
+      return;
+    }
+    super.remove(teardown);
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    this.stopped = true;
+    const holder = this.holder;
+    if (holder !== null) holder.remove(this);
+    const first = this.firstTeardown;
+    this.firstTeardown = null;
+    super.unsubscribe();
+    if (first === null) return;
+    if (typeof first === 'function') first();
+    else {
+      if (first instanceof LinkedSubscriber) first.holder = null;
+      first.unsubscribe();
+    }
+  }
+
+  /**
+   * Stops being a teardown of `downstream`: for a step whose work moves on into `downstream` itself (see
+   * {@link lightSwitchInto}), so that what it subscribes there can take the first slot.
+   */
+  protected releaseFromDownstream(): void {
+    const holder = this.holder;
+    if (holder !== null) holder.remove(this);
+    else this.downstream.remove(this);
+  }
 }
 
-class StepSubscriber<A, B, S> extends LeanSubscriber<A> {
+class StepSubscriber<A, B, S> extends LinkedSubscriber<A, B> {
   constructor(
-    private readonly downstream: Subscriber<B>,
+    downstream: Subscriber<B>,
     private readonly onValue: StepNext<A, B, S>,
     private readonly onFailure: StepError<B, S> | undefined,
     private readonly state: S,
@@ -57,7 +150,7 @@ class StepSubscriber<A, B, S> extends LeanSubscriber<A> {
     super(downstream);
   }
 
-  protected override _next(value: A): void {
+  protected onNext(value: A): void {
     try {
       this.onValue(value, this.downstream, this.state);
     } catch (error) {
@@ -65,9 +158,9 @@ class StepSubscriber<A, B, S> extends LeanSubscriber<A> {
     }
   }
 
-  protected override _error(error: unknown): void {
+  protected override onError(error: unknown): void {
     if (this.onFailure === undefined) {
-      super._error(error);
+      this.downstream.error(error);
       return;
     }
     try {
@@ -75,7 +168,6 @@ class StepSubscriber<A, B, S> extends LeanSubscriber<A> {
     } catch (thrown) {
       this.downstream.error(thrown);
     }
-    this.unsubscribe();
   }
 }
 
@@ -87,7 +179,9 @@ class StepSubscriber<A, B, S> extends LeanSubscriber<A> {
  */
 export function lightStep<A, B>(onValue: StepNext<A, B>, onError?: StepError<B>): OperatorFunction<A, B> {
   return (source) =>
-    new Observable<B>((downstream) => source.subscribe(new StepSubscriber<A, B, undefined>(downstream, onValue, onError, undefined)));
+    new Observable<B>((downstream) => {
+      source.subscribe(new StepSubscriber<A, B, undefined>(downstream, onValue, onError, undefined));
+    });
 }
 
 /**
@@ -99,23 +193,28 @@ export function lightStep<A, B>(onValue: StepNext<A, B>, onError?: StepError<B>)
  * @internal
  */
 export function lightStepWith<A, B, S>(state: S, onValue: StepNext<A, B, S>, onError?: StepError<B, S>): OperatorFunction<A, B> {
-  return (source) => new Observable<B>((downstream) => source.subscribe(new StepSubscriber<A, B, S>(downstream, onValue, onError, state)));
+  return (source) =>
+    new Observable<B>((downstream) => {
+      source.subscribe(new StepSubscriber<A, B, S>(downstream, onValue, onError, state));
+    });
 }
 
-class SwitchSubscriber<A, B> extends LeanSubscriber<A> {
+class SwitchSubscriber<A, B> extends LinkedSubscriber<A, B> {
   private started = false;
 
   constructor(
-    private readonly downstream: Subscriber<B>,
+    downstream: Subscriber<B>,
     private readonly run: (value: A, downstream: Subscriber<B>) => void,
   ) {
     super(downstream);
   }
 
-  protected override _next(value: A): void {
+  protected onNext(value: A): void {
     this.started = true;
-    // The continuation talks to downstream directly: once the upstream completes, this subscriber is released
-    // and nothing of this step stays alive while it (e.g. a request waiting for its response) runs.
+    // The continuation talks to downstream directly: this subscriber steps out of downstream's teardowns first
+    // (its source, which emits one value, completes right after), so nothing of this step stays alive while the
+    // continuation (e.g. a request waiting for its response) runs.
+    this.releaseFromDownstream();
     try {
       this.run(value, this.downstream);
     } catch (error) {
@@ -123,9 +222,8 @@ class SwitchSubscriber<A, B> extends LeanSubscriber<A> {
     }
   }
 
-  protected override _complete(): void {
-    if (this.started) this.unsubscribe();
-    else super._complete();
+  protected override onComplete(): void {
+    if (!this.started) this.downstream.complete();
   }
 }
 
@@ -151,7 +249,10 @@ export function lightSwitch<A, B>(project: (value: A) => Observable<B>): Operato
  * @internal
  */
 export function lightSwitchInto<A, B>(run: (value: A, downstream: Subscriber<B>) => void): OperatorFunction<A, B> {
-  return (source) => new Observable<B>((downstream) => source.subscribe(new SwitchSubscriber<A, B>(downstream, run)));
+  return (source) =>
+    new Observable<B>((downstream) => {
+      source.subscribe(new SwitchSubscriber<A, B>(downstream, run));
+    });
 }
 
 /**

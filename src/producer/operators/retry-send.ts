@@ -13,7 +13,7 @@ import {
   retry,
   throwError,
 } from 'rxjs';
-import { LeanSubscriber, lightSwitchInto } from './light-step.js';
+import { LinkedSubscriber, lightSwitchInto } from './light-step.js';
 import { MQAclError, MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -69,12 +69,12 @@ export function isRetriableSendError(error: unknown, retryResponseCodes: Readonl
  * The attempt's cut-off, as `timeout({ first })` with a `RemotingTimeoutError`, but one subscriber object and one
  * timer entry per attempt (no closures): it stays alive for the attempt's whole round trip.
  */
-class DeadlineSubscriber<R> extends LeanSubscriber<R> {
+class DeadlineSubscriber<R> extends LinkedSubscriber<R, R> {
   private timer: Subscription | null = null;
   private seen = false;
 
   constructor(
-    private readonly downstream: Subscriber<R>,
+    downstream: Subscriber<R>,
     private readonly timeoutMillis: number,
     private readonly attempt: number,
   ) {
@@ -95,20 +95,20 @@ class DeadlineSubscriber<R> extends LeanSubscriber<R> {
     );
   }
 
-  protected override _next(value: R): void {
+  protected onNext(value: R): void {
     this.seen = true;
     this.disarm();
     this.downstream.next(value);
   }
 
-  protected override _error(error: unknown): void {
+  protected override onError(error: unknown): void {
     this.disarm();
-    super._error(error);
+    this.downstream.error(error);
   }
 
-  protected override _complete(): void {
+  protected override onComplete(): void {
     this.disarm();
-    super._complete();
+    this.downstream.complete();
   }
 
   override unsubscribe(): void {
@@ -118,7 +118,8 @@ class DeadlineSubscriber<R> extends LeanSubscriber<R> {
 
   private disarm(): void {
     const timer = this.timer;
-    if (timer !== null) {
+    // `!= null`: unsubscribe() can run from the base constructor (a closed downstream), before this field is set.
+    if (timer != null) {
       this.timer = null;
       timer.unsubscribe();
     }
@@ -130,21 +131,26 @@ function expireDeadline(this: SchedulerAction<DeadlineSubscriber<unknown>>, subs
 }
 
 /** The first async attempt: passes everything on, except that its error goes to `onError` (the retry decision). */
-class FirstAsyncAttempt<C, R> extends LeanSubscriber<R> {
+class FirstAsyncAttempt<C, R> extends LinkedSubscriber<R, R> {
   constructor(
-    private readonly downstream: Subscriber<R>,
+    downstream: Subscriber<R>,
     private readonly context: C,
-    private readonly onError: (error: unknown, context: C, downstream: Subscriber<R>) => void,
+    private readonly onFailure: (error: unknown, context: C, downstream: Subscriber<R>) => void,
   ) {
     super(downstream);
   }
 
-  protected override _error(error: unknown): void {
+  protected onNext(value: R): void {
+    this.downstream.next(value);
+  }
+
+  override error(error: unknown): void {
+    if (this.closed) return;
     const downstream = this.downstream;
     // As `retry`: the failed attempt is torn down before the next one is subscribed.
     this.unsubscribe();
     try {
-      this.onError(error, this.context, downstream);
+      this.onFailure(error, this.context, downstream);
     } catch (thrown) {
       downstream.error(thrown);
     }
@@ -152,15 +158,15 @@ class FirstAsyncAttempt<C, R> extends LeanSubscriber<R> {
 }
 
 /** `retry`'s notifier subscriber: a value starts the next attempts, an error fails the send, completion completes it. */
-class RetryNotifierSubscriber<R> extends LeanSubscriber<unknown> {
+class RetryNotifierSubscriber<R> extends LinkedSubscriber<unknown, R> {
   constructor(
-    private readonly downstream: Subscriber<R>,
+    downstream: Subscriber<R>,
     private readonly next$: Observable<R>,
   ) {
     super(downstream);
   }
 
-  protected override _next(): void {
+  protected onNext(): void {
     const downstream = this.downstream;
     this.unsubscribe();
     this.next$.subscribe(downstream);

@@ -10,7 +10,7 @@
  * while the messages held stay under the limits.
  */
 import type { OperatorFunction, Subscription } from 'rxjs';
-import { Observable, catchError, defaultIfEmpty, map, of } from 'rxjs';
+import { Observable, Subscriber } from 'rxjs';
 import { InvalidOptionError, MQClientError } from '../../errors.js';
 import { encodeBody } from '../../message/body-codec.js';
 import type { Message, SendResult } from '../../message/message.js';
@@ -179,6 +179,50 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** How a unit's send ends: its results (one per item, in order) or one error for all of them. */
+interface UnitSettler<M> {
+  settle(unit: Unit<M>, results: readonly SendResult[] | null, error: unknown): void;
+}
+
+/**
+ * The subscriber of one unit's send: the send's result (or error, or completion without a result) goes to
+ * `settle` once. One object per send, built from RxJS's public API only (the public notifications overridden), so a
+ * published message costs no operator chain and no closures of its own.
+ */
+class UnitSubscriber<M, R extends SendResult | SendResult[]> extends Subscriber<R> {
+  private settled = false;
+
+  constructor(
+    private readonly settler: UnitSettler<M>,
+    private readonly unit: Unit<M>,
+  ) {
+    super();
+  }
+
+  override next(value: R): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settler.settle(this.unit, Array.isArray(value) ? value : [value as SendResult], null);
+  }
+
+  override error(error: unknown): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.settler.settle(this.unit, null, error);
+    }
+    this.unsubscribe();
+  }
+
+  override complete(): void {
+    if (!this.settled) {
+      this.settled = true;
+      // A send that completed without a value: settle() gives every item RMQ_ERR_NO_RESULT (built only then).
+      this.settler.settle(this.unit, [], null);
+    }
+    this.unsubscribe();
+  }
+}
+
 /**
  * Builds the publish operator of a producer (see `Producer.publish`).
  * @throws InvalidOptionError (`RMQ_ERR_INVALID_OPTION`) on a bad option
@@ -206,6 +250,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
   const ordered = options.ordered === true;
   const stopOnError = options.stopOnError === true;
   const maxHeld = batching ? maxInFlight * batchMaxMessages : maxInFlight;
+  /** Held messages at or below which a waiting pull source is asked for more (see `refilled`). */
+  const resumeAt = maxHeld - Math.max(1, Math.floor(maxHeld / 4));
 
   return (source) =>
     new Observable<PublishOutcome<M>>((subscriber) => {
@@ -227,11 +273,15 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       let waiters: (() => void)[] = [];
 
       const open = (): boolean => held < maxHeld && heldBytes < maxInFlightBytes;
+      // A waiting pull source is woken once a quarter of the message limit is free again, not at every freed slot:
+      // it then emits a burst (whose requests go out in one socket write) instead of one message per wake-up (a
+      // promise and a microtask per message). Everything held still stays under the limits.
+      const refilled = (): boolean => held <= resumeAt && heldBytes < maxInFlightBytes;
       const demand: Demand = {
         whenReady: () => (open() || subscriber.closed ? null : new Promise<void>((resolve) => waiters.push(resolve))),
       };
       const wake = (): void => {
-        if (waiters.length === 0 || !(open() || subscriber.closed)) return;
+        if (waiters.length === 0 || !(refilled() || subscriber.closed)) return;
         const woken = waiters;
         waiters = [];
         for (const resolve of woken) resolve();
@@ -284,46 +334,46 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         });
       };
 
-      const sendUnit = (unit: Unit<M>): Observable<(SendResult | Error)[]> => {
-        const first = unit.items[0]!;
-        if (first.batchItem !== null) {
-          const items = unit.items.map((item) => item.batchItem!);
-          return target.batchSend$(items, 'async', timeout ?? target.options.sendMsgTimeout).pipe(
-            map((results): (SendResult | Error)[] => results),
-            catchError((error: unknown) => of(unit.items.map(() => asError(error)))),
-          );
-        }
-        const sendOptions: SendOptions = { mode: 'async' };
-        if (timeout !== undefined) sendOptions.timeout = timeout;
-        if (unit.key !== null) {
-          sendOptions.selector = selectByHash;
-          sendOptions.arg = unit.key;
-        }
-        return target.send$(first.message, sendOptions).pipe(
-          map((result): (SendResult | Error)[] => [result]),
-          // An empty array: start() turns the missing entry into RMQ_ERR_NO_RESULT (built only then).
-          defaultIfEmpty([]),
-          catchError((error: unknown) => of([asError(error)])),
-        );
+      // Send options of an unkeyed message: the same object for every send of this run.
+      const plainSendOptions: SendOptions = timeout === undefined ? { mode: 'async' } : { mode: 'async', timeout };
+      const settler: UnitSettler<M> = {
+        settle: (unit, results, error) => {
+          sends.delete(unit);
+          const latency = Date.now() - unit.startedAt;
+          const items = unit.items;
+          for (let i = 0; i < items.length; i++) {
+            const item = items[i]!;
+            const value =
+              results === null
+                ? asError(error)
+                : (results[i] ?? new MQClientError('the send ended without a result for this message', -1, { code: 'RMQ_ERR_NO_RESULT' }));
+            if (value instanceof Error) fail(item, value, unit.startedAt);
+            else deliver(item, { ok: true, message: item.message, result: value, index: item.index, latencyMillis: latency });
+          }
+          pump();
+        },
       };
 
       const start = (unit: Unit<M>): void => {
         active += 1;
         activeBytes += unit.bytes;
         unit.startedAt = Date.now();
-        let settled = false;
-        const subscription = sendUnit(unit).subscribe((values) => {
-          if (settled) return;
-          settled = true;
-          const latency = Date.now() - unit.startedAt;
-          unit.items.forEach((item, i) => {
-            const value = values[i] ?? new MQClientError('the send ended without a result for this message', -1, { code: 'RMQ_ERR_NO_RESULT' });
-            if (value instanceof Error) fail(item, value, unit.startedAt);
-            else deliver(item, { ok: true, message: item.message, result: value, index: item.index, latencyMillis: latency });
-          });
-          pump();
-        });
-        if (!settled) sends.set(unit, subscription);
+        const first = unit.items[0]!;
+        if (first.batchItem !== null) {
+          const items = unit.items.map((item) => item.batchItem!);
+          const batchSubscriber = new UnitSubscriber<M, SendResult[]>(settler, unit);
+          sends.set(unit, batchSubscriber);
+          target.batchSend$(items, 'async', timeout ?? target.options.sendMsgTimeout).subscribe(batchSubscriber);
+          return;
+        }
+        let sendOptions = plainSendOptions;
+        if (unit.key !== null) {
+          sendOptions = { ...plainSendOptions, selector: selectByHash, arg: unit.key };
+        }
+        const subscriber = new UnitSubscriber<M, SendResult>(settler, unit);
+        // Registered before subscribing: a send that settles during subscribe() removes itself again.
+        sends.set(unit, subscriber);
+        target.send$(first.message, sendOptions).subscribe(subscriber);
       };
 
       const pump = (): void => {
