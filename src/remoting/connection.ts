@@ -8,7 +8,7 @@ import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import { RemotingConnectError, RemotingProtocolError, RemotingSendRequestError, type RemotingError } from '../errors.js';
 import { remotingCloseChannel, remotingConnectChannel } from './diagnostics.js';
 import type { RemotingCloseEvent, RemotingConnectEvent } from './diagnostics.js';
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead } from './frame-codec.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrameHead, encodeFrameHeadInto } from './frame-codec.js';
 import { FrameDecoder } from './frame-decoder.js';
 import type { RemotingCommand } from './remoting-command.js';
 
@@ -46,7 +46,7 @@ export interface ConnectionClosed {
 }
 
 /**
- * A frame waiting to be written. Requests implement it themselves, so queueing a request allocates nothing.
+ * A pre-encoded frame to write ({@link Connection.enqueue}).
  * @internal
  */
 export interface OutboundFrame {
@@ -62,18 +62,76 @@ export interface OutboundFrame {
   written?: (error: RemotingError | null) => void;
 }
 
-/** Bodies above this size are written as their own buffer; smaller ones are copied into the batch. */
+/**
+ * A frame in the write queue: its bytes are `slab[slabStart, slabEnd)` (head, and the body when it was copied there), then
+ * `largeBody` when the body is written as its own buffer. The connection sets these fields when it queues the frame;
+ * requests implement the interface themselves, so queueing a request allocates nothing of its own.
+ * @internal
+ */
+export interface QueuedFrame {
+  /** The buffer holding the frame's bytes (set by the connection). */
+  slab: Buffer;
+  /** Where they start in `slab`. */
+  slabStart: number;
+  /** Where they end in `slab`. */
+  slabEnd: number;
+  /** A body written after `slab[slabStart, slabEnd)` without a copy; `null` when none (or it was copied into the slab). */
+  largeBody: Buffer | null;
+  /** When true at flush time the frame is skipped (its caller unsubscribed before the write). */
+  readonly cancelled: boolean;
+  /** Called synchronously when the frame is handed to the socket. */
+  sent(): void;
+  /** If present: called once the socket has written the frame (`null`), or failed to (the error). */
+  written?: (error: RemotingError | null) => void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Bodies above this size are written as their own buffer; smaller ones are copied into the write buffer. */
 const COPY_BODY_LIMIT = 4096;
 /** Queued bytes above which writes flush at once instead of at the end of the current tick. */
 const FLUSH_HIGH_WATER = 256 * 1024;
+/**
+ * Size of a write buffer ("slab"): frames are encoded into it back to back, and a flush hands the socket one view of
+ * the bytes queued since the last flush. A new slab is taken when the rest of the current one is too small.
+ */
+const SLAB_BYTES = 64 * 1024;
+/** Room a head is expected to fit in: with less left in the slab, a new one is taken before encoding. */
+const HEAD_ROOM = 2048;
 
-class CommandFrame implements OutboundFrame {
+/** A frame queued by {@link Connection.write} / {@link Connection.writeRaw}: nothing to tell anyone. */
+class PlainFrame implements QueuedFrame {
+  slab: Buffer = EMPTY;
+  slabStart = 0;
+  slabEnd = 0;
+  largeBody: Buffer | null = null;
   readonly cancelled = false;
-  constructor(
-    readonly head: Buffer,
-    readonly body: Buffer | null,
-  ) {}
   sent(): void {}
+}
+
+/** A pre-encoded {@link OutboundFrame} in the queue: its head and body are written as they are, without a copy. */
+class PreEncodedFrame implements QueuedFrame {
+  slab: Buffer;
+  slabStart = 0;
+  slabEnd: number;
+  largeBody: Buffer | null;
+  readonly written?: (error: RemotingError | null) => void;
+  constructor(private readonly frame: OutboundFrame) {
+    this.slab = frame.head;
+    this.slabEnd = frame.head.length;
+    this.largeBody = frame.body !== null && frame.body.length > 0 ? frame.body : null;
+    if (frame.written !== undefined) this.written = (error) => frame.written!(error);
+  }
+  get cancelled(): boolean {
+    return this.frame.cancelled;
+  }
+  sent(): void {
+    this.frame.sent();
+  }
+}
+
+function frameBytes(frame: QueuedFrame): number {
+  return frame.slabEnd - frame.slabStart + (frame.largeBody === null ? 0 : frame.largeBody.length);
 }
 
 /**
@@ -129,12 +187,21 @@ export class Connection {
   private readonly tls: boolean;
   private tcpConnected = false;
   private receivedData = false;
-  private queue: OutboundFrame[] = [];
+  private queue: QueuedFrame[] = [];
+  /** The write buffer frames are encoded into, and where its free part starts. */
+  private slab: Buffer = EMPTY;
+  private slabPos = 0;
+  /** Who gets inbound commands first (the client or server owning the connection), before `commands$`. */
+  private commandListener: ((command: RemotingCommand) => void) | null = null;
   private queuedBytesValue = 0;
   private flushScheduled = false;
   private blocked = false;
   private skippedFramesValue = 0;
-  private readonly emitCommand = (command: RemotingCommand): void => this.commands.next(command);
+  private readonly emitCommand = (command: RemotingCommand): void => {
+    const listener = this.commandListener;
+    if (listener !== null) listener(command);
+    if (this.commands.observed) this.commands.next(command);
+  };
   private readonly flushTask = (): void => this.flush();
   /** When an outbound connect started (diagnostics); `-1` for an accepted socket. */
   private readonly connectStartedAt: number;
@@ -227,29 +294,108 @@ export class Connection {
 
   /**
    * Queues a command. Returns false when the caller should slow down (the socket is applying backpressure or more
-   * than 256 KiB are queued); the command is queued either way, unless the connection is closed.
+   * than 256 KiB are queued); the command is queued either way, unless the connection is closed. Throws (and queues
+   * nothing) when the command cannot be encoded.
    */
   write(command: RemotingCommand): boolean {
-    return this.enqueue(new CommandFrame(encodeFrameHead(command), command.body !== null && command.body.length > 0 ? command.body : null));
+    this.enqueueCommand(new PlainFrame(), command);
+    return this.stateValue !== 'closed' && !this.blocked && this.queuedBytesValue < FLUSH_HIGH_WATER;
   }
 
   /** Queues raw bytes, written as they are (fault injection: garbage, partial frames). */
   writeRaw(bytes: Buffer): boolean {
-    return this.enqueue(new CommandFrame(bytes, null));
+    const frame = new PlainFrame();
+    frame.slab = bytes;
+    frame.slabEnd = bytes.length;
+    return this.push(frame);
   }
 
   /**
-   * Queues a frame. If the connection is already closed, the frame's `written` callback (if any) gets the error
-   * and false is returned.
+   * Makes `listener` the first receiver of inbound commands (before {@link commands$}'s subscribers): the owner of
+   * the connection, called straight from the decoder without an RxJS `Subject` in between. One listener; a second
+   * call replaces the first.
+   * @internal
+   */
+  listen(listener: (command: RemotingCommand) => void): void {
+    this.commandListener = listener;
+  }
+
+  /**
+   * Queues a pre-encoded frame. If the connection is already closed, the frame's `written` callback (if any) gets the
+   * error and false is returned.
    * @internal
    */
   enqueue(frame: OutboundFrame): boolean {
+    return this.push(new PreEncodedFrame(frame));
+  }
+
+  /**
+   * Encodes `command` straight into the connection's write buffer and queues it as `frame` (setting its `slab`,
+   * `slabStart`, `slabEnd` and `largeBody`). If the connection is already closed, nothing is encoded and the frame's
+   * `written` callback (if any) gets the error.
+   * @returns the frame's size in bytes, 0 when the connection is closed
+   * @throws what the encoder throws when the command cannot be encoded (e.g. a header over 16 MiB); nothing is queued
+   * @internal
+   */
+  enqueueCommand(frame: QueuedFrame, command: RemotingCommand): number {
+    if (this.stateValue === 'closed') {
+      frame.written?.(new RemotingSendRequestError(`Connection to ${this.address} is closed`, { address: this.address }));
+      return 0;
+    }
+    const body = command.body;
+    const bodyLength = body === null ? 0 : body.length;
+    const copied = bodyLength > 0 && bodyLength <= COPY_BODY_LIMIT ? bodyLength : 0;
+    let slab = this.slab;
+    let start = this.slabPos;
+    if (slab.length - start < HEAD_ROOM + copied) {
+      slab = this.newSlab(HEAD_ROOM + copied);
+      start = 0;
+    }
+    let end = encodeFrameHeadInto(command, bodyLength, slab, start);
+    if (end < 0) {
+      // A head larger than the room left: encode it on its own, then give it a slab it fits in.
+      const head = encodeFrameHead(command, bodyLength);
+      slab = this.newSlab(head.length + copied);
+      start = 0;
+      slab.set(head, 0);
+      end = head.length;
+    } else if (slab.length - end < copied) {
+      const moved = this.newSlab(end - start + copied);
+      moved.set(slab.subarray(start, end), 0);
+      slab = moved;
+      end -= start;
+      start = 0;
+    }
+    if (copied > 0) {
+      slab.set(body!, end);
+      end += copied;
+      frame.largeBody = null;
+    } else {
+      frame.largeBody = bodyLength > 0 ? body : null;
+    }
+    this.slab = slab;
+    this.slabPos = end;
+    frame.slab = slab;
+    frame.slabStart = start;
+    frame.slabEnd = end;
+    this.push(frame);
+    return end - start + (copied > 0 ? 0 : bodyLength);
+  }
+
+  /** A fresh slab of at least `bytes` (the old one stays alive as long as queued frames or the socket hold it). */
+  private newSlab(bytes: number): Buffer {
+    this.slabPos = 0;
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    return this.slab;
+  }
+
+  private push(frame: QueuedFrame): boolean {
     if (this.stateValue === 'closed') {
       frame.written?.(new RemotingSendRequestError(`Connection to ${this.address} is closed`, { address: this.address }));
       return false;
     }
     this.queue.push(frame);
-    this.queuedBytesValue += frame.head.length + (frame.body?.length ?? 0);
+    this.queuedBytesValue += frameBytes(frame);
     if (this.stateValue === 'open' && !this.blocked) {
       if (this.queuedBytesValue >= FLUSH_HIGH_WATER) this.flush();
       else if (!this.flushScheduled) {
@@ -348,50 +494,50 @@ export class Connection {
     if (this.stateValue !== 'open' || this.blocked || this.queue.length === 0) return;
     const queue = this.queue;
     const socket = this.socket;
-    let parts: Buffer[] = [];
-    let partsBytes = 0;
-    let notify: OutboundFrame[] | null = null;
+    // The run of contiguous bytes not handed to the socket yet: `runSlab[runStart, runEnd)`.
+    let runSlab: Buffer | null = null;
+    let runStart = 0;
+    let runEnd = 0;
+    let notify: QueuedFrame[] | null = null;
     let ok = true;
     let index = 0;
-    // Cork only when a batch needs several writes (large bodies): a single write is cheaper uncorked.
+    // Cork only when a batch needs several writes (a cancelled frame, a new slab, large bodies): a single write is
+    // cheaper uncorked.
     let corked = false;
     // Stop handing frames to the socket as soon as it reports backpressure: the rest waits here for 'drain', so
     // the socket's own buffer never holds more than about one batch beyond its high-water mark.
     while (index < queue.length && ok) {
       const frame = queue[index++]!;
-      this.queuedBytesValue -= frame.head.length + (frame.body?.length ?? 0);
+      this.queuedBytesValue -= frameBytes(frame);
       if (frame.cancelled) continue;
       frame.sent();
-      parts.push(frame.head);
-      partsBytes += frame.head.length;
-      const body = frame.body;
-      if (body !== null) {
-        if (body.length > COPY_BODY_LIMIT) {
+      if (frame.slab === runSlab && frame.slabStart === runEnd) {
+        runEnd = frame.slabEnd;
+      } else {
+        if (runSlab !== null) {
           if (!corked) {
             socket.cork();
             corked = true;
           }
-          ok = socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes));
-          ok = socket.write(body) && ok;
-          parts = [];
-          partsBytes = 0;
-        } else {
-          parts.push(body);
-          partsBytes += body.length;
+          ok = socket.write(runSlab.subarray(runStart, runEnd)) && ok;
         }
+        runSlab = frame.slab;
+        runStart = frame.slabStart;
+        runEnd = frame.slabEnd;
       }
       if (frame.written !== undefined) (notify ??= []).push(frame);
-      if (partsBytes >= FLUSH_HIGH_WATER) {
+      const largeBody = frame.largeBody;
+      if (largeBody !== null || runEnd - runStart >= FLUSH_HIGH_WATER) {
         if (!corked) {
           socket.cork();
           corked = true;
         }
-        ok = socket.write(Buffer.concat(parts, partsBytes)) && ok;
-        parts = [];
-        partsBytes = 0;
+        ok = socket.write(runSlab.subarray(runStart, runEnd)) && ok;
+        if (largeBody !== null) ok = socket.write(largeBody) && ok;
+        runSlab = null;
       }
     }
-    const last = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes);
+    const last = runSlab === null ? EMPTY : runSlab.subarray(runStart, runEnd);
     this.queue = index === queue.length ? [] : queue.slice(index);
     if (notify !== null) {
       const frames = notify;
@@ -433,6 +579,8 @@ export class Connection {
     this.queue = [];
     this.queuedBytesValue = 0;
     const dropped = error ?? new RemotingSendRequestError(`Connection to ${this.address} closed`, { address: this.address });
+    this.slab = EMPTY;
+    this.slabPos = 0;
     for (const frame of queue) if (!frame.cancelled) frame.written?.(dropped);
     this.commands.complete();
     if (this.connectStartedAt >= 0) this.publishClosed(error);
@@ -441,7 +589,6 @@ export class Connection {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 
 /** Node's TLS and certificate error codes (`ERR_SSL_*`, `ERR_TLS_*`, OpenSSL verification codes). */
 function isTlsError(error: Error): boolean {

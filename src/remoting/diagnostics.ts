@@ -65,8 +65,7 @@ export const remotingTimeoutChannel = diagnosticsChannel.channel('rocketmq:remot
 export function publishRequest(
   code: number,
   addr: string,
-  head: Buffer,
-  body: Buffer | null,
+  bytes: number,
   startedAt: number,
   oneway: boolean,
   responseCode: number | null,
@@ -75,7 +74,7 @@ export function publishRequest(
   remotingRequestChannel.publish({
     code,
     addr,
-    bytes: head.length === 0 ? 0 : head.length + (body?.length ?? 0),
+    bytes,
     durationMillis: performance.now() - startedAt,
     oneway,
     responseCode,

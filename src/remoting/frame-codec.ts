@@ -4,7 +4,7 @@
  */
 import { RemotingProtocolError } from '../errors.js';
 import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, writeBinaryHeader } from './header-codec.js';
-import { encodeJsonFrameHead } from './json-header-writer.js';
+import { encodeJsonFrameHead, encodeJsonFrameHeadInto } from './json-header-writer.js';
 import { SerializeType, type RemotingCommand } from './remoting-command.js';
 
 /** The Java decoder's limit on `4 + length`: 16 MiB. */
@@ -25,6 +25,24 @@ export function encodeFrameHead(command: RemotingCommand, bodyLength = command.b
     return head;
   }
   return encodeJsonFrameHead(command, bodyLength);
+}
+
+/**
+ * Encodes the frame head of `command` (as {@link encodeFrameHead}) into `target` at `offset`, where it will be
+ * written from: no buffer of its own, no copy.
+ * @returns the offset after the head, or -1 when it does not fit in `target`
+ * @internal
+ */
+export function encodeFrameHeadInto(command: RemotingCommand, bodyLength: number, target: Buffer, offset: number): number {
+  if (command.serializeType === SerializeType.ROCKETMQ) {
+    const headerLength = checkedHeaderLength(binaryHeaderLength(command));
+    if (target.length - offset < 8 + headerLength) return -1;
+    writeBinaryHeader(command, target, offset + 8);
+    target.writeInt32BE(4 + headerLength + bodyLength, offset);
+    target.writeInt32BE((SerializeType.ROCKETMQ << 24) | headerLength, offset + 4);
+    return offset + 8 + headerLength;
+  }
+  return encodeJsonFrameHeadInto(command, bodyLength, target, offset);
 }
 
 // The header length has 24 bits on the wire; a longer header would corrupt the serialize-type byte.

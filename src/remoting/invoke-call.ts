@@ -3,14 +3,12 @@
  *
  * @internal
  */
-import type { Subscriber } from 'rxjs';
 import { RemotingSendRequestError, RemotingTimeoutError, RemotingTooMuchRequestError, type RemotingError } from '../errors.js';
 import type { CallHost, ClientChannel } from './client-channel.js';
 import { EMPTY_HEAD } from './client-channel.js';
-import type { OutboundFrame } from './connection.js';
+import type { QueuedFrame } from './connection.js';
 import { publishRequest, remotingRequestChannel, remotingTimeoutChannel } from './diagnostics.js';
 import type { RemotingTimeoutEvent } from './diagnostics.js';
-import { encodeFrameHead } from './frame-codec.js';
 import type { InflightEntry } from './inflight.js';
 import type { Permits, PermitWaiter } from './permits.js';
 import { nextOpaque, type RemotingCommand } from './remoting-command.js';
@@ -23,13 +21,30 @@ const enum CallState {
   Done,
 }
 
+/**
+ * Receives the outcome of one request: `next(response)` then `complete()`, or `error(error)`. An RxJS `Subscriber`
+ * is one.
+ */
+export interface ResponseObserver {
+  /** The response. */
+  next(response: RemotingCommand): void;
+  /** The request failed (a `RemotingError`, a hook's error, or a `RangeError` for a bad timeout). */
+  error(error: unknown): void;
+  /** Called right after `next`. */
+  complete(): void;
+}
+
 /** One request/response exchange; it is at once the inflight entry, the queued frame and the permit waiter. */
-export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
+export class InvokeCall implements InflightEntry, QueuedFrame, PermitWaiter {
   opaque: number;
   readonly deadline: number;
-  head: Buffer = EMPTY_HEAD;
-  body: Buffer | null = null;
+  slab: Buffer = EMPTY_HEAD;
+  slabStart = 0;
+  slabEnd = 0;
+  largeBody: Buffer | null = null;
   cancelled = false;
+  /** Bytes of the encoded frame (0 until it is encoded): for the diagnostics event. */
+  private frameBytes = 0;
   private state = CallState.Created;
   private permits: Permits | null = null;
   private channel: ClientChannel | null = null;
@@ -40,7 +55,7 @@ export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
     private readonly request: RemotingCommand,
     private readonly timeoutMillis: number,
     private readonly permitPool: Permits | null,
-    private readonly subscriber: Subscriber<RemotingCommand>,
+    private readonly subscriber: ResponseObserver,
   ) {
     this.opaque = request.opaque;
     this.deadline = performance.now() + timeoutMillis;
@@ -91,16 +106,13 @@ export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
 
   private enqueue(): void {
     const request = this.request;
+    this.state = CallState.Queued;
     try {
-      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
+      this.frameBytes = this.channel!.connection.enqueueCommand(this, this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
     } catch (error) {
       this.channel!.table.remove(this);
       this.finishWithError(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
-      return;
     }
-    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
-    this.state = CallState.Queued;
-    this.channel!.connection.enqueue(this);
   }
 
   sent(): void {
@@ -170,7 +182,7 @@ export class InvokeCall implements InflightEntry, OutboundFrame, PermitWaiter {
   }
 
   private publish(responseCode: number | null, error: Error | null): void {
-    publishRequest(this.request.code, this.address, this.head, this.body, this.deadline - this.timeoutMillis, false, responseCode, error);
+    publishRequest(this.request.code, this.address, this.frameBytes, this.deadline - this.timeoutMillis, false, responseCode, error);
   }
 
   private releasePermit(): void {

@@ -1,30 +1,43 @@
 /**
- * Fast path of the JSON header encoder: writes the bytes of `jsonHeaderText(command)` straight into a reused
- * scratch buffer instead of building a string, measuring its UTF-8 length and encoding it again. Plain printable
- * ASCII (nearly every header string) is copied byte by byte; anything else goes through `JSON.stringify`, so the
- * output stays byte-identical to the reference `jsonHeaderText` (checked by a property test).
+ * Fast path of the JSON header encoder: writes the bytes of `jsonHeaderText(command)` straight into a buffer
+ * instead of building a string, measuring its UTF-8 length and encoding it again. Plain printable ASCII (nearly
+ * every header string) is copied byte by byte; anything else goes through `JSON.stringify`, so the output stays
+ * byte-identical to the reference `jsonHeaderText` (checked by a property test).
+ *
+ * The target is either a reused scratch buffer that grows as needed ({@link encodeJsonFrameHead}: the head is then
+ * copied into a buffer of its own) or a caller's buffer with a fixed room ({@link encodeJsonFrameHeadInto}: a
+ * connection's write buffer, so that the head is written once, where it will be sent from).
  *
  * @internal
  */
 import type { RemotingCommand } from './remoting-command.js';
 
-let scratch = Buffer.allocUnsafe(64 * 1024);
+let scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+/** Where the writer writes: `scratch`, or the target of {@link encodeJsonFrameHeadInto}. */
+let out = scratch;
+/** Whether `out` is the scratch buffer (which grows) rather than a caller's buffer (which does not). */
+let growable = true;
+
+/** Thrown (and caught in {@link encodeJsonFrameHeadInto}) when a caller's buffer has no room left: not an error. */
+const NO_ROOM = { noRoom: true };
 
 function ensure(pos: number, extra: number): void {
-  if (pos + extra <= scratch.length) return;
+  if (pos + extra <= out.length) return;
+  if (!growable) throw NO_ROOM;
   const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, pos + extra));
   scratch.copy(grown, 0, 0, pos);
   scratch = grown;
+  out = grown;
 }
 
 function writeUtf8(text: string, pos: number): number {
   ensure(pos, 3 * text.length);
-  return pos + scratch.write(text, pos, 'utf8');
+  return pos + out.write(text, pos, 'utf8');
 }
 
 function writeAscii(text: string, pos: number): number {
   ensure(pos, text.length);
-  const buf = scratch;
+  const buf = out;
   for (let i = 0; i < text.length; i++) buf[pos + i] = text.charCodeAt(i);
   return pos + text.length;
 }
@@ -34,7 +47,7 @@ function writeString(value: string, pos: number): number {
   const length = value.length;
   // Worst case: every UTF-16 unit becomes a 6-byte \u escape; plus the quotes.
   ensure(pos, 6 * length + 2);
-  const buf = scratch;
+  const buf = out;
   buf[pos] = 0x22;
   let at = pos + 1;
   for (let i = 0; i < length; i++) {
@@ -83,13 +96,41 @@ const enum Piece {
   Tail,
 }
 const PIECES = ['{"code":', ',"extFields":{', '},"flag":', ',"language":', ',"opaque":', ',"remark":', ',"serializeTypeCurrentRPC":"JSON","version":'];
+const FLAG_FIRST = PIECES[Piece.Flag]!.slice(1);
 
 /**
  * Encodes the frame head (length prefix, header-info word, JSON header) of `command` for a body of `bodyLength`
  * bytes, into a new buffer of exactly that size.
  */
 export function encodeJsonFrameHead(command: RemotingCommand, bodyLength: number): Buffer {
-  let pos = writeAscii(PIECES[Piece.Code]!, 8);
+  const pos = writeFrameHead(command, bodyLength, 0);
+  const head = Buffer.allocUnsafe(pos);
+  scratch.copy(head, 0, 0, pos);
+  return head;
+}
+
+/**
+ * Encodes the frame head of `command` (as {@link encodeJsonFrameHead}) into `target` at `offset`.
+ * @returns the offset after the head, or -1 when it does not fit in `target` (then what follows `offset` in `target`
+ *   is undefined, and nothing else was touched)
+ */
+export function encodeJsonFrameHeadInto(command: RemotingCommand, bodyLength: number, target: Buffer, offset: number): number {
+  out = target;
+  growable = false;
+  try {
+    return writeFrameHead(command, bodyLength, offset);
+  } catch (error) {
+    if (error === NO_ROOM) return -1;
+    throw error;
+  } finally {
+    out = scratch;
+    growable = true;
+  }
+}
+
+/** Writes the frame head into `out` at `start`; returns the offset after it. */
+function writeFrameHead(command: RemotingCommand, bodyLength: number, start: number): number {
+  let pos = writeAscii(PIECES[Piece.Code]!, start + 8);
   pos = writeAscii(String(command.code), pos);
   const ext = command.extFields;
   if (ext !== null) {
@@ -100,18 +141,18 @@ export function encodeJsonFrameHead(command: RemotingCommand, bodyLength: number
       if (value === undefined || value === null) continue;
       if (!first) {
         ensure(pos, 1);
-        scratch[pos++] = 0x2c;
+        out[pos++] = 0x2c;
       }
       first = false;
       pos = writeString(key, pos);
       ensure(pos, 1);
-      scratch[pos++] = 0x3a;
+      out[pos++] = 0x3a;
       // Non-strings only come from untyped callers; write them as the reference encoder does.
       pos = typeof value === 'string' ? writeString(value, pos) : writeUtf8(JSON.stringify(value), pos);
     }
     pos = writeAscii(PIECES[Piece.Flag]!, pos);
   } else {
-    pos = writeAscii(PIECES[Piece.Flag]!.slice(1), pos);
+    pos = writeAscii(FLAG_FIRST, pos);
   }
   pos = writeAscii(String(command.flag), pos);
   pos = writeAscii(PIECES[Piece.Language]!, pos);
@@ -125,14 +166,13 @@ export function encodeJsonFrameHead(command: RemotingCommand, bodyLength: number
   pos = writeAscii(PIECES[Piece.Tail]!, pos);
   pos = writeAscii(String(command.version), pos);
   ensure(pos, 1);
-  scratch[pos++] = 0x7d;
-  const headerLength = pos - 8;
+  out[pos++] = 0x7d;
+  const headerLength = pos - start - 8;
   if (headerLength > 0xffffff) {
     throw new RangeError(`Remoting header of ${headerLength} bytes exceeds the 24-bit header length field`);
   }
-  const head = Buffer.allocUnsafe(pos);
-  scratch.copy(head, 0, 0, pos);
-  head.writeInt32BE(4 + headerLength + bodyLength, 0);
-  head.writeInt32BE(headerLength, 4);
-  return head;
+  const buf = out;
+  buf.writeInt32BE(4 + headerLength + bodyLength, start);
+  buf.writeInt32BE(headerLength, start + 4);
+  return pos;
 }

@@ -6,21 +6,24 @@
 import { RemotingSendRequestError, RemotingTimeoutError, RemotingTooMuchRequestError, type RemotingError } from '../errors.js';
 import type { CallHost, ClientChannel } from './client-channel.js';
 import { EMPTY_HEAD } from './client-channel.js';
-import type { OutboundFrame } from './connection.js';
+import type { QueuedFrame } from './connection.js';
 import { publishRequest, remotingRequestChannel, remotingTimeoutChannel } from './diagnostics.js';
 import type { RemotingTimeoutEvent } from './diagnostics.js';
-import { encodeFrameHead } from './frame-codec.js';
 import type { InflightEntry } from './inflight.js';
 import type { Permits, PermitWaiter } from './permits.js';
 import { nextOpaque, type RemotingCommand } from './remoting-command.js';
 
 /** A oneway request: settles once written. It sits in the table only until it is handed to the socket. */
-export class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
+export class OnewayCall implements InflightEntry, QueuedFrame, PermitWaiter {
   opaque: number;
   readonly deadline: number;
-  head: Buffer = EMPTY_HEAD;
-  body: Buffer | null = null;
+  slab: Buffer = EMPTY_HEAD;
+  slabStart = 0;
+  slabEnd = 0;
+  largeBody: Buffer | null = null;
   cancelled = false;
+  /** Bytes of the encoded frame (0 until it is encoded): for the diagnostics event. */
+  private frameBytes = 0;
   private waitingPermit = false;
   private done = false;
   private holdsPermit = false;
@@ -77,13 +80,11 @@ export class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
   private enqueue(): void {
     const request = this.request;
     try {
-      this.head = encodeFrameHead(this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
+      this.frameBytes = this.channel!.connection.enqueueCommand(this, this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
     } catch (error) {
       this.channel!.table.remove(this);
       return this.finish(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
     }
-    this.body = request.body !== null && request.body.length > 0 ? request.body : null;
-    this.channel!.connection.enqueue(this);
   }
 
   sent(): void {
@@ -126,7 +127,7 @@ export class OnewayCall implements InflightEntry, OutboundFrame, PermitWaiter {
     if (this.done) return;
     this.done = true;
     if (remotingRequestChannel.hasSubscribers) {
-      publishRequest(this.request.code, this.address, this.head, this.body, this.deadline - this.timeoutMillis, true, null, error);
+      publishRequest(this.request.code, this.address, this.frameBytes, this.deadline - this.timeoutMillis, true, null, error);
     }
     this.waitingPermit = false;
     this.cancelled = true;

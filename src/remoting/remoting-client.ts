@@ -285,7 +285,7 @@ export class RemotingClient implements CallHost {
     });
     const channel = new ClientChannel(addr, connection);
     this.channels.set(addr, channel);
-    connection.commands$.subscribe((command) => this.onCommand(channel, command));
+    connection.listen((command) => this.onCommand(channel, command));
     connection.closed$.subscribe(({ error, wasOpen }) => {
       if (this.channels.get(addr) === channel) this.channels.delete(addr);
       channel.closedWith = pendingError(addr, error, wasOpen);

@@ -255,7 +255,7 @@ export class RemotingServer {
     const accepted = new AcceptedConnection(socket, this.maxFrameBytes);
     this.live.add(accepted);
     accepted.connection.closed$.subscribe(() => this.live.delete(accepted));
-    accepted.connection.commands$.subscribe((command) => this.dispatch(command, accepted));
+    accepted.connection.listen((command) => this.dispatch(command, accepted));
   }
 
   private dispatch(command: RemotingCommand, connection: AcceptedConnection): void {
