@@ -16,6 +16,10 @@ import { connect, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RemotingClient as RemotingClientType } from '../src/remoting/remoting-client.js';
+import type * as RemotingClientModule from '../src/remoting/remoting-client.js';
+import type * as RemotingCommandModule from '../src/remoting/remoting-command.js';
+import type * as FrameCodecModule from '../src/remoting/frame-codec.js';
+import type * as HeaderCodecModule from '../src/remoting/header-codec.js';
 import type { RemotingCommand } from '../src/remoting/remoting-command.js';
 
 const args = process.argv.slice(2);
@@ -31,12 +35,12 @@ const ROUNDS = option('rounds', 3);
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 
 const src = process.env.SRC === undefined ? new URL('../src/', import.meta.url) : pathToFileURL(resolvePath(process.env.SRC) + '/');
-const { RemotingClient } = (await import(new URL('remoting/remoting-client.ts', src).href)) as typeof import('../src/remoting/remoting-client.js');
+const { RemotingClient } = (await import(new URL('remoting/remoting-client.ts', src).href)) as typeof RemotingClientModule;
 const { createRequest, createResponse, SerializeType } = (await import(
   new URL('remoting/remoting-command.ts', src).href
-)) as typeof import('../src/remoting/remoting-command.js');
-const { encodeFrame } = (await import(new URL('remoting/frame-codec.ts', src).href)) as typeof import('../src/remoting/frame-codec.js');
-const { jsonHeaderText } = (await import(new URL('remoting/header-codec.ts', src).href)) as typeof import('../src/remoting/header-codec.js');
+)) as typeof RemotingCommandModule;
+const { encodeFrame } = (await import(new URL('remoting/frame-codec.ts', src).href)) as typeof FrameCodecModule;
+const { jsonHeaderText } = (await import(new URL('remoting/header-codec.ts', src).href)) as typeof HeaderCodecModule;
 
 const BODY = Buffer.alloc(1024, 0x61);
 const QUEUE_IDS = ['0', '1', '2', '3'];

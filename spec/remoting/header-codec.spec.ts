@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
+import { decodeFrame, encodeFrame, encodeFrameHead, encodeFrameHeadInto } from '../../src/remoting/frame-codec.js';
 import { jsonHeaderText } from '../../src/remoting/header-codec.js';
 import { LanguageCode, SerializeType, type RemotingCommand, type SerializeTypeValue } from '../../src/remoting/remoting-command.js';
 
@@ -182,6 +182,30 @@ describe('JSON header fast writer', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('writes numbers outside int32 (and -0) as the reference does', () => {
+    for (const value of [2 ** 31, -(2 ** 31) - 1, 2 ** 53, 1.5, -0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, 0, -1, 2 ** 31 - 1, -(2 ** 31)]) {
+      const original = command({ code: value, flag: value, opaque: value, version: value });
+      assert.deepEqual(encodeFrameHead(original).subarray(8), Buffer.from(jsonHeaderText(original)), String(value));
+    }
+  });
+
+  it('encodes into a caller buffer exactly what encodeFrameHead returns, or reports that it does not fit', () => {
+    const original = command({ extFields: { topic: 'T', properties: 'UNIQ_KEY\u0001x\u0002WAIT\u0001true' }, remark: 'r' });
+    const head = encodeFrameHead(original, 100);
+    // The JSON writer wants room for the worst case of each string (6 bytes per character), not just the bytes.
+    const target = Buffer.alloc(10 + 6 * head.length, 0xee);
+    assert.equal(encodeFrameHeadInto(original, 100, target, 10), 10 + head.length);
+    assert.deepEqual(target.subarray(10, 10 + head.length), head);
+    assert.ok(target.subarray(10 + head.length).every((byte) => byte === 0xee), 'nothing written past the head');
+    assert.equal(encodeFrameHeadInto(original, 100, Buffer.alloc(head.length + 9), 10), -1);
+    const binary = { ...original, serializeType: SerializeType.ROCKETMQ };
+    const binaryHead = encodeFrameHead(binary, 100);
+    const binaryTarget = Buffer.alloc(binaryHead.length + 3);
+    assert.equal(encodeFrameHeadInto(binary, 100, binaryTarget, 3), 3 + binaryHead.length);
+    assert.deepEqual(binaryTarget.subarray(3), binaryHead);
+    assert.equal(encodeFrameHeadInto(binary, 100, Buffer.alloc(binaryHead.length + 2), 3), -1);
   });
 
   it('grows past its scratch buffer for huge headers', () => {

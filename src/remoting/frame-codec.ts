@@ -30,7 +30,8 @@ export function encodeFrameHead(command: RemotingCommand, bodyLength = command.b
 /**
  * Encodes the frame head of `command` (as {@link encodeFrameHead}) into `target` at `offset`, where it will be
  * written from: no buffer of its own, no copy.
- * @returns the offset after the head, or -1 when it does not fit in `target`
+ * @returns the offset after the head, or -1 when it may not fit in `target` (the JSON writer checks room for the worst
+ *   case of each string)
  * @internal
  */
 export function encodeFrameHeadInto(command: RemotingCommand, bodyLength: number, target: Buffer, offset: number): number {

@@ -3,12 +3,13 @@
  * by opaque, timeouts, permits, RPC hooks, and requests the server sends to us.
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { firstValueFrom, Observable, Subject } from 'rxjs';
+import { firstValueFrom, Subject, type Observable, type Unsubscribable } from 'rxjs';
 import { RemotingConnectError, RemotingSendRequestError, type RemotingError } from '../errors.js';
 import { ClientChannel, type CallHost } from './client-channel.js';
 import { Connection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
-import { InvokeCall } from './invoke-call.js';
+import { InvokeCall, type ResponseObserver } from './invoke-call.js';
+import { InvokeObservable } from './invoke-observable.js';
 import { OnewayCall } from './oneway-call.js';
 import { Permits } from './permits.js';
 import { createResponse, isOneway, isResponse, RPC_ONEWAY, RPC_TYPE_RESPONSE, type RemotingCommand } from './remoting-command.js';
@@ -184,12 +185,34 @@ export class RemotingClient implements CallHost {
    *   `RangeError` when `timeoutMillis` is not a number ≥ 0.
    */
   invoke$(addr: string, request: RemotingCommand, timeoutMillis: number, options?: InvokeOptions): Observable<RemotingCommand> {
-    const permits = options?.async === true ? this.asyncPermits : null;
-    return new Observable<RemotingCommand>((subscriber) => {
-      const call = new InvokeCall(this, addr, request, timeoutMillis, permits, subscriber);
-      call.start();
-      return call;
-    });
+    return new InvokeObservable(this, addr, request, timeoutMillis, options?.async === true ? this.asyncPermits : null);
+  }
+
+  /**
+   * {@link invoke$} without an Observable: sends `request` at once and reports to `observer` (`next(response)` then
+   * `complete()`, or `error(error)`, exactly once; an RxJS `Subscriber` is such an observer). The cheapest way to
+   * send from an operator that already has a subscriber.
+   *
+   * @param addr - `host:port`
+   * @param request - the request (its `opaque` correlates the response)
+   * @param timeoutMillis - deadline for the response, counted from this call
+   * @param options - see {@link InvokeOptions}
+   * @param observer - gets the outcome, as the subscriber of `invoke$` would; it must not throw
+   * @returns `unsubscribe()` cancels the request as unsubscribing from `invoke$` does (nothing is reported after it)
+   * @example
+   * ```ts
+   * const pending = client.invokeWith(addr, request, 3000, { async: true }, {
+   *   next: (response) => console.log(response.code),
+   *   error: (error) => console.error(error),
+   *   complete: () => {},
+   * });
+   * // pending.unsubscribe() to give up
+   * ```
+   */
+  invokeWith(addr: string, request: RemotingCommand, timeoutMillis: number, options: InvokeOptions | undefined, observer: ResponseObserver): Unsubscribable {
+    const call = new InvokeCall(this, addr, request, timeoutMillis, options?.async === true ? this.asyncPermits : null, observer);
+    call.start();
+    return call;
   }
 
   /**
