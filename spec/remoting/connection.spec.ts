@@ -5,7 +5,7 @@ import { firstValueFrom, toArray, lastValueFrom } from 'rxjs';
 import { Connection, parseAddress, type OutboundFrame } from '../../src/remoting/connection.js';
 import { encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
 import { FrameDecoder } from '../../src/remoting/frame-decoder.js';
-import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
+import { createRequest, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import type { RemotingError } from '../../src/errors.js';
 import { unresponsiveListener } from '../helpers/unresponsive-listener.js';
 
@@ -103,6 +103,35 @@ describe('Connection', () => {
       Array.from({ length: 100 }, (_, i) => i),
     );
     assert.deepEqual(p.received[10]!.body, big);
+  });
+
+  it('writes exactly encodeFrame of each command: small and large bodies, heads larger than the write buffer, both serializations', async () => {
+    const wire: Buffer[] = [];
+    const { connection } = await open((socket) => socket.on('data', (chunk: Buffer) => wire.push(chunk)));
+    const commands: RemotingCommand[] = [];
+    for (let i = 0; i < 300; i++) {
+      const body = i % 7 === 0 ? Buffer.alloc(5000 + i, i & 0xff) : i % 3 === 0 ? null : Buffer.alloc(i * 10, i & 0xff);
+      const extFields: Record<string, string> = { i: String(i), p: 'UNIQ_KEY\u0001x\u0002WAIT\u0001true' };
+      // Heads of 70 KB and 200 KB: larger than what is left of the write buffer, or than a whole one.
+      if (i === 50) extFields.big = 'x'.repeat(70_000);
+      if (i === 51) extFields.big = 'é'.repeat(100_000);
+      commands.push(createRequest(1, extFields, { opaque: i, body, serializeType: i % 5 === 0 ? SerializeType.ROCKETMQ : SerializeType.JSON }));
+    }
+    for (const command of commands) connection.write(command);
+    const expected = Buffer.concat(commands.map((command) => encodeFrame(command)));
+    await until(() => wire.reduce((sum, chunk) => sum + chunk.length, 0) >= expected.length, 'the bytes');
+    assert.ok(Buffer.concat(wire).equals(expected));
+  });
+
+  it('a command that cannot be encoded throws from write and queues nothing; the next ones go out', async () => {
+    const { p, connection } = await open();
+    const huge = createRequest(1, { big: 'x'.repeat(0x1000000) }, { opaque: 1 });
+    assert.throws(() => connection.write(huge), RangeError);
+    assert.throws(() => connection.write({ ...createRequest(1, null, { opaque: 2 }), code: 70_000, serializeType: SerializeType.ROCKETMQ }), RangeError);
+    assert.equal(connection.queuedBytes, 0);
+    connection.write(createRequest(1, null, { opaque: 3 }));
+    await until(() => p.received.length === 1, 'the frame');
+    assert.equal(p.received[0]!.opaque, 3);
   });
 
   it('skips frames cancelled before the flush and reports written frames', async () => {

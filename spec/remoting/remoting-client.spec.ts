@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { firstValueFrom, lastValueFrom, toArray, type Subscription } from 'rxjs';
+import { config, firstValueFrom, lastValueFrom, map, toArray, type Subscription } from 'rxjs';
 import type { RocketMQError } from '../../src/errors.js';
 import type { Connection } from '../../src/remoting/connection.js';
 import { RemotingClient, type RPCHook } from '../../src/remoting/remoting-client.js';
@@ -473,6 +473,103 @@ describe('RemotingClient against a loopback RemotingServer', () => {
     const lengths = await Promise.all(pending);
     assert.ok(lengths.every((length) => length === body.length));
     assert.equal(remoting.inflightCount, 0);
+  });
+
+  it('invoke$ with a plain observer: next then complete, added teardowns run, unsubscribing cancels', async () => {
+    const server = await serve(echo);
+    const remoting = client();
+    const events: string[] = [];
+    const subscription = remoting.invoke$(server.address, createRequest(11), 3000).subscribe({
+      next: (response) => events.push(`next ${response.extFields?.code}`),
+      error: () => events.push('error'),
+      complete: () => events.push('complete'),
+    });
+    subscription.add(() => events.push('teardown'));
+    assert.equal(subscription.closed, false);
+    await until(() => subscription.closed, 'the response');
+    assert.deepEqual(events, ['next 11', 'complete', 'teardown']);
+    assert.equal(remoting.inflightCount, 0);
+
+    // Unsubscribed before the response: nothing is delivered, the entry and its permit are gone.
+    const silent = await serve(() => null);
+    const quiet: string[] = [];
+    const pending = remoting.invoke$(silent.address, createRequest(12), 3000, { async: true }).subscribe({
+      next: () => quiet.push('next'),
+      error: () => quiet.push('error'),
+    });
+    await until(() => silent.connections.size === 1, 'the connection');
+    pending.unsubscribe();
+    assert.equal(remoting.inflightCount, 0);
+    assert.equal(remoting.permitStats().async.available, remoting.permitStats().async.total);
+    await sleep(20);
+    assert.deepEqual(quiet, []);
+  });
+
+  it('invoke$: an observer callback that throws is reported through config.onUnhandledError; the client goes on', async () => {
+    const server = await serve(echo);
+    const remoting = client();
+    const reported: unknown[] = [];
+    const previous = config.onUnhandledError;
+    config.onUnhandledError = (error) => reported.push(error);
+    try {
+      const boom = new Error('observer failed');
+      let completed = false;
+      remoting.invoke$(server.address, createRequest(13), 3000).subscribe({
+        next: () => {
+          throw boom;
+        },
+        complete: () => (completed = true),
+      });
+      // An error with no error callback is reported too.
+      remoting.invoke$('127.0.0.1:1', createRequest(14), 3000).subscribe({ next: () => undefined });
+      await until(() => reported.length === 2, 'the reports');
+      assert.ok(completed, 'complete still follows a throwing next, as with RxJS subscribers');
+      assert.ok(reported.includes(boom));
+      assert.ok(reported.some((error) => (error as RocketMQError).code === 'RMQ_ERR_REMOTING_CONNECT'));
+      const response = await remoting.invoke(server.address, createRequest(15), 3000);
+      assert.equal(response.extFields?.code, '15');
+    } finally {
+      config.onUnhandledError = previous;
+    }
+  });
+
+  it('invoke$ works with function subscribers and operators; invokeWith reports to an observer without an Observable', async () => {
+    const server = await serve(echo);
+    const remoting = client();
+    const viaFunction = await new Promise<string | undefined>((resolve, reject) => {
+      remoting.invoke$(server.address, createRequest(21), 3000).subscribe((response) => resolve(response.extFields?.code), reject);
+    });
+    assert.equal(viaFunction, '21');
+    const viaPipe = await firstValueFrom(remoting.invoke$(server.address, createRequest(22), 3000).pipe(map((response) => response.extFields?.code)));
+    assert.equal(viaPipe, '22');
+
+    const events: string[] = [];
+    await new Promise<void>((resolve) => {
+      remoting.invokeWith(server.address, createRequest(23), 3000, { async: true }, {
+        next: (response) => events.push(`next ${response.extFields?.code}`),
+        error: (error) => events.push(`error ${(error as RocketMQError).code}`),
+        complete: () => {
+          events.push('complete');
+          resolve();
+        },
+      });
+    });
+    assert.deepEqual(events, ['next 23', 'complete']);
+    const silent = await serve(() => null);
+    const cancelled = remoting.invokeWith(silent.address, createRequest(24), 3000, { async: true }, {
+      next: () => events.push('late next'),
+      error: () => events.push('late error'),
+      complete: () => events.push('late complete'),
+    });
+    await until(() => silent.connections.size === 1, 'the connection');
+    cancelled.unsubscribe();
+    assert.equal(remoting.inflightCount, 0);
+    assert.equal(remoting.permitStats().async.available, remoting.permitStats().async.total);
+    const failed = await new Promise<unknown>((resolve) => {
+      remoting.invokeWith(server.address, createRequest(25), -1, undefined, { next: () => undefined, error: resolve, complete: () => undefined });
+    });
+    assert.ok(failed instanceof RangeError);
+    assert.deepEqual(events, ['next 23', 'complete']);
   });
 
   it('emits through invoke$ for several subscribers of the same request with distinct opaques', async () => {
