@@ -555,6 +555,11 @@ export class Connection {
     }
     if (corked) socket.uncork();
     if (!ok) this.blocked = true;
+    // Everything queued went out, and the socket holds none of it (the kernel took it during these writes): the
+    // write buffer's bytes are free again, so the next frames reuse it from the start instead of a new one. Without
+    // this a busy connection allocates its whole traffic as new buffers, and their external memory drives V8 into
+    // full collections.
+    if (this.queue.length === 0 && socket.writableLength === 0) this.slabPos = 0;
   }
 
   /** An outbound connection ended: a close if it was open, else a failed connect. */
