@@ -12,6 +12,7 @@ import type { RemotingTimeoutEvent } from './diagnostics.js';
 import type { InflightEntry } from './inflight.js';
 import type { Permits, PermitWaiter } from './permits.js';
 import { nextOpaque, type RemotingCommand } from './remoting-command.js';
+import type { ResponseObserver } from './response-observer.js';
 
 const enum CallState {
   Created,
@@ -19,19 +20,6 @@ const enum CallState {
   Queued,
   Sent,
   Done,
-}
-
-/**
- * Receives the outcome of one request: `next(response)` then `complete()`, or `error(error)`. An RxJS `Subscriber`
- * is one.
- */
-export interface ResponseObserver {
-  /** The response. */
-  next(response: RemotingCommand): void;
-  /** The request failed (a `RemotingError`, a hook's error, or a `RangeError` for a bad timeout). */
-  error(error: unknown): void;
-  /** Called right after `next`. */
-  complete(): void;
 }
 
 /** One request/response exchange; it is at once the inflight entry, the queued frame and the permit waiter. */

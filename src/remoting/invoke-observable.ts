@@ -12,9 +12,10 @@
  */
 import { config, Observable, Subscription, type Observer, type Subscriber } from 'rxjs';
 import type { CallHost } from './client-channel.js';
-import { InvokeCall, type ResponseObserver } from './invoke-call.js';
+import { InvokeCall } from './invoke-call.js';
 import type { Permits } from './permits.js';
 import type { RemotingCommand } from './remoting-command.js';
+import type { ResponseObserver } from './response-observer.js';
 
 /** @internal */
 export class InvokeObservable extends Observable<RemotingCommand> {

@@ -8,12 +8,13 @@ import { RemotingConnectError, RemotingSendRequestError, type RemotingError } fr
 import { ClientChannel, type CallHost } from './client-channel.js';
 import { Connection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
-import { InvokeCall, type ResponseObserver } from './invoke-call.js';
+import { InvokeCall } from './invoke-call.js';
 import { InvokeObservable } from './invoke-observable.js';
 import { OnewayCall } from './oneway-call.js';
 import { Permits } from './permits.js';
 import { createResponse, isOneway, isResponse, RPC_ONEWAY, RPC_TYPE_RESPONSE, type RemotingCommand } from './remoting-command.js';
 import { ResponseCode } from './response-code.js';
+import type { ResponseObserver } from './response-observer.js';
 
 /**
  * Hook run around every request, e.g. to sign it (ACL). Hooks run in the order they were added.
