@@ -96,6 +96,8 @@ const FLUSH_HIGH_WATER = 256 * 1024;
  * the bytes queued since the last flush. A new slab is taken when the rest of the current one is too small.
  */
 const SLAB_BYTES = 64 * 1024;
+/** Largest slab a busy connection grows to (a batch flushes at 256 KiB queued anyway). */
+const MAX_SLAB_BYTES = 512 * 1024;
 /** Room a head is expected to fit in: with less left in the slab, a new one is taken before encoding. */
 const HEAD_ROOM = 2048;
 
@@ -382,10 +384,16 @@ export class Connection {
     return end - start + (copied > 0 ? 0 : bodyLength);
   }
 
-  /** A fresh slab of at least `bytes` (the old one stays alive as long as queued frames or the socket hold it). */
+  /**
+   * A fresh slab of at least `bytes` (the old one stays alive as long as queued frames or the socket hold it). When
+   * the frames of one batch outgrew the current slab, the next is twice as large (up to {@link MAX_SLAB_BYTES}), so
+   * that a connection's usual batch fits in one slab, which is then reused flush after flush.
+   */
   private newSlab(bytes: number): Buffer {
+    const current = this.slab.length;
+    const size = this.queue.length > 0 ? Math.min(MAX_SLAB_BYTES, 2 * current) : current;
     this.slabPos = 0;
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size, bytes));
     return this.slab;
   }
 
