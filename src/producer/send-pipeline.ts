@@ -37,7 +37,7 @@ import {
   writeWire,
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
-import { contextSource, stepSubscriber } from './operators/light-step.js';
+import { contextSource } from './operators/light-step.js';
 import type { CompressedContext, PreparedContext, QueuedContext, SendContext, SendExtras } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
@@ -135,7 +135,8 @@ export function createRetryingAttempt(
       ),
     ),
   );
-  const publish = (context: Routed, error: unknown): void => {
+  // Every settled attempt goes to the send's telemetry and the diagnostics channel (nothing to do without either).
+  const onAttemptSettled = (context: Routed, error: unknown): void => {
     if (context.trace !== null) context.trace.attemptSettled(context, error);
     if (!sendChannel.hasSubscribers) return;
     sendChannel.publish({
@@ -148,20 +149,11 @@ export function createRetryingAttempt(
       error,
     } satisfies SendEvent);
   };
-  const published = (result: SendResult, downstream: Subscriber<SendResult>, context: Routed): void => {
-    publish(context, null);
-    downstream.next(result);
-  };
-  const publishedError = (error: unknown, downstream: Subscriber<SendResult>, context: Routed): void => {
-    publish(context, error);
-    downstream.error(error);
-  };
   // The attempt's chain is built once, over a reusable context source; an attempt is then its subscribers only.
   const attemptContext = contextSource<Routed>();
   const attempt$ = attemptSteps(attemptContext.source);
   const attempt = {
-    into: (context: Routed, subscriber: Subscriber<SendResult>): void =>
-      attemptContext.run(context, attempt$, stepSubscriber(subscriber, context, published, publishedError)),
+    into: (context: Routed, subscriber: Subscriber<SendResult>): void => attemptContext.run(context, attempt$, subscriber),
   };
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
@@ -191,6 +183,7 @@ export function createRetryingAttempt(
       beforeRetry,
       isRetriable,
       scheduler,
+      onAttemptSettled,
     });
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }

@@ -40,7 +40,8 @@ export abstract class LinkedSubscriber<T, D = unknown> extends Subscriber<T> {
   private firstTeardown: Exclude<TeardownLogic, void> | null = null;
   /** The `LinkedSubscriber` that holds this one as its first teardown. */
   private holder: LinkedSubscriber<unknown> | null = null;
-  private stopped = false;
+  /** Set once it errored, completed or was unsubscribed: later notifications are ignored. */
+  protected stopped = false;
 
   /** @param downstream - where this subscriber's results go; unsubscribing it unsubscribes this one */
   constructor(protected readonly downstream: Subscriber<D>) {
@@ -139,6 +140,166 @@ export abstract class LinkedSubscriber<T, D = unknown> extends Subscriber<T> {
   }
 }
 
+/** A synchronous step of a chain (see {@link lightStep}). */
+interface StepStage {
+  readonly run: undefined;
+  readonly onValue: StepNext<unknown, unknown, unknown>;
+  readonly onError: StepError<unknown, unknown> | undefined;
+  readonly state: unknown;
+}
+
+/** A step that continues into a subscriber of its own choosing (see {@link lightSwitchInto}). */
+interface SwitchStage {
+  readonly run: (value: unknown, downstream: Subscriber<unknown>) => void;
+  readonly onValue: undefined;
+  readonly onError: undefined;
+  readonly state: undefined;
+}
+
+type Stage = StepStage | SwitchStage;
+
+/**
+ * The Observable of consecutive light steps: `source.pipe(stepA, stepB, switchC, stepD)` is ONE `StepChain` over
+ * `source` with four stages, and a subscription to it is ONE {@link ChainSubscriber} that runs the stages in turn,
+ * instead of one subscriber (and one `subscribe` call) per step. What goes downstream is exactly what the steps,
+ * piped one by one, would send: the same values, errors and completion, in the same order.
+ *
+ * Stages are fused only where that cannot change what a step sees: a switch stage is never appended after a step
+ * with an error handler (that step would miss an error of the source arriving while the switch runs).
+ */
+class StepChain<T> extends Observable<T> {
+  constructor(
+    readonly root: Observable<unknown>,
+    readonly stages: readonly Stage[],
+    readonly handlesErrors: boolean,
+  ) {
+    super((downstream) => {
+      const chain = new ChainSubscriber(downstream, stages);
+      if (root instanceof ContextObservable) root.feed(chain);
+      else root.subscribe(chain);
+    });
+  }
+}
+
+/** `source` piped through `stage`: a longer chain when `source` is one that may take it, else a chain of its own. */
+function withStage<A, B>(source: Observable<A>, stage: Stage): Observable<B> {
+  const handlesErrors = stage.onError !== undefined;
+  if (source instanceof StepChain && !(stage.run !== undefined && source.handlesErrors)) {
+    return new StepChain<B>(source.root, [...source.stages, stage], source.handlesErrors || handlesErrors);
+  }
+  return new StepChain<B>(source, [stage], handlesErrors);
+}
+
+/**
+ * Runs the stages of one {@link StepChain} subscription. It is handed to each stage as that stage's `downstream`:
+ * `position` is the stage that a value arriving in `next` goes to, so a stage's emission continues with the stage
+ * after it, and a step stage that has returned leaves `position` where it found it (the next value of the source
+ * starts at the first stage again). A switch stage that continues later (a request waiting for its response) leaves
+ * `position` after itself, so its value continues the chain when it comes. `pending` counts the sources still
+ * running (the upstream and each switch's continuation): the chain completes downstream when all of them have.
+ * A switch that is the last stage continues into downstream directly and steps out of the way (as
+ * {@link lightSwitchInto} does).
+ */
+class ChainSubscriber extends LinkedSubscriber<unknown, unknown> {
+  private position = 0;
+  private pending = 1;
+  private handedOver = false;
+
+  constructor(
+    downstream: Subscriber<unknown>,
+    private readonly stages: readonly Stage[],
+  ) {
+    super(downstream);
+  }
+
+  protected onNext(value: unknown): void {
+    const at = this.position;
+    const stages = this.stages;
+    if (at === stages.length) {
+      this.downstream.next(value);
+      return;
+    }
+    const stage = stages[at]!;
+    this.position = at + 1;
+    if (stage.run === undefined) {
+      try {
+        stage.onValue(value, this, stage.state);
+      } catch (error) {
+        this.error(error);
+        return;
+      }
+      // Nothing continues later from inside this step (no switch after it waits): the next value starts here again.
+      if (this.position === at + 1) this.position = at;
+      return;
+    }
+    if (at === stages.length - 1) {
+      // The last stage: its continuation talks to downstream directly, nothing of this chain stays alive for it.
+      this.handedOver = true;
+      this.releaseFromDownstream();
+      try {
+        stage.run(value, this.downstream);
+      } catch (error) {
+        this.downstream.error(error);
+      }
+      return;
+    }
+    this.pending++;
+    try {
+      stage.run(value, this);
+    } catch (error) {
+      this.error(error);
+    }
+  }
+
+  override error(error: unknown): void {
+    if (this.stopped) return;
+    if (this.handedOver) {
+      // As mergeMap: a source error after the value went on still fails the stream.
+      this.stopped = true;
+      const downstream = this.downstream;
+      this.unsubscribe();
+      downstream.error(error);
+      return;
+    }
+    const stages = this.stages;
+    let failure = error;
+    for (let at = this.position; at < stages.length; at++) {
+      const onError = stages[at]!.onError;
+      if (onError === undefined) continue;
+      // The step's handler passes the error on into this subscriber, which carries it to the stages after it.
+      this.position = at + 1;
+      try {
+        onError(failure, this, stages[at]!.state);
+        return;
+      } catch (thrown) {
+        failure = thrown;
+      }
+    }
+    this.stopped = true;
+    try {
+      this.downstream.error(failure);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  override complete(): void {
+    if (this.stopped) return;
+    if (this.handedOver) {
+      this.stopped = true;
+      this.unsubscribe();
+      return;
+    }
+    if (--this.pending > 0) return;
+    this.stopped = true;
+    try {
+      this.downstream.complete();
+    } finally {
+      this.unsubscribe();
+    }
+  }
+}
+
 class StepSubscriber<A, B, S> extends LinkedSubscriber<A, B> {
   constructor(
     downstream: Subscriber<B>,
@@ -172,59 +333,32 @@ class StepSubscriber<A, B, S> extends LinkedSubscriber<A, B> {
 }
 
 /**
- * A synchronous one-subscriber step (see the module comment).
+ * A synchronous one-subscriber step (see the module comment). Consecutive light steps share one subscriber per
+ * subscription (see {@link StepChain}).
  * @param onValue - handles a value: emits into `downstream`, or not, or fails it
  * @param onError - sees an upstream error first and passes it on
  * @internal
  */
 export function lightStep<A, B>(onValue: StepNext<A, B>, onError?: StepError<B>): OperatorFunction<A, B> {
-  return (source) =>
-    new Observable<B>((downstream) => {
-      source.subscribe(new StepSubscriber<A, B, undefined>(downstream, onValue, onError, undefined));
-    });
+  return lightStepWith<A, B, undefined>(undefined, onValue, onError);
 }
 
 /**
- * {@link lightStep} with per-subscription state handed to the callbacks, so that the callbacks can be made once (per
- * pipeline) instead of as closures per send: the step of one send is then a single subscriber object.
- * @param state - passed to every call of the callbacks (e.g. the send context)
+ * {@link lightStep} with state handed to the callbacks, so that the callbacks can be made once instead of as
+ * closures over the state.
+ * @param state - passed to every call of the callbacks
  * @param onValue - handles a value: emits into `downstream`, or not, or fails it
  * @param onError - sees an upstream error first and passes it on
  * @internal
  */
 export function lightStepWith<A, B, S>(state: S, onValue: StepNext<A, B, S>, onError?: StepError<B, S>): OperatorFunction<A, B> {
-  return (source) =>
-    new Observable<B>((downstream) => {
-      source.subscribe(new StepSubscriber<A, B, S>(downstream, onValue, onError, state));
-    });
-}
-
-class SwitchSubscriber<A, B> extends LinkedSubscriber<A, B> {
-  private started = false;
-
-  constructor(
-    downstream: Subscriber<B>,
-    private readonly run: (value: A, downstream: Subscriber<B>) => void,
-  ) {
-    super(downstream);
-  }
-
-  protected onNext(value: A): void {
-    this.started = true;
-    // The continuation talks to downstream directly: this subscriber steps out of downstream's teardowns first
-    // (its source, which emits one value, completes right after), so nothing of this step stays alive while the
-    // continuation (e.g. a request waiting for its response) runs.
-    this.releaseFromDownstream();
-    try {
-      this.run(value, this.downstream);
-    } catch (error) {
-      this.downstream.error(error);
-    }
-  }
-
-  protected override onComplete(): void {
-    if (!this.started) this.downstream.complete();
-  }
+  const stage: StepStage = {
+    run: undefined,
+    onValue: onValue as StepNext<unknown, unknown, unknown>,
+    onError: onError as StepError<unknown, unknown> | undefined,
+    state,
+  };
+  return (source) => withStage<A, B>(source, stage);
 }
 
 /**
@@ -244,15 +378,18 @@ export function lightSwitch<A, B>(project: (value: A) => Observable<B>): Operato
 /**
  * {@link lightSwitch} whose continuation subscribes `downstream` itself instead of returning an Observable, so that a
  * step can continue without building an Observable per value (e.g. into a chain built once per pipeline). A throw
- * fails the stream.
+ * fails the stream. `downstream` may get the value synchronously, during `run`.
  * @param run - continues the stream for the value into `downstream`
  * @internal
  */
 export function lightSwitchInto<A, B>(run: (value: A, downstream: Subscriber<B>) => void): OperatorFunction<A, B> {
-  return (source) =>
-    new Observable<B>((downstream) => {
-      source.subscribe(new SwitchSubscriber<A, B>(downstream, run));
-    });
+  const stage: SwitchStage = {
+    run: run as (value: unknown, downstream: Subscriber<unknown>) => void,
+    onValue: undefined,
+    onError: undefined,
+    state: undefined,
+  };
+  return (source) => withStage<A, B>(source, stage);
 }
 
 /**
@@ -289,32 +426,52 @@ export interface ContextSource<C> {
  * @internal
  */
 export function contextSource<C>(): ContextSource<C> {
-  let current: C | undefined;
-  let armed = false;
-  const source = new Observable<C>((subscriber) => {
-    if (!armed) {
-      subscriber.error(new Error('context source subscribed outside run()'));
-      return;
-    }
-    const context = current as C;
-    armed = false;
-    current = undefined;
-    subscriber.next(context);
-    subscriber.complete();
-  });
+  const source = new ContextObservable<C>();
   return {
     source,
     run<R>(context: C, target: Observable<R>, subscriber: Subscriber<R>): void {
-      const wasArmed = armed;
-      const previous = current;
-      current = context;
-      armed = true;
-      try {
-        target.subscribe(subscriber);
-      } finally {
-        armed = wasArmed;
-        current = previous;
-      }
+      source.run(context, target, subscriber);
     },
   };
+}
+
+/**
+ * The Observable of a {@link contextSource}. A {@link StepChain} over it takes the context straight from it
+ * ({@link ContextObservable.feed}) instead of subscribing: the same two notifications, without a `subscribe` call.
+ */
+class ContextObservable<C> extends Observable<C> {
+  private current: C | undefined = undefined;
+  private armed = false;
+
+  constructor() {
+    super((subscriber) => {
+      this.feed(subscriber);
+    });
+  }
+
+  /** What subscribing does: the armed context, then completion (an error outside {@link ContextObservable.run}). */
+  feed(subscriber: Subscriber<C>): void {
+    if (!this.armed) {
+      subscriber.error(new Error('context source subscribed outside run()'));
+      return;
+    }
+    const context = this.current as C;
+    this.armed = false;
+    this.current = undefined;
+    subscriber.next(context);
+    subscriber.complete();
+  }
+
+  run<R>(context: C, target: Observable<R>, subscriber: Subscriber<R>): void {
+    const wasArmed = this.armed;
+    const previous = this.current;
+    this.current = context;
+    this.armed = true;
+    try {
+      target.subscribe(subscriber);
+    } finally {
+      this.armed = wasArmed;
+      this.current = previous;
+    }
+  }
 }
