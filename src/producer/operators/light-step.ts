@@ -174,11 +174,62 @@ class StepChain<T> extends Observable<T> {
     readonly handlesErrors: boolean,
   ) {
     super((downstream) => {
-      const chain = new ChainSubscriber(downstream, stages);
-      if (root instanceof ContextObservable) root.feed(chain);
-      else root.subscribe(chain);
+      startChain(root, stages, downstream);
     });
   }
+
+  /** What subscribing does (see {@link startChain}). */
+  start(downstream: Subscriber<unknown>): void {
+    startChain(this.root, this.stages, downstream);
+  }
+}
+
+/** One subscription of a {@link StepChain}: one {@link ChainSubscriber}, fed by the root. */
+function startChain(root: Observable<unknown>, stages: readonly Stage[], downstream: Subscriber<unknown>): void {
+  const chain = new ChainSubscriber(downstream, stages);
+  if (root instanceof ContextObservable) root.feed(chain);
+  else root.subscribe(chain);
+}
+
+/** An Observable that is, per subscription, the one `choose` returns (see {@link lightChoice}). */
+class ChoiceObservable<T> extends Observable<T> {
+  constructor(readonly choose: () => Observable<T>) {
+    super((subscriber) => {
+      subscribeInto(choose(), subscriber);
+    });
+  }
+}
+
+/**
+ * An Observable that subscribes, per subscription, the Observable `choose` returns then (e.g. a chain with or without
+ * hooks, as hooks are registered). Through {@link subscribeInto}, choosing costs no `subscribe` of its own.
+ * @param choose - the Observable of this subscription
+ * @internal
+ */
+export function lightChoice<T>(choose: () => Observable<T>): Observable<T> {
+  return new ChoiceObservable<T>(choose);
+}
+
+/**
+ * `target.subscribe(subscriber)` for a send step's subscriber: a chain of light steps (or a choice of one) is started
+ * straight away — what its `subscribe` would do, without RxJS's per-call wrapping (a `subscribe` throwing fails the
+ * subscriber, as RxJS does); any other Observable is subscribed as usual.
+ * @param target - what to subscribe
+ * @param subscriber - the subscriber (a `Subscriber`, not a partial observer)
+ * @internal
+ */
+export function subscribeInto<T>(target: Observable<T>, subscriber: Subscriber<T>): void {
+  let observable: Observable<T> = target;
+  while (observable instanceof ChoiceObservable) observable = (observable as ChoiceObservable<T>).choose();
+  if (observable instanceof StepChain) {
+    try {
+      (observable as StepChain<T>).start(subscriber as Subscriber<unknown>);
+    } catch (error) {
+      subscriber.error(error);
+    }
+    return;
+  }
+  observable.subscribe(subscriber);
 }
 
 /** `source` piped through `stage`: a longer chain when `source` is one that may take it, else a chain of its own. */
@@ -468,7 +519,7 @@ class ContextObservable<C> extends Observable<C> {
     this.current = context;
     this.armed = true;
     try {
-      target.subscribe(subscriber);
+      subscribeInto(target, subscriber);
     } finally {
       this.armed = wasArmed;
       this.current = previous;

@@ -1,6 +1,8 @@
 import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { Observable, asyncScheduler, concat, defer, from, ignoreElements, of, retry, throwError } from 'rxjs';
 import { LinkedSubscriber, lightSwitchInto } from './light-step.js';
+import { CoarseTimerScheduler } from '../coarse-timer-scheduler.js';
+import type { CoarseTimerEntry } from '../coarse-timer-scheduler.js';
 import { MQAclError, MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -87,8 +89,12 @@ interface AttemptLoop<C, R> {
  * — one object per attempt, alive for the attempt's round trip, and one class for every mode, so that the call
  * sites it goes through stay monomorphic whatever mix of sync and async sends a process makes.
  */
-class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> {
+class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> implements CoarseTimerEntry {
   private timer: Subscription | null = null;
+  /** The shared coarse timer this attempt is its own entry of, while armed there. */
+  private coarse: CoarseTimerScheduler | null = null;
+  bucket: (CoarseTimerEntry | null)[] | null = null;
+  slot = -1;
   private seen = false;
   /** A sync attempt whose value started the next attempt: what it does after that is of no interest. */
   private superseded = false;
@@ -105,7 +111,20 @@ class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> {
   }
 
   arm(scheduler: SchedulerLike): void {
-    if (!this.seen && !this.closed) this.timer = scheduler.schedule(expireDeadline, this.timeoutMillis, this as AttemptSubscriber<unknown, unknown>);
+    if (this.seen || this.closed) return;
+    if (scheduler instanceof CoarseTimerScheduler) {
+      // The attempt is its own timer entry: no action (a Subscription) per attempt.
+      this.coarse = scheduler;
+      scheduler.enqueue(this, this.timeoutMillis);
+      return;
+    }
+    this.timer = scheduler.schedule(expireDeadline, this.timeoutMillis, this as AttemptSubscriber<unknown, unknown>);
+  }
+
+  /** @internal The deadline, when armed on the coarse timer. */
+  onTimer(): void {
+    this.coarse = null;
+    this.expire();
   }
 
   expire(): void {
@@ -190,6 +209,11 @@ class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> {
   }
 
   private disarm(): void {
+    const coarse = this.coarse;
+    if (coarse != null) {
+      this.coarse = null;
+      coarse.dequeue(this);
+    }
     const timer = this.timer;
     // `!= null`: unsubscribe() can run from the base constructor (a closed downstream), before this field is set.
     if (timer != null) {
