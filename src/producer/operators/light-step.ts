@@ -20,6 +20,71 @@ export type StepNext<A, B, S = undefined> = (value: A, downstream: Subscriber<B>
 export type StepError<B, S = undefined> = (error: unknown, downstream: Subscriber<B>, state: S) => void;
 
 /**
+ * A `Subscriber` that keeps its first teardown in a field of its own (built from RxJS's public API only: `add`,
+ * `remove`, `unsubscribe`, `closed`): RxJS's first `add()` on a subscription allocates an array with room for 16
+ * teardowns, and a send's subscribers nearly always hold exactly one (the upstream subscriber, or the remoting call)
+ * for as long as the send waits. When that teardown is a `SlotSubscriber` too, the two know each other, so one that
+ * finishes first releases itself from its holder (as RxJS does for its own subscribers) and is not kept alive by it.
+ * Teardowns after the first, and foreign Subscriptions, are left to RxJS.
+ * @internal
+ */
+export class SlotSubscriber<T> extends Subscriber<T> {
+  /** The first teardown added (usually the upstream subscriber), when it is not left to RxJS. */
+  private firstTeardown: Exclude<TeardownLogic, void> | null = null;
+  /** The `SlotSubscriber` that holds this one as its first teardown. */
+  private holder: SlotSubscriber<unknown> | null = null;
+
+  override add(teardown: TeardownLogic): void {
+    if (this.firstTeardown === null && teardown && (teardown as unknown) !== this && !this.closed) {
+      if (teardown instanceof SlotSubscriber) {
+        if (teardown.closed) return;
+        this.firstTeardown = teardown;
+        teardown.holder = this;
+        return;
+      }
+      // A function or a plain `{ unsubscribe }` (e.g. a remoting call); a foreign Subscription goes to RxJS, which
+      // lets it release itself when it closes first.
+      if (!(teardown instanceof Subscription)) {
+        this.firstTeardown = teardown;
+        return;
+      }
+    }
+    super.add(teardown);
+  }
+
+  override remove(teardown: Exclude<TeardownLogic, void>): void {
+    if (teardown === this.firstTeardown) {
+      this.firstTeardown = null;
+      if (teardown instanceof SlotSubscriber) teardown.holder = null;
+      return;
+    }
+    super.remove(teardown);
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    this.releaseFromHolder();
+    const first = this.firstTeardown;
+    this.firstTeardown = null;
+    super.unsubscribe();
+    if (first === null) return;
+    if (typeof first === 'function') first();
+    else {
+      if (first instanceof SlotSubscriber) first.holder = null;
+      first.unsubscribe();
+    }
+  }
+
+  /** Leaves the teardowns of the subscriber holding this one in its first slot; whether there was one. */
+  protected releaseFromHolder(): boolean {
+    const holder = this.holder;
+    if (holder === null) return false;
+    holder.remove(this);
+    return true;
+  }
+}
+
+/**
  * The base of every send subscriber, built from RxJS's public API only (the `Subscriber` constructor, `add`,
  * `remove`, `unsubscribe`, `closed`, and overriding the public `next`/`error`/`complete`), so that an RxJS upgrade
  * cannot silently change how a send settles. Nothing here reads or writes an RxJS internal member.
@@ -35,11 +100,7 @@ export type StepError<B, S = undefined> = (error: unknown, downstream: Subscribe
  * go downstream, then unsubscribe it; unsubscribing it runs its teardowns (the upstream included).
  * @internal
  */
-export abstract class LinkedSubscriber<T, D = unknown> extends Subscriber<T> {
-  /** The first teardown added (usually the upstream subscriber), when it is not left to RxJS. */
-  private firstTeardown: Exclude<TeardownLogic, void> | null = null;
-  /** The `LinkedSubscriber` that holds this one as its first teardown. */
-  private holder: LinkedSubscriber<unknown> | null = null;
+export abstract class LinkedSubscriber<T, D = unknown> extends SlotSubscriber<T> {
   /** Set once it errored, completed or was unsubscribed: later notifications are ignored. */
   protected stopped = false;
 
@@ -86,47 +147,10 @@ export abstract class LinkedSubscriber<T, D = unknown> extends Subscriber<T> {
     }
   }
 
-  override add(teardown: TeardownLogic): void {
-    if (this.firstTeardown === null && teardown && (teardown as unknown) !== this && !this.closed) {
-      if (teardown instanceof LinkedSubscriber) {
-        if (teardown.closed) return;
-        this.firstTeardown = teardown;
-        teardown.holder = this;
-        return;
-      }
-      // A function or a plain `{ unsubscribe }` (e.g. a remoting call); a foreign Subscription goes to RxJS, which
-      // lets it release itself when it closes first.
-      if (!(teardown instanceof Subscription)) {
-        this.firstTeardown = teardown;
-        return;
-      }
-    }
-    super.add(teardown);
-  }
-
-  override remove(teardown: Exclude<TeardownLogic, void>): void {
-    if (teardown === this.firstTeardown) {
-      this.firstTeardown = null;
-      if (teardown instanceof LinkedSubscriber) teardown.holder = null;
-      return;
-    }
-    super.remove(teardown);
-  }
-
   override unsubscribe(): void {
     if (this.closed) return;
     this.stopped = true;
-    const holder = this.holder;
-    if (holder !== null) holder.remove(this);
-    const first = this.firstTeardown;
-    this.firstTeardown = null;
     super.unsubscribe();
-    if (first === null) return;
-    if (typeof first === 'function') first();
-    else {
-      if (first instanceof LinkedSubscriber) first.holder = null;
-      first.unsubscribe();
-    }
   }
 
   /**
@@ -134,9 +158,7 @@ export abstract class LinkedSubscriber<T, D = unknown> extends Subscriber<T> {
    * {@link lightSwitchInto}), so that what it subscribes there can take the first slot.
    */
   protected releaseFromDownstream(): void {
-    const holder = this.holder;
-    if (holder !== null) holder.remove(this);
-    else this.downstream.remove(this);
+    if (!this.releaseFromHolder()) this.downstream.remove(this);
   }
 }
 
