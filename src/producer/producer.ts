@@ -444,7 +444,11 @@ export class Producer {
    *   `RMQ_ERR_ROUTE_NOT_FOUND`, `RMQ_ERR_BROKER` (`MQBrokerError`), `RMQ_ERR_REMOTING_*`, `RMQ_ERR_SEND_FORBIDDEN`.
    */
   send$(message: Message, options: SendOptions = {}): Observable<SendResult> {
-    const mode = options.mode ?? 'sync';
+    return this.modeSend$(message, options, options.mode ?? 'sync');
+  }
+
+  /** {@link Producer.send$} in `mode` (whatever `options.mode` says), without copying `options` to set it. */
+  private modeSend$(message: Message, options: SendOptions, mode: SendMode): Observable<SendResult> {
     const timeoutMillis = options.timeout ?? this.options.sendMsgTimeout;
     // One Observable per call and nothing else until subscribed; the usual send runs straight into the subscriber.
     return new Observable<SendResult>((subscriber) => {
@@ -852,7 +856,7 @@ export class Producer {
    * @throws the last attempt's error (see {@link Producer.send$} for the codes).
    */
   send(message: Message, options: Omit<SendOptions, 'mode'> = {}): Promise<SendResult> {
-    return firstValueFrom(this.send$(message, { ...options, mode: 'sync' }));
+    return firstValueFrom(this.modeSend$(message, options, 'sync'));
   }
 
   /**
@@ -879,7 +883,7 @@ export class Producer {
    * @throws as {@link Producer.send$} before the write (validation, route, connect, write errors).
    */
   sendOneway(message: Message, options: Omit<SendOptions, 'mode'> = {}): Promise<void> {
-    return lastValueFrom(this.send$(message, { ...options, mode: 'oneway' }).pipe(map(() => undefined)), {
+    return lastValueFrom(this.modeSend$(message, options, 'oneway').pipe(map(() => undefined)), {
       defaultValue: undefined,
     });
   }

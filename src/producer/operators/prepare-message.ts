@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { createUniqueId } from '../../message/message-id.js';
 import { buildPropertiesString } from '../../message/properties.js';
+import type { PropertyParts } from '../../message/properties.js';
 import { checkPropertiesSize, REPLY_MESSAGE_FLAG } from '../../message/validators.js';
 import { SysFlag } from '../../message/compression.js';
 import { RequestCode } from '../../remoting/request-code.js';
@@ -10,6 +11,24 @@ import type { PreparedContext, ValidatedContext } from '../send-context.js';
 import { lightStep } from './light-step.js';
 
 const TRANSACTION_PREPARED_TYPE = SysFlag.TRANSACTION_PREPARED;
+
+/** The properties of the send being prepared (see {@link prepareMessage}). */
+const PARTS: PropertyParts = {
+  tags: null,
+  keys: null,
+  waitStoreMsgOK: true,
+  delayTimeLevel: null,
+  userProperties: null,
+  timerDeliverMs: null,
+  timerDelayMs: null,
+  omitWait: false,
+  transactionPrepared: false,
+  producerGroup: null,
+  systemProperties: null,
+  uniqKey: null,
+  instanceId: null,
+  contentType: null,
+};
 
 /** Options of {@link prepareMessage}. @internal */
 export interface PrepareMessageOptions {
@@ -39,23 +58,30 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
     const transactional = extras.transactional;
     const reply = message.properties?.['MSG_TYPE'] === REPLY_MESSAGE_FLAG;
     const uniqueId = nextId();
-    const properties = buildPropertiesString({
-      tags: message.tags ?? null,
-      keys: message.keys ?? null,
-      // A Java reply message is built with `new Message()`, which has no WAIT.
-      omitWait: reply && message.waitStoreMsgOK === undefined,
-      waitStoreMsgOK: message.waitStoreMsgOK !== false,
-      delayTimeLevel: transactional ? null : (message.delayTimeLevel ?? null),
-      timerDeliverMs: message.deliverTimeMs ?? null,
-      timerDelayMs: message.delayMs ?? null,
-      userProperties: message.properties ?? null,
-      transactionPrepared: transactional,
-      producerGroup: transactional ? (options.producerGroup ?? null) : null,
-      systemProperties: extras.systemProperties,
-      uniqKey: uniqueId,
-      instanceId: options.namespace,
-      contentType: context.contentType,
-    });
+    // One parts object for every send (buildPropertiesString only reads it, synchronously): nothing per send.
+    const parts = PARTS;
+    parts.tags = message.tags ?? null;
+    parts.keys = message.keys ?? null;
+    // A Java reply message is built with `new Message()`, which has no WAIT.
+    parts.omitWait = reply && message.waitStoreMsgOK === undefined;
+    parts.waitStoreMsgOK = message.waitStoreMsgOK !== false;
+    parts.delayTimeLevel = transactional ? null : (message.delayTimeLevel ?? null);
+    parts.timerDeliverMs = message.deliverTimeMs ?? null;
+    parts.timerDelayMs = message.delayMs ?? null;
+    parts.userProperties = message.properties ?? null;
+    parts.transactionPrepared = transactional;
+    parts.producerGroup = transactional ? (options.producerGroup ?? null) : null;
+    parts.systemProperties = extras.systemProperties;
+    parts.uniqKey = uniqueId;
+    parts.instanceId = options.namespace;
+    parts.contentType = context.contentType;
+    let properties: string;
+    try {
+      properties = buildPropertiesString(parts);
+    } finally {
+      // Holds nothing of the message between sends.
+      parts.tags = parts.keys = parts.userProperties = parts.systemProperties = parts.uniqKey = null;
+    }
     checkPropertiesSize(properties);
     context.topic = withNamespace(options.namespace, message.topic);
     context.uniqueId = uniqueId;

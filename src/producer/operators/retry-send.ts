@@ -110,12 +110,13 @@ class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> implements CoarseTi
     super(downstream);
   }
 
-  arm(scheduler: SchedulerLike): void {
+  /** Arms the deadline; `now` is the scheduler's time when the attempt started. */
+  arm(scheduler: SchedulerLike, now: number): void {
     if (this.seen || this.closed) return;
     if (scheduler instanceof CoarseTimerScheduler) {
       // The attempt is its own timer entry: no action (a Subscription) per attempt.
       this.coarse = scheduler;
-      scheduler.enqueue(this, this.timeoutMillis);
+      scheduler.enqueue(this, this.timeoutMillis, now);
       return;
     }
     this.timer = scheduler.schedule(expireDeadline, this.timeoutMillis, this as AttemptSubscriber<unknown, unknown>);
@@ -375,7 +376,7 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
     context.attemptTimeout = perAttempt;
     const subscriber = new AttemptSubscriber<C, R>(downstream, context, loop, role, perAttempt, context.attempt);
     into(context, subscriber);
-    subscriber.arm(scheduler);
+    subscriber.arm(scheduler, now);
   };
   const startSync = (context: C, lastError: unknown, downstream: Subscriber<R>): void =>
     startAttemptInto(context, lastError, downstream, Role.Sync);
