@@ -181,6 +181,12 @@ interface SwitchStage {
 type Stage = StepStage | SwitchStage;
 
 /**
+ * The `state` of a step stage that continues a switch (see {@link lightSwitchThrough}): the step gets the value the
+ * switch started with.
+ */
+const SWITCH_VALUE: unique symbol = Symbol('switch value');
+
+/**
  * The Observable of consecutive light steps: `source.pipe(stepA, stepB, switchC, stepD)` is ONE `StepChain` over
  * `source` with four stages, and a subscription to it is ONE {@link ChainSubscriber} that runs the stages in turn,
  * instead of one subscriber (and one `subscribe` call) per step. What goes downstream is exactly what the steps,
@@ -206,11 +212,29 @@ class StepChain<T> extends Observable<T> {
   }
 }
 
-/** One subscription of a {@link StepChain}: one {@link ChainSubscriber}, fed by the root. */
+/**
+ * One subscription of a {@link StepChain}: one {@link ChainSubscriber}, fed by the root. A context source feeds it
+ * directly. Another root, when a switch in the middle may keep the chain running after the root completed, is
+ * subscribed through a {@link RootSubscriber}, so that the root's subscription ends when the root completes (as it
+ * would with the steps piped one by one).
+ */
 function startChain(root: Observable<unknown>, stages: readonly Stage[], downstream: Subscriber<unknown>): void {
   const chain = new ChainSubscriber(downstream, stages);
   if (root instanceof ContextObservable) root.feed(chain);
+  else if (hasInnerSwitch(stages)) root.subscribe(new RootSubscriber(chain));
   else root.subscribe(chain);
+}
+
+function hasInnerSwitch(stages: readonly Stage[]): boolean {
+  for (let at = 0; at < stages.length - 1; at++) if (stages[at]!.run !== undefined) return true;
+  return false;
+}
+
+/** Passes a root's notifications to its chain, and ends the root's subscription once the root has finished. */
+class RootSubscriber extends LinkedSubscriber<unknown, unknown> {
+  protected onNext(value: unknown): void {
+    this.downstream.next(value);
+  }
 }
 
 /** An Observable that is, per subscription, the one `choose` returns (see {@link lightChoice}). */
@@ -277,6 +301,8 @@ class ChainSubscriber extends LinkedSubscriber<unknown, unknown> {
   private position = 0;
   private pending = 1;
   private handedOver = false;
+  /** The value the last switch stage started with (the state of a step that continues it). */
+  private switchValue: unknown = undefined;
 
   constructor(
     downstream: Subscriber<unknown>,
@@ -296,7 +322,7 @@ class ChainSubscriber extends LinkedSubscriber<unknown, unknown> {
     this.position = at + 1;
     if (stage.run === undefined) {
       try {
-        stage.onValue(value, this, stage.state);
+        stage.onValue(value, this, stage.state === SWITCH_VALUE ? this.switchValue : stage.state);
       } catch (error) {
         this.error(error);
         return;
@@ -317,6 +343,7 @@ class ChainSubscriber extends LinkedSubscriber<unknown, unknown> {
       return;
     }
     this.pending++;
+    this.switchValue = value;
     try {
       stage.run(value, this);
     } catch (error) {
@@ -336,13 +363,18 @@ class ChainSubscriber extends LinkedSubscriber<unknown, unknown> {
     }
     const stages = this.stages;
     let failure = error;
-    for (let at = this.position; at < stages.length; at++) {
+    const from = this.position;
+    for (let at = from; at < stages.length; at++) {
       const onError = stages[at]!.onError;
       if (onError === undefined) continue;
+      // A step that continues a switch sees the errors of the switch's inner work only (they arrive at its position),
+      // not one raised before the switch ran.
+      if (stages[at]!.state === SWITCH_VALUE && at !== from) continue;
       // The step's handler passes the error on into this subscriber, which carries it to the stages after it.
       this.position = at + 1;
+      const state = stages[at]!.state;
       try {
-        onError(failure, this, stages[at]!.state);
+        onError(failure, this, state === SWITCH_VALUE ? this.switchValue : state);
         return;
       } catch (thrown) {
         failure = thrown;
@@ -463,6 +495,39 @@ export function lightSwitchInto<A, B>(run: (value: A, downstream: Subscriber<B>)
     state: undefined,
   };
   return (source) => withStage<A, B>(source, stage);
+}
+
+/**
+ * A switch whose continuation goes through a step: `run` subscribes the inner work (e.g. a remoting call) to the
+ * subscriber it is given, and each inner value and error goes to `onInner`/`onInnerError` with the switch's own value
+ * as their state (e.g. to put a response into its send context). The same stream as
+ * `lightSwitchInto((value, downstream) => run(value, stepSubscriber(downstream, value, onInner, onInnerError)))`, but
+ * in a chain the inner work is subscribed to the chain's one subscriber, with no subscriber of its own.
+ * @param run - starts the inner work for the value, into `inner`
+ * @param onInner - handles an inner value (the switch's value as state): emits into `downstream`, or not, or fails it
+ * @param onInnerError - sees an error of the inner work first and passes it on; an error raised before the switch
+ *   ran goes past it. (In a chain, an error of the source while the inner work runs would reach it too: the send
+ *   chains' sources emit their one value and complete, so there the errors it sees are the inner work's.)
+ * @internal
+ */
+export function lightSwitchThrough<A, I, B>(
+  run: (value: A, inner: Subscriber<I>) => void,
+  onInner: StepNext<I, B, A>,
+  onInnerError?: StepError<B, A>,
+): OperatorFunction<A, B> {
+  const switchStage: SwitchStage = {
+    run: run as (value: unknown, downstream: Subscriber<unknown>) => void,
+    onValue: undefined,
+    onError: undefined,
+    state: undefined,
+  };
+  const throughStage: StepStage = {
+    run: undefined,
+    onValue: onInner as StepNext<unknown, unknown, unknown>,
+    onError: onInnerError as StepError<unknown, unknown> | undefined,
+    state: SWITCH_VALUE,
+  };
+  return (source) => withStage<I, B>(withStage<A, I>(source, switchStage), throughStage);
 }
 
 /**
