@@ -106,10 +106,14 @@ export interface UniqueIdGeneratorOptions {
   counter?: number;
 }
 
+/** Upper-case hex of every byte value. */
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).toUpperCase().padStart(2, '0'));
+
 /**
  * Generator of client unique ids (Java `MessageClientIDSetter` layout): the fixed prefix (IP, pid, random int) is
- * rendered once into a preallocated ASCII buffer; each id writes 12 hex digits (ms since month start, counter)
- * into it and reads it back as one string.
+ * rendered once into a preallocated ASCII buffer; the 8 hex digits of the time (ms since month start) are written
+ * into it once per millisecond and read back with the prefix as one string, to which each id appends the 4 hex
+ * digits of its counter.
  */
 export class UniqueIdGenerator {
   private readonly buf: Buffer;
@@ -118,6 +122,9 @@ export class UniqueIdGenerator {
   private counter: number;
   private monthStart = 0;
   private nextMonthStart = -Infinity;
+  /** Prefix and time part of the ids of the millisecond `headDiff` (the time part's value). */
+  private head = '';
+  private headDiff = Number.NaN;
 
   constructor(options: UniqueIdGeneratorOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -154,13 +161,17 @@ export class UniqueIdGenerator {
     let diff = (now - this.monthStart) | 0;
     // Java tolerates a clock stepping slightly back across the month boundary by clamping to 0.
     if (diff < 0 && diff > -1_000_000) diff = 0;
-    const buf = this.buf;
-    let pos = this.prefixLength;
-    for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(diff >>> shift) & 0xf]!;
+    if (diff !== this.headDiff) {
+      // The prefix and time part change at most once per millisecond: built then, reused by the ids of that ms.
+      const buf = this.buf;
+      let pos = this.prefixLength;
+      for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(diff >>> shift) & 0xf]!;
+      this.head = buf.toString('latin1', 0, pos);
+      this.headDiff = diff;
+    }
     const count = this.counter;
     this.counter = (count + 1) & 0xffff;
-    for (let shift = 12; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(count >>> shift) & 0xf]!;
-    return buf.toString('latin1', 0, pos);
+    return this.head + (HEX_PAIRS[count >>> 8]! + HEX_PAIRS[count & 0xff]!);
   }
 }
 
