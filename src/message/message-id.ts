@@ -150,9 +150,11 @@ export class UniqueIdGenerator {
     return this.buf.toString('latin1', 0, this.prefixLength);
   }
 
-  /** Next id: 32 (IPv4) or 56 (IPv6) upper-case hex characters. */
-  next(): string {
-    const now = this.clock();
+  /**
+   * Next id: 32 (IPv4) or 56 (IPv6) upper-case hex characters.
+   * @param now - the time of the id, when the caller has just read this generator's clock (ms since the epoch)
+   */
+  next(now: number = this.clock()): string {
     if (now >= this.nextMonthStart) {
       const window = monthWindow(now);
       this.monthStart = window.start;
@@ -187,15 +189,16 @@ let defaultGenerator: UniqueIdGenerator | null = null;
  * A new client unique id (`UNIQ_KEY`, the `msgId` of a `SendResult`): local IP, pid, a per-process random int,
  * milliseconds since the start of the month, 16-bit counter, as upper-case hex (spec §9.6).
  *
+ * @param now - the id's time in ms since the epoch, when the caller has just read `Date.now()` (default: read here)
  * @returns 32 upper-case hex characters (IPv4 prefix)
  * @example
  * ```ts
  * createUniqueId(); // e.g. 'C0A8000230391B6D358647B760000000'
  * ```
  */
-export function createUniqueId(): string {
+export function createUniqueId(now?: number): string {
   defaultGenerator ??= new UniqueIdGenerator();
-  return defaultGenerator.next();
+  return now === undefined ? defaultGenerator.next() : defaultGenerator.next(now);
 }
 
 /**

@@ -122,6 +122,8 @@ export function createRetryingAttempt(
           defaultTopicQueueNums: o.defaultTopicQueueNums,
           unitMode: o.unitMode,
           batch: kind === 'batch',
+          // The attempt's start is read from the wall clock when the deadlines run on the producer's own timer.
+          bornAtAttemptStart: deps.scheduler === undefined,
           ...(deps.client.peerVersion ? { peerVersion: (addr: string) => deps.client.peerVersion!(addr) } : {}),
         }),
         writeWire({ client: deps.client, faultStrategy: deps.faultStrategy, now }),
@@ -209,7 +211,12 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
   const now = (): number => scheduler.now();
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
-    prepareMessage({ namespace: o.namespace, producerGroup: deps.producerGroup, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
+    prepareMessage({
+      namespace: o.namespace,
+      producerGroup: deps.producerGroup,
+      wallClockStart: deps.scheduler === undefined,
+      ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}),
+    }),
     resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
   const retry = createRetryingAttempt(deps, 'message');

@@ -38,6 +38,12 @@ export interface PrepareMessageOptions {
   readonly producerGroup?: string;
   /** Unique id source (tests pin it). */
   readonly createUniqueId?: () => string;
+  /**
+   * The send's `startedAt` is wall-clock time (the producer's own clock, not a test scheduler's), so the default id
+   * source takes its time from it instead of reading the clock again.
+   * @defaultValue false
+   */
+  readonly wallClockStart?: boolean;
 }
 
 /**
@@ -51,13 +57,14 @@ export interface PrepareMessageOptions {
  * @internal
  */
 export function prepareMessage<C extends ValidatedContext>(options: PrepareMessageOptions): OperatorFunction<C, C & PreparedContext> {
-  const nextId = options.createUniqueId ?? createUniqueId;
+  const nextId = options.createUniqueId;
+  const idAtStart = options.wallClockStart === true;
   return lightStep<C, C & PreparedContext>((context, downstream) => {
     const message = context.message;
     const extras = context.extras;
     const transactional = extras.transactional;
     const reply = message.properties?.['MSG_TYPE'] === REPLY_MESSAGE_FLAG;
-    const uniqueId = nextId();
+    const uniqueId = nextId !== undefined ? nextId() : idAtStart ? createUniqueId(context.startedAt) : createUniqueId();
     // One parts object for every send (buildPropertiesString only reads it, synchronously): nothing per send.
     const parts = PARTS;
     parts.tags = message.tags ?? null;
