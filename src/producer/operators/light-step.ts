@@ -5,6 +5,11 @@
  * size is what the garbage collector keeps copying; RxJS's `OperatorSubscriber` costs an object plus three
  * closures and their context per operator.
  *
+ * Each send operator still lives in its own file and is piped in `send-pipeline.ts`; what piping light steps builds
+ * is one {@link StepChain} per run of consecutive steps, and a subscription to it is ONE subscriber that runs the
+ * steps in turn (a switch in the middle continues on the same subscriber when its inner work answers). A send
+ * attempt is then a handful of objects instead of one subscriber (and one `subscribe` call) per operator.
+ *
  * `onValue` gets each value and the downstream subscriber: it may emit (`next`), emit nothing, or fail (`error`,
  * or throw — a throw becomes the stream's error, as in `map`). `onError`, when given, sees an upstream error
  * before it goes downstream (as `tap({ error })`; it must pass it on itself).
