@@ -410,38 +410,6 @@ class ChainSubscriber extends LinkedSubscriber<unknown, unknown> {
   }
 }
 
-class StepSubscriber<A, B, S> extends LinkedSubscriber<A, B> {
-  constructor(
-    downstream: Subscriber<B>,
-    private readonly onValue: StepNext<A, B, S>,
-    private readonly onFailure: StepError<B, S> | undefined,
-    private readonly state: S,
-  ) {
-    // Chains this subscriber to the downstream one: unsubscribing downstream tears it (and upstream) down.
-    super(downstream);
-  }
-
-  protected onNext(value: A): void {
-    try {
-      this.onValue(value, this.downstream, this.state);
-    } catch (error) {
-      this.downstream.error(error);
-    }
-  }
-
-  protected override onError(error: unknown): void {
-    if (this.onFailure === undefined) {
-      this.downstream.error(error);
-      return;
-    }
-    try {
-      this.onFailure(error, this.downstream, this.state);
-    } catch (thrown) {
-      this.downstream.error(thrown);
-    }
-  }
-}
-
 /**
  * A synchronous one-subscriber step (see the module comment). Consecutive light steps share one subscriber per
  * subscription (see {@link StepChain}).
@@ -506,7 +474,7 @@ export function lightSwitchInto<A, B>(run: (value: A, downstream: Subscriber<B>)
  * A switch whose continuation goes through a step: `run` subscribes the inner work (e.g. a remoting call) to the
  * subscriber it is given, and each inner value and error goes to `onInner`/`onInnerError` with the switch's own value
  * as their state (e.g. to put a response into its send context). The same stream as
- * `lightSwitchInto((value, downstream) => run(value, stepSubscriber(downstream, value, onInner, onInnerError)))`, but
+ * `lightSwitchInto` whose `run` subscribes the inner work through `lightStepWith(value, onInner, onInnerError)`, but
  * in a chain the inner work is subscribed to the chain's one subscriber, with no subscriber of its own.
  * @param run - starts the inner work for the value, into `inner`
  * @param onInner - handles an inner value (the switch's value as state): emits into `downstream`, or not, or fails it
@@ -533,21 +501,6 @@ export function lightSwitchThrough<A, I, B>(
     state: SWITCH_VALUE,
   };
   return (source) => withStage<I, B>(withStage<A, I>(source, switchStage), throughStage);
-}
-
-/**
- * A light step's subscriber on its own, for a step whose Observable is built once per pipeline: subscribing the
- * shared chain with it gives the same stream as `.pipe(lightStepWith(state, onValue, onError))`, without building
- * that Observable per subscription.
- * @internal
- */
-export function stepSubscriber<A, B, S>(
-  downstream: Subscriber<B>,
-  state: S,
-  onValue: StepNext<A, B, S>,
-  onError?: StepError<B, S>,
-): Subscriber<A> {
-  return new StepSubscriber<A, B, S>(downstream, onValue, onError, state);
 }
 
 /** See {@link contextSource}. @internal */
