@@ -201,3 +201,31 @@ describe('javaHashMapOrder', () => {
     assert.equal(javaHashMapOrder(many).length, 13);
   });
 });
+
+describe('buildPropertiesString: the text around UNIQ_KEY kept from the send before', () => {
+  it('equals the general build for every sequence of parts, whatever came before', () => {
+    const variants = [
+      { uniqKey: 'A'.repeat(32) },
+      { uniqKey: 'B'.repeat(32) },
+      { uniqKey: 'C'.repeat(32), tags: 'TagA' },
+      { uniqKey: 'D'.repeat(32), tags: 'TagA', keys: ['k1', 'k2'] },
+      { uniqKey: 'E'.repeat(32), tags: 'TagB', keys: 'k3' },
+      { uniqKey: 'F'.repeat(32), waitStoreMsgOK: false },
+      { uniqKey: 'G'.repeat(32), delayTimeLevel: 3 },
+      { uniqKey: 'H'.repeat(32), transactionPrepared: true, producerGroup: 'PG' },
+      { uniqKey: 'I'.repeat(32), instanceId: 'MQ_INST_1' },
+      { tags: 'NoUniq' },
+      { uniqKey: 'J'.repeat(32) },
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const parts of variants) {
+        for (const trailingSeparator of [false, true]) {
+          // Empty user properties take the general path (names, values, Java HashMap order).
+          const general = buildPropertiesString({ ...parts, userProperties: {} }, { trailingSeparator });
+          assert.equal(buildPropertiesString(parts, { trailingSeparator }), general);
+        }
+      }
+      variants.reverse();
+    }
+  });
+});

@@ -106,10 +106,14 @@ export interface UniqueIdGeneratorOptions {
   counter?: number;
 }
 
+/** Upper-case hex of every byte value. */
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).toUpperCase().padStart(2, '0'));
+
 /**
  * Generator of client unique ids (Java `MessageClientIDSetter` layout): the fixed prefix (IP, pid, random int) is
- * rendered once into a preallocated ASCII buffer; each id writes 12 hex digits (ms since month start, counter)
- * into it and reads it back as one string.
+ * rendered once into a preallocated ASCII buffer; the 8 hex digits of the time (ms since month start) are written
+ * into it once per millisecond and read back with the prefix as one string, to which each id appends the 4 hex
+ * digits of its counter.
  */
 export class UniqueIdGenerator {
   private readonly buf: Buffer;
@@ -118,6 +122,9 @@ export class UniqueIdGenerator {
   private counter: number;
   private monthStart = 0;
   private nextMonthStart = -Infinity;
+  /** Prefix and time part of the ids of the millisecond `headDiff` (the time part's value). */
+  private head = '';
+  private headDiff = Number.NaN;
 
   constructor(options: UniqueIdGeneratorOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -143,9 +150,11 @@ export class UniqueIdGenerator {
     return this.buf.toString('latin1', 0, this.prefixLength);
   }
 
-  /** Next id: 32 (IPv4) or 56 (IPv6) upper-case hex characters. */
-  next(): string {
-    const now = this.clock();
+  /**
+   * Next id: 32 (IPv4) or 56 (IPv6) upper-case hex characters.
+   * @param now - the time of the id, when the caller has just read this generator's clock (ms since the epoch)
+   */
+  next(now: number = this.clock()): string {
     if (now >= this.nextMonthStart) {
       const window = monthWindow(now);
       this.monthStart = window.start;
@@ -154,13 +163,17 @@ export class UniqueIdGenerator {
     let diff = (now - this.monthStart) | 0;
     // Java tolerates a clock stepping slightly back across the month boundary by clamping to 0.
     if (diff < 0 && diff > -1_000_000) diff = 0;
-    const buf = this.buf;
-    let pos = this.prefixLength;
-    for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(diff >>> shift) & 0xf]!;
+    if (diff !== this.headDiff) {
+      // The prefix and time part change at most once per millisecond: built then, reused by the ids of that ms.
+      const buf = this.buf;
+      let pos = this.prefixLength;
+      for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(diff >>> shift) & 0xf]!;
+      this.head = buf.toString('latin1', 0, pos);
+      this.headDiff = diff;
+    }
     const count = this.counter;
     this.counter = (count + 1) & 0xffff;
-    for (let shift = 12; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(count >>> shift) & 0xf]!;
-    return buf.toString('latin1', 0, pos);
+    return this.head + (HEX_PAIRS[count >>> 8]! + HEX_PAIRS[count & 0xff]!);
   }
 }
 
@@ -176,15 +189,16 @@ let defaultGenerator: UniqueIdGenerator | null = null;
  * A new client unique id (`UNIQ_KEY`, the `msgId` of a `SendResult`): local IP, pid, a per-process random int,
  * milliseconds since the start of the month, 16-bit counter, as upper-case hex (spec §9.6).
  *
+ * @param now - the id's time in ms since the epoch, when the caller has just read `Date.now()` (default: read here)
  * @returns 32 upper-case hex characters (IPv4 prefix)
  * @example
  * ```ts
  * createUniqueId(); // e.g. 'C0A8000230391B6D358647B760000000'
  * ```
  */
-export function createUniqueId(): string {
+export function createUniqueId(now?: number): string {
   defaultGenerator ??= new UniqueIdGenerator();
-  return defaultGenerator.next();
+  return now === undefined ? defaultGenerator.next() : defaultGenerator.next(now);
 }
 
 /**

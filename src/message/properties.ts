@@ -320,6 +320,78 @@ export function buildPropertiesString(parts: PropertyParts, options?: EncodeProp
  * so the string is built straight in that order, without the name/value/hash lists and the sort.
  */
 function knownPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
+  const uniqKey = parts.uniqKey;
+  if (!uniqKey) return knownPropertiesText(parts, options);
+  // Sends of one producer mostly differ in their UNIQ_KEY only: the text around it is kept from the send before.
+  const around = KNOWN_AROUND_UNIQ_KEY;
+  const tags = parts.tags ? parts.tags : null;
+  const keys = typeof parts.keys === 'string' ? parts.keys : parts.keys ? parts.keys.join(' ') : '';
+  const wait = parts.waitStoreMsgOK !== false;
+  const delay = parts.delayTimeLevel && parts.delayTimeLevel > 0 ? parts.delayTimeLevel : 0;
+  const transactionPrepared = parts.transactionPrepared === true;
+  const producerGroup = parts.producerGroup ? parts.producerGroup : null;
+  const instanceId = parts.instanceId ? parts.instanceId : null;
+  const trailing = options?.trailingSeparator === true;
+  if (
+    around.head === null ||
+    around.tags !== tags ||
+    around.keys !== keys ||
+    around.wait !== wait ||
+    around.delay !== delay ||
+    around.transactionPrepared !== transactionPrepared ||
+    around.producerGroup !== producerGroup ||
+    around.instanceId !== instanceId ||
+    around.trailing !== trailing
+  ) {
+    let head = '';
+    let tail = '';
+    let after = false;
+    for (let i = 0; i < KNOWN_ORDER.length; i++) {
+      const name = KNOWN_ORDER[i]!;
+      if (name === 'UNIQ_KEY') {
+        head += name + NAME_VALUE_SEPARATOR;
+        tail = PROPERTY_SEPARATOR;
+        after = true;
+        continue;
+      }
+      const value = knownValue(parts, name);
+      if (value === null) continue;
+      if (after) tail += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+      else head += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+    }
+    around.head = head;
+    around.tail = trailing ? tail : tail.slice(0, -1);
+    around.tags = tags;
+    around.keys = keys;
+    around.wait = wait;
+    around.delay = delay;
+    around.transactionPrepared = transactionPrepared;
+    around.producerGroup = producerGroup;
+    around.instanceId = instanceId;
+    around.trailing = trailing;
+  }
+  return around.head + uniqKey + around.tail;
+}
+
+/**
+ * The text {@link knownPropertiesString} built last around a UNIQ_KEY (`head` + id + `tail`), and the parts it was
+ * built from.
+ */
+const KNOWN_AROUND_UNIQ_KEY: {
+  head: string | null;
+  tail: string;
+  tags: string | null;
+  keys: string;
+  wait: boolean;
+  delay: number;
+  transactionPrepared: boolean;
+  producerGroup: string | null;
+  instanceId: string | null;
+  trailing: boolean;
+} = { head: null, tail: '', tags: null, keys: '', wait: true, delay: 0, transactionPrepared: false, producerGroup: null, instanceId: null, trailing: false };
+
+/** {@link knownPropertiesString}, built entry by entry. */
+function knownPropertiesText(parts: PropertyParts, options?: EncodePropertiesOptions): string {
   let text = '';
   for (let i = 0; i < KNOWN_ORDER.length; i++) {
     const name = KNOWN_ORDER[i]!;

@@ -5,24 +5,31 @@
  * `SafeSubscriber` (which binds each of its methods).
  * @internal
  */
-import { Subscriber } from 'rxjs';
 import { MQClientError } from '../errors.js';
 import type { SendResult } from '../message/message.js';
 import type { CallbackErrorEvent } from './diagnostics.js';
 import { callbackErrorChannel } from './diagnostics.js';
+import { SlotSubscriber } from './operators/light-step.js';
 import type { SendCallback } from './send-options.js';
 
 type Which = 'onSuccess' | 'onException';
+
+/** Where a send counted in flight is let go once it is unsubscribed. @internal */
+export interface InflightTracker {
+  untrack(subscriber: AsyncSendObserver): void;
+}
 
 /**
  * Calls exactly one of the callbacks, exactly once, never before `sendAsync` returned (`returned` is set then);
  * a throwing callback is reported on `rocketmq:producer:callbackError`.
  * @internal
  */
-export class AsyncSendObserver extends Subscriber<SendResult> {
+export class AsyncSendObserver extends SlotSubscriber<SendResult> {
   /** Set once `sendAsync` has returned; callbacks settling before that run in a microtask. */
   returned = false;
   private fired = false;
+  /** Counts this send in flight until it is unsubscribed (settled or abandoned), without a teardown closure. */
+  tracker: InflightTracker | null = null;
 
   constructor(
     private readonly callback: SendCallback,
@@ -51,6 +58,16 @@ export class AsyncSendObserver extends Subscriber<SendResult> {
     // a stack, which is costly on the hot path).
     if (!this.fired) this.fire('onException', new MQClientError('the send completed without a result', -1, { code: 'RMQ_ERR_NO_RESULT' }));
     this.unsubscribe();
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    super.unsubscribe();
+    const tracker = this.tracker;
+    if (tracker !== null) {
+      this.tracker = null;
+      tracker.untrack(this);
+    }
   }
 
   private fire(which: Which, value: SendResult | Error): void {

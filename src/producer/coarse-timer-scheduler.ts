@@ -20,10 +20,22 @@ export const GRANULARITY_MILLIS = 10;
 
 type Work<T> = (this: SchedulerAction<T>, state?: T) => void;
 
+/**
+ * What the scheduler's buckets hold: an RxJS action, or an object that is its own timer entry (a send attempt's
+ * deadline, without an action object per attempt; see {@link CoarseTimerScheduler.enqueue}). @internal
+ */
+export interface CoarseTimerEntry {
+  /** The bucket holding this entry while it is pending (`null` otherwise), and its slot there. */
+  bucket: (CoarseTimerEntry | null)[] | null;
+  slot: number;
+  /** Runs when the entry is due. */
+  onTimer(): void;
+}
+
 /** One scheduled piece of work; also its own cancelling Subscription (as RxJS actions are). @internal */
-class CoarseAction<T> extends Subscription implements SchedulerAction<T> {
+class CoarseAction<T> extends Subscription implements SchedulerAction<T>, CoarseTimerEntry {
   /** The bucket holding this action while it is pending, and its slot there. */
-  bucket: (CoarseAction<unknown> | null)[] | null = null;
+  bucket: (CoarseTimerEntry | null)[] | null = null;
   slot = -1;
 
   constructor(
@@ -38,8 +50,12 @@ class CoarseAction<T> extends Subscription implements SchedulerAction<T> {
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed) return this;
     this.state = state;
-    this.owner.enqueue(this as CoarseAction<unknown>, delay);
+    this.owner.enqueue(this, delay);
     return this;
+  }
+
+  onTimer(): void {
+    this.execute();
   }
 
   /** @internal Runs the work; a throw closes the action and propagates, as with `asyncScheduler`. */
@@ -54,14 +70,14 @@ class CoarseAction<T> extends Subscription implements SchedulerAction<T> {
 
   override unsubscribe(): void {
     if (this.closed) return;
-    this.owner.dequeue(this as CoarseAction<unknown>);
+    this.owner.dequeue(this);
     super.unsubscribe();
   }
 }
 
 /** @internal */
 export class CoarseTimerScheduler implements SchedulerLike {
-  private readonly buckets = new Map<number, (CoarseAction<unknown> | null)[]>();
+  private readonly buckets = new Map<number, (CoarseTimerEntry | null)[]>();
   private timer: NodeJS.Timeout | null = null;
   /** Due time the timer is armed for (Infinity when unarmed). */
   private armedFor = Infinity;
@@ -81,14 +97,19 @@ export class CoarseTimerScheduler implements SchedulerLike {
 
   schedule<T>(work: Work<T>, delay = 0, state?: T): Subscription {
     const action = new CoarseAction<T>(this, work, state);
-    this.enqueue(action as CoarseAction<unknown>, delay);
+    this.enqueue(action, delay);
     return action;
   }
 
-  /** @internal Puts `action` in the bucket of `now + delay` (rounded up), first taking it out of any other. */
-  enqueue(action: CoarseAction<unknown>, delay: number): void {
+  /**
+   * @internal Puts `action` in the bucket of `now + delay` (rounded up), first taking it out of any other. An entry
+   * that is not an action of this scheduler (e.g. a send attempt that is its own deadline) is enqueued the same way:
+   * its `onTimer` runs when it is due, unless {@link CoarseTimerScheduler.dequeue} took it out first. `now` is this
+   * scheduler's clock read by the caller just before (one clock read less per entry).
+   */
+  enqueue(action: CoarseTimerEntry, delay: number, now: number = Date.now()): void {
     this.dequeue(action);
-    const due = Math.ceil((Date.now() + Math.max(0, delay)) / GRANULARITY_MILLIS) * GRANULARITY_MILLIS;
+    const due = Math.ceil((now + Math.max(0, delay)) / GRANULARITY_MILLIS) * GRANULARITY_MILLIS;
     let bucket = this.buckets.get(due);
     if (bucket === undefined) {
       bucket = [];
@@ -102,7 +123,7 @@ export class CoarseTimerScheduler implements SchedulerLike {
   }
 
   /** @internal Takes a pending `action` out of its bucket (O(1): its slot is cleared). */
-  dequeue(action: CoarseAction<unknown>): void {
+  dequeue(action: CoarseTimerEntry): void {
     const bucket = action.bucket;
     if (bucket === null) return;
     bucket[action.slot] = null;
@@ -125,7 +146,7 @@ export class CoarseTimerScheduler implements SchedulerLike {
     this.timer = null;
     this.armedFor = Infinity;
     const now = Date.now();
-    let due: [number, (CoarseAction<unknown> | null)[]][] | null = null;
+    let due: [number, (CoarseTimerEntry | null)[]][] | null = null;
     for (const entry of this.buckets) {
       if (entry[0] <= now) {
         (due ??= []).push(entry);
@@ -143,7 +164,7 @@ export class CoarseTimerScheduler implements SchedulerLike {
           action.bucket = null;
           this.pending--;
           try {
-            action.execute();
+            action.onTimer();
           } catch (error) {
             failure ??= { error };
           }

@@ -6,6 +6,7 @@ import { InvalidOptionError, MQClientError } from '../errors.js';
 import type { Message, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
 import { AsyncSendObserver } from './async-send-observer.js';
+import type { InflightTracker } from './async-send-observer.js';
 import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
 import { LATENCY_TABLES_4_9, resolveOptions } from './config.js';
@@ -443,30 +444,51 @@ export class Producer {
    *   `RMQ_ERR_ROUTE_NOT_FOUND`, `RMQ_ERR_BROKER` (`MQBrokerError`), `RMQ_ERR_REMOTING_*`, `RMQ_ERR_SEND_FORBIDDEN`.
    */
   send$(message: Message, options: SendOptions = {}): Observable<SendResult> {
-    const mode = options.mode ?? 'sync';
+    return this.modeSend$(message, options, options.mode ?? 'sync');
+  }
+
+  /** {@link Producer.send$} in `mode` (whatever `options.mode` says), without copying `options` to set it. */
+  private modeSend$(message: Message, options: SendOptions, mode: SendMode): Observable<SendResult> {
     const timeoutMillis = options.timeout ?? this.options.sendMsgTimeout;
     // One Observable per call and nothing else until subscribed; the usual send runs straight into the subscriber.
     return new Observable<SendResult>((subscriber) => {
-      if (!(Number.isInteger(timeoutMillis) && timeoutMillis > 0)) {
-        subscriber.error(new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
-        return;
-      }
-      const pipeline = this.pipeline;
-      const deps = this.sendDeps;
-      if (this.serviceState !== 'RUNNING' || pipeline === null || deps === null) {
-        subscriber.error(notRunningError(this.serviceState));
-        return;
-      }
-      const choice = queueChoiceOf(message, options);
-      this.track(subscriber);
-      const telemetry = this.telemetry;
-      if (telemetry !== null) {
-        this.tracedSend(telemetry, message, mode, timeoutMillis, choice, subscriber);
-        return;
-      }
-      if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
-      else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
+      this.startSend(message, options, mode, timeoutMillis, subscriber);
     });
+  }
+
+  /** One send into `subscriber` (what subscribing {@link Producer.send$} does). */
+  private startSend(
+    message: Message,
+    options: SendOptions,
+    mode: SendMode,
+    timeoutMillis: number,
+    subscriber: Subscriber<SendResult>,
+  ): void {
+    if (!(Number.isInteger(timeoutMillis) && timeoutMillis > 0)) {
+      subscriber.error(new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
+      return;
+    }
+    const pipeline = this.pipeline;
+    const deps = this.sendDeps;
+    if (this.serviceState !== 'RUNNING' || pipeline === null || deps === null) {
+      subscriber.error(notRunningError(this.serviceState));
+      return;
+    }
+    const choice = queueChoiceOf(message, options);
+    if (subscriber instanceof AsyncSendObserver) {
+      // Counted in flight without a teardown closure: the observer lets go of itself when it is unsubscribed.
+      this.inflight.add(subscriber);
+      subscriber.tracker = this.inflightTracker;
+    } else {
+      this.track(subscriber);
+    }
+    const telemetry = this.telemetry;
+    if (telemetry !== null) {
+      this.tracedSend(telemetry, message, mode, timeoutMillis, choice, subscriber);
+      return;
+    }
+    if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
+    else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
   }
 
   /** A send with its span: the trace context goes into a copy of the message; the span ends as the send settles. */
@@ -525,11 +547,17 @@ export class Producer {
   /** Counts a send in {@link inflightCount} while it is subscribed (shutdown waits for it); its teardown ends that. */
   private track(subscriber: Subscriber<never>): void {
     this.inflight.add(subscriber);
-    subscriber.add(() => {
-      this.inflight.delete(subscriber);
-      if (this.inflight.size === 0) this.drained?.();
-    });
+    subscriber.add(() => this.untrack(subscriber));
   }
+
+  /** Ends what {@link track} started. */
+  private untrack(subscriber: Subscriber<never>): void {
+    this.inflight.delete(subscriber);
+    if (this.inflight.size === 0) this.drained?.();
+  }
+
+  /** {@link untrack} for the subscribers that let go of themselves ({@link AsyncSendObserver}). */
+  private readonly inflightTracker: InflightTracker = { untrack: (subscriber) => this.untrack(subscriber as Subscriber<never>) };
 
   /** `send`, counted as a send in flight while subscribed (see {@link track}). */
   private tracked<T>(send: Observable<T>): Observable<T> {
@@ -828,7 +856,7 @@ export class Producer {
    * @throws the last attempt's error (see {@link Producer.send$} for the codes).
    */
   send(message: Message, options: Omit<SendOptions, 'mode'> = {}): Promise<SendResult> {
-    return firstValueFrom(this.send$(message, { ...options, mode: 'sync' }));
+    return firstValueFrom(this.modeSend$(message, options, 'sync'));
   }
 
   /**
@@ -839,9 +867,15 @@ export class Producer {
    */
   sendAsync(message: Message, callback: SendCallback = {}, options: Omit<SendOptions, 'mode'> = {}): Subscription {
     const observer = new AsyncSendObserver(callback, this.id, this.groupOnWire);
-    const subscription = this.send$(message, { ...options, mode: 'async' }).subscribe(observer);
+    // What `send$(message, { ...options, mode: 'async' }).subscribe(observer)` does, without the Observable: a throw
+    // fails the send, as `subscribe` would.
+    try {
+      this.startSend(message, options, 'async', options.timeout ?? this.options.sendMsgTimeout, observer);
+    } catch (error) {
+      observer.error(error);
+    }
     observer.returned = true;
-    return subscription;
+    return observer;
   }
 
   /**
@@ -849,7 +883,7 @@ export class Producer {
    * @throws as {@link Producer.send$} before the write (validation, route, connect, write errors).
    */
   sendOneway(message: Message, options: Omit<SendOptions, 'mode'> = {}): Promise<void> {
-    return lastValueFrom(this.send$(message, { ...options, mode: 'oneway' }).pipe(map(() => undefined)), {
+    return lastValueFrom(this.modeSend$(message, options, 'oneway').pipe(map(() => undefined)), {
       defaultValue: undefined,
     });
   }

@@ -106,6 +106,9 @@ export type CompressedContext = QueuedContext & { wireBody: Buffer };
 /** After encodeRequest. @internal */
 export type EncodedContext = CompressedContext & { request: RemotingCommand };
 
+/** The `brokersSent` of every send before its first attempt: never mutated (`selectQueue` replaces it). */
+const NO_BROKERS_YET: string[] = [];
+
 /**
  * A fresh context for one send (one per subscription: a retry reuses it, a new subscription gets a new one).
  * @internal
@@ -143,7 +146,7 @@ export function createSendContext(
     response: null,
     hookContext: null,
     result: null,
-    brokersSent: [],
+    brokersSent: NO_BROKERS_YET,
     trace: null,
   };
 }

@@ -37,7 +37,7 @@ import {
   writeWire,
 } from './operators/index.js';
 import type { ProducerState } from './operators/index.js';
-import { contextSource, stepSubscriber } from './operators/light-step.js';
+import { contextSource } from './operators/light-step.js';
 import type { CompressedContext, PreparedContext, QueuedContext, SendContext, SendExtras } from './send-context.js';
 import { createSendContext } from './send-context.js';
 
@@ -122,6 +122,8 @@ export function createRetryingAttempt(
           defaultTopicQueueNums: o.defaultTopicQueueNums,
           unitMode: o.unitMode,
           batch: kind === 'batch',
+          // The attempt's start is read from the wall clock when the deadlines run on the producer's own timer.
+          bornAtAttemptStart: deps.scheduler === undefined,
           ...(deps.client.peerVersion ? { peerVersion: (addr: string) => deps.client.peerVersion!(addr) } : {}),
         }),
         writeWire({ client: deps.client, faultStrategy: deps.faultStrategy, now }),
@@ -135,7 +137,8 @@ export function createRetryingAttempt(
       ),
     ),
   );
-  const publish = (context: Routed, error: unknown): void => {
+  // Every settled attempt goes to the send's telemetry and the diagnostics channel (nothing to do without either).
+  const onAttemptSettled = (context: Routed, error: unknown): void => {
     if (context.trace !== null) context.trace.attemptSettled(context, error);
     if (!sendChannel.hasSubscribers) return;
     sendChannel.publish({
@@ -148,20 +151,11 @@ export function createRetryingAttempt(
       error,
     } satisfies SendEvent);
   };
-  const published = (result: SendResult, downstream: Subscriber<SendResult>, context: Routed): void => {
-    publish(context, null);
-    downstream.next(result);
-  };
-  const publishedError = (error: unknown, downstream: Subscriber<SendResult>, context: Routed): void => {
-    publish(context, error);
-    downstream.error(error);
-  };
   // The attempt's chain is built once, over a reusable context source; an attempt is then its subscribers only.
   const attemptContext = contextSource<Routed>();
   const attempt$ = attemptSteps(attemptContext.source);
   const attempt = {
-    into: (context: Routed, subscriber: Subscriber<SendResult>): void =>
-      attemptContext.run(context, attempt$, stepSubscriber(subscriber, context, published, publishedError)),
+    into: (context: Routed, subscriber: Subscriber<SendResult>): void => attemptContext.run(context, attempt$, subscriber),
   };
 
   const beforeRetry = (error: unknown, context: Routed): Observable<unknown> => {
@@ -191,6 +185,7 @@ export function createRetryingAttempt(
       beforeRetry,
       isRetriable,
       scheduler,
+      onAttemptSettled,
     });
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
@@ -216,7 +211,12 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
   const now = (): number => scheduler.now();
   const prepareAndRoute = pipe(
     validate<SendContext>({ state: deps.state, maxMessageSize: o.maxMessageSize }),
-    prepareMessage({ namespace: o.namespace, producerGroup: deps.producerGroup, ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}) }),
+    prepareMessage({
+      namespace: o.namespace,
+      producerGroup: deps.producerGroup,
+      wallClockStart: deps.scheduler === undefined,
+      ...(deps.createUniqueId ? { createUniqueId: deps.createUniqueId } : {}),
+    }),
     resolveRoute({ lookup: deps.lookupRoute, cached: deps.cachedRoute, createTopicKey: o.createTopicKey, scheduler }),
   );
   const retry = createRetryingAttempt(deps, 'message');

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Subject, Subscriber } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { contextSource, lightStep, lightSwitch, lightSwitchInto } from '../../../src/producer/operators/light-step.js';
+import { contextSource, lightStep, lightSwitch, lightSwitchInto, lightSwitchThrough } from '../../../src/producer/operators/light-step.js';
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => assert.deepStrictEqual(actual, expected));
@@ -162,5 +163,75 @@ describe('contextSource', () => {
     ctx.source.subscribe(collect(seen));
     assert.equal(seen.length, 3);
     assert.ok(Array.isArray(seen[2]) && seen[2][0] === 'error');
+  });
+});
+
+describe('chains of light steps (one subscriber per subscription)', () => {
+  const plusOne = lightStep<number, number>((value, downstream) => downstream.next(value + 1));
+
+  it('consecutive steps around a switch give what mergeMap and map would', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a|', { a: 1 });
+      const inner = cold('--x|', { x: 10 });
+      const chain = source.pipe(double, plusOne, lightSwitch((v: number) => inner.pipe(lightStep<number, number>((x, d) => d.next(x + v)))), double);
+      expectObservable(chain).toBe('---y|', { y: 26 });
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+      expectSubscriptions(inner.subscriptions).toBe('-^--!');
+    });
+  });
+
+  it('every value of a multi-value source runs every step, in order', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-b-c|', { a: 1, b: 2, c: 3 }).pipe(double, plusOne, double)).toBe('-x-y-z|', { x: 6, y: 10, z: 14 });
+    });
+  });
+
+  it('an error thrown by a step goes to the error handlers of the steps after it only', () => {
+    const seen: string[] = [];
+    const failing = lightStep<number, number>(() => {
+      throw new Error('bad');
+    });
+    const watch = (name: string) =>
+      lightStep<number, number>(
+        (value, downstream) => downstream.next(value),
+        (error, downstream) => {
+          seen.push(name);
+          downstream.error(error);
+        },
+      );
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|', { a: 1 }).pipe(watch('before'), failing, watch('after'), double)).toBe('-#', undefined, new Error('bad'));
+    });
+    assert.deepEqual(seen, ['after']);
+  });
+
+  it('lightSwitchThrough: the inner values and errors go through its step with the switch value; earlier errors pass by', () => {
+    const failures: unknown[] = [];
+    const through = (inner: Observable<number>) =>
+      lightSwitchThrough<number, number, number>(
+        (_value, into) => inner.subscribe(into),
+        (x, downstream, value) => downstream.next(x * value),
+        (error, downstream, value) => {
+          failures.push([error, value]);
+          downstream.error(error);
+        },
+      );
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|', { a: 3 }).pipe(plusOne, through(cold('-x|', { x: 5 })), double)).toBe('--y|', { y: 40 });
+      expectObservable(cold('-a|', { a: 3 }).pipe(through(cold('-#', undefined, 'inner')))).toBe('--#', undefined, 'inner');
+      const failing = lightStep<number, number>(() => {
+        throw 'before';
+      });
+      expectObservable(cold('-a|', { a: 3 }).pipe(failing, through(cold('-x|', { x: 5 })))).toBe('-#', undefined, 'before');
+    });
+    assert.deepEqual(failures, [['inner', 3]]);
+  });
+
+  it('unsubscribing downstream unsubscribes the inner work of a switch in the middle of a chain', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const inner = cold('-----x|', { x: 1 });
+      expectObservable(cold('a|', { a: 1 }).pipe(double, lightSwitch(() => inner), double), '^--!').toBe('---');
+      expectSubscriptions(inner.subscriptions).toBe('^--!');
+    });
   });
 });

@@ -18,6 +18,12 @@ export interface EncodeRequestOptions {
   /** Clock for `g` (bornTimestamp). */
   readonly now?: () => number;
   /**
+   * `g` is the attempt's start (`attemptStartedAt`, read from the wall clock just before, as the retry loop starts
+   * the attempt) rather than a clock read of its own.
+   * @defaultValue false
+   */
+  readonly bornAtAttemptStart?: boolean;
+  /**
    * Build SEND_BATCH_MESSAGE (320) requests (spec §10.1): the same V2 header with `m` = `"true"`, `f` and `h` = 0
    * (batches are never compressed and carry no message flag); the body is the §10.2 records.
    * @defaultValue false
@@ -50,6 +56,7 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
   const unitMode = options.unitMode ? 'true' : 'false';
   const batch = options.batch === true;
   const peerVersion = options.peerVersion;
+  const bornAtAttemptStart = options.bornAtAttemptStart === true;
   return lightStep<C, C & EncodedContext>((context, downstream) => {
     const message = context.message;
     if (peerVersion !== undefined && (message.deliverTimeMs !== undefined || message.delayMs !== undefined)) {
@@ -74,7 +81,7 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
       d: queueNums,
       e: String(context.queue.queueId),
       f: batch ? '0' : String(context.sysFlag),
-      g: String(now()),
+      g: String(bornAtAttemptStart ? context.attemptStartedAt : now()),
       h: batch ? '0' : String(message.flag ?? 0),
       i: context.properties,
       j: '0',

@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { createUniqueId } from '../../message/message-id.js';
 import { buildPropertiesString } from '../../message/properties.js';
+import type { PropertyParts } from '../../message/properties.js';
 import { checkPropertiesSize, REPLY_MESSAGE_FLAG } from '../../message/validators.js';
 import { SysFlag } from '../../message/compression.js';
 import { RequestCode } from '../../remoting/request-code.js';
@@ -11,6 +12,24 @@ import { lightStep } from './light-step.js';
 
 const TRANSACTION_PREPARED_TYPE = SysFlag.TRANSACTION_PREPARED;
 
+/** The properties of the send being prepared (see {@link prepareMessage}). */
+const PARTS: PropertyParts = {
+  tags: null,
+  keys: null,
+  waitStoreMsgOK: true,
+  delayTimeLevel: null,
+  userProperties: null,
+  timerDeliverMs: null,
+  timerDelayMs: null,
+  omitWait: false,
+  transactionPrepared: false,
+  producerGroup: null,
+  systemProperties: null,
+  uniqKey: null,
+  instanceId: null,
+  contentType: null,
+};
+
 /** Options of {@link prepareMessage}. @internal */
 export interface PrepareMessageOptions {
   /** Applied to the topic and sent as `INSTANCE_ID`. */
@@ -19,6 +38,12 @@ export interface PrepareMessageOptions {
   readonly producerGroup?: string;
   /** Unique id source (tests pin it). */
   readonly createUniqueId?: () => string;
+  /**
+   * The send's `startedAt` is wall-clock time (the producer's own clock, not a test scheduler's), so the default id
+   * source takes its time from it instead of reading the clock again.
+   * @defaultValue false
+   */
+  readonly wallClockStart?: boolean;
 }
 
 /**
@@ -32,30 +57,38 @@ export interface PrepareMessageOptions {
  * @internal
  */
 export function prepareMessage<C extends ValidatedContext>(options: PrepareMessageOptions): OperatorFunction<C, C & PreparedContext> {
-  const nextId = options.createUniqueId ?? createUniqueId;
+  const nextId = options.createUniqueId;
+  const idAtStart = options.wallClockStart === true;
   return lightStep<C, C & PreparedContext>((context, downstream) => {
     const message = context.message;
     const extras = context.extras;
     const transactional = extras.transactional;
     const reply = message.properties?.['MSG_TYPE'] === REPLY_MESSAGE_FLAG;
-    const uniqueId = nextId();
-    const properties = buildPropertiesString({
-      tags: message.tags ?? null,
-      keys: message.keys ?? null,
-      // A Java reply message is built with `new Message()`, which has no WAIT.
-      omitWait: reply && message.waitStoreMsgOK === undefined,
-      waitStoreMsgOK: message.waitStoreMsgOK !== false,
-      delayTimeLevel: transactional ? null : (message.delayTimeLevel ?? null),
-      timerDeliverMs: message.deliverTimeMs ?? null,
-      timerDelayMs: message.delayMs ?? null,
-      userProperties: message.properties ?? null,
-      transactionPrepared: transactional,
-      producerGroup: transactional ? (options.producerGroup ?? null) : null,
-      systemProperties: extras.systemProperties,
-      uniqKey: uniqueId,
-      instanceId: options.namespace,
-      contentType: context.contentType,
-    });
+    const uniqueId = nextId !== undefined ? nextId() : idAtStart ? createUniqueId(context.startedAt) : createUniqueId();
+    // One parts object for every send (buildPropertiesString only reads it, synchronously): nothing per send.
+    const parts = PARTS;
+    parts.tags = message.tags ?? null;
+    parts.keys = message.keys ?? null;
+    // A Java reply message is built with `new Message()`, which has no WAIT.
+    parts.omitWait = reply && message.waitStoreMsgOK === undefined;
+    parts.waitStoreMsgOK = message.waitStoreMsgOK !== false;
+    parts.delayTimeLevel = transactional ? null : (message.delayTimeLevel ?? null);
+    parts.timerDeliverMs = message.deliverTimeMs ?? null;
+    parts.timerDelayMs = message.delayMs ?? null;
+    parts.userProperties = message.properties ?? null;
+    parts.transactionPrepared = transactional;
+    parts.producerGroup = transactional ? (options.producerGroup ?? null) : null;
+    parts.systemProperties = extras.systemProperties;
+    parts.uniqKey = uniqueId;
+    parts.instanceId = options.namespace;
+    parts.contentType = context.contentType;
+    let properties: string;
+    try {
+      properties = buildPropertiesString(parts);
+    } finally {
+      // Holds nothing of the message between sends.
+      parts.tags = parts.keys = parts.userProperties = parts.systemProperties = parts.uniqKey = null;
+    }
     checkPropertiesSize(properties);
     context.topic = withNamespace(options.namespace, message.topic);
     context.uniqueId = uniqueId;

@@ -1,19 +1,8 @@
 import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
-import {
-  Observable,
-  asyncScheduler,
-  catchError,
-  concat,
-  defer,
-  from,
-  ignoreElements,
-  map,
-  mergeMap,
-  of,
-  retry,
-  throwError,
-} from 'rxjs';
+import { Observable, asyncScheduler, concat, defer, from, ignoreElements, of, retry, throwError } from 'rxjs';
 import { LinkedSubscriber, lightSwitchInto } from './light-step.js';
+import { CoarseTimerScheduler } from '../coarse-timer-scheduler.js';
+import type { CoarseTimerEntry } from '../coarse-timer-scheduler.js';
 import { MQAclError, MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -49,6 +38,11 @@ export interface RetrySendOptions<C> {
   readonly beforeRetry?: (error: unknown, context: C) => ObservableInput<unknown> | void;
   /** Clock and timers; tests pass a TestScheduler. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Told of every attempt that produced a value (`error` null) or failed (not of one cut off by its deadline or
+   * unsubscribed); a throw becomes the attempt's error.
+   */
+  readonly onAttemptSettled?: (context: C, error: unknown) => void;
 }
 
 /**
@@ -65,50 +59,138 @@ export function isRetriableSendError(error: unknown, retryResponseCodes: Readonl
   return false;
 }
 
+/** What an attempt subscriber does with its attempt's outcome. */
+const enum Role {
+  /** Passes everything on (oneway, and the async attempts under RxJS `retry`). */
+  Plain,
+  /** The first async attempt: its error goes to the retry decision (`retry`'s first error, see {@link retrySend}). */
+  FirstAsync,
+  /** A sync attempt: the sync loop's decision (next attempt, last result or last error). */
+  Sync,
+}
+
+/** The per-send-mode decisions an {@link AttemptSubscriber} hands its outcome to. */
+interface AttemptLoop<C, R> {
+  /** A sync attempt's value (kept as the send's result): whether another attempt should follow it. */
+  syncRetries(value: R, context: C): boolean;
+  /** Starts the next sync attempt into `downstream`. */
+  syncNext(context: C, downstream: Subscriber<R>): void;
+  /** A sync attempt's error: the next attempt, the stored result, or the error. */
+  syncError(error: unknown, context: C, downstream: Subscriber<R>): void;
+  /** The first async attempt's error: `retry`'s decision. */
+  firstAsyncError(error: unknown, context: C, downstream: Subscriber<R>): void;
+  /** Told of every attempt that produced a value or an error (not of one cut off by its deadline). */
+  settled: ((context: C, error: unknown) => void) | undefined;
+}
+
 /**
- * The attempt's cut-off, as `timeout({ first })` with a `RemotingTimeoutError`, but one subscriber object and one
- * timer entry per attempt (no closures): it stays alive for the attempt's whole round trip.
+ * One attempt's subscriber, whatever the mode: the attempt's cut-off (as `timeout({ first })` with a
+ * `RemotingTimeoutError`, one timer entry), the "attempt settled" notification, and the retry decision of its mode
+ * — one object per attempt, alive for the attempt's round trip, and one class for every mode, so that the call
+ * sites it goes through stay monomorphic whatever mix of sync and async sends a process makes.
  */
-class DeadlineSubscriber<R> extends LinkedSubscriber<R, R> {
+class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> implements CoarseTimerEntry {
   private timer: Subscription | null = null;
+  /** The shared coarse timer this attempt is its own entry of, while armed there. */
+  private coarse: CoarseTimerScheduler | null = null;
+  bucket: (CoarseTimerEntry | null)[] | null = null;
+  slot = -1;
   private seen = false;
+  /** A sync attempt whose value started the next attempt: what it does after that is of no interest. */
+  private superseded = false;
 
   constructor(
     downstream: Subscriber<R>,
+    private readonly context: C,
+    private readonly loop: AttemptLoop<C, R>,
+    private readonly role: Role,
     private readonly timeoutMillis: number,
     private readonly attempt: number,
   ) {
     super(downstream);
   }
 
-  arm(scheduler: SchedulerLike): void {
-    if (!this.seen && !this.closed) this.timer = scheduler.schedule(expireDeadline, this.timeoutMillis, this as DeadlineSubscriber<unknown>);
+  /** Arms the deadline; `now` is the scheduler's time when the attempt started. */
+  arm(scheduler: SchedulerLike, now: number): void {
+    if (this.seen || this.closed) return;
+    if (scheduler instanceof CoarseTimerScheduler) {
+      // The attempt is its own timer entry: no action (a Subscription) per attempt.
+      this.coarse = scheduler;
+      scheduler.enqueue(this, this.timeoutMillis, now);
+      return;
+    }
+    this.timer = scheduler.schedule(expireDeadline, this.timeoutMillis, this as AttemptSubscriber<unknown, unknown>);
+  }
+
+  /** @internal The deadline, when armed on the coarse timer. */
+  onTimer(): void {
+    this.coarse = null;
+    this.expire();
   }
 
   expire(): void {
     this.timer = null;
     const downstream = this.downstream;
-    // As `timeout`: the attempt is unsubscribed first, then the error goes downstream.
+    // As `timeout`: the attempt is unsubscribed first, then the error goes on (to the retry decision, as an error
+    // of the attempt would).
     this.unsubscribe();
-    downstream.error(
+    this.decideError(
       new RemotingTimeoutError(`send attempt ${this.attempt} timed out after ${this.timeoutMillis} ms`, this.timeoutMillis),
+      downstream,
     );
   }
 
   protected onNext(value: R): void {
     this.seen = true;
     this.disarm();
-    this.downstream.next(value);
+    const settled = this.loop.settled;
+    if (settled !== undefined) {
+      try {
+        settled(this.context, null);
+      } catch (error) {
+        this.error(error);
+        return;
+      }
+    }
+    if (this.role !== Role.Sync) {
+      this.downstream.next(value);
+      return;
+    }
+    const downstream = this.downstream;
+    if (!this.loop.syncRetries(value, this.context)) {
+      downstream.next(value);
+      return;
+    }
+    this.superseded = true;
+    this.unsubscribe();
+    this.loop.syncNext(this.context, downstream);
   }
 
-  protected override onError(error: unknown): void {
+  override error(error: unknown): void {
+    if (this.stopped) return;
     this.disarm();
-    this.downstream.error(error);
+    let failure = error;
+    const settled = this.loop.settled;
+    if (settled !== undefined) {
+      try {
+        settled(this.context, error);
+      } catch (thrown) {
+        failure = thrown;
+      }
+    }
+    const downstream = this.downstream;
+    // As `retry`/`catchError`: the failed attempt is torn down before anything else happens.
+    this.unsubscribe();
+    this.decideError(failure, downstream);
   }
 
-  protected override onComplete(): void {
+  override complete(): void {
+    if (this.stopped) return;
     this.disarm();
-    this.downstream.complete();
+    const downstream = this.downstream;
+    const superseded = this.superseded;
+    this.unsubscribe();
+    if (!superseded) downstream.complete();
   }
 
   override unsubscribe(): void {
@@ -116,7 +198,23 @@ class DeadlineSubscriber<R> extends LinkedSubscriber<R, R> {
     super.unsubscribe();
   }
 
+  private decideError(error: unknown, downstream: Subscriber<R>): void {
+    if (this.superseded) return;
+    try {
+      if (this.role === Role.Sync) this.loop.syncError(error, this.context, downstream);
+      else if (this.role === Role.FirstAsync) this.loop.firstAsyncError(error, this.context, downstream);
+      else downstream.error(error);
+    } catch (thrown) {
+      downstream.error(thrown);
+    }
+  }
+
   private disarm(): void {
+    const coarse = this.coarse;
+    if (coarse != null) {
+      this.coarse = null;
+      coarse.dequeue(this);
+    }
     const timer = this.timer;
     // `!= null`: unsubscribe() can run from the base constructor (a closed downstream), before this field is set.
     if (timer != null) {
@@ -126,39 +224,30 @@ class DeadlineSubscriber<R> extends LinkedSubscriber<R, R> {
   }
 }
 
-function expireDeadline(this: SchedulerAction<DeadlineSubscriber<unknown>>, subscriber?: DeadlineSubscriber<unknown>): void {
+function expireDeadline(this: SchedulerAction<AttemptSubscriber<unknown, unknown>>, subscriber?: AttemptSubscriber<unknown, unknown>): void {
   subscriber!.expire();
 }
 
-/** The first async attempt: passes everything on, except that its error goes to `onError` (the retry decision). */
-class FirstAsyncAttempt<C, R> extends LinkedSubscriber<R, R> {
+/** Work before a retry (its values ignored): its completion starts the next attempt; its error fails the send. */
+class RetryNotifierSubscriber<C, R> extends LinkedSubscriber<unknown, R> {
   constructor(
     downstream: Subscriber<R>,
     private readonly context: C,
-    private readonly onFailure: (error: unknown, context: C, downstream: Subscriber<R>) => void,
+    private readonly lastError: unknown,
+    private readonly start: (context: C, lastError: unknown, downstream: Subscriber<R>) => void,
   ) {
     super(downstream);
   }
 
-  protected onNext(value: R): void {
-    this.downstream.next(value);
-  }
+  protected onNext(): void {}
 
-  override error(error: unknown): void {
-    if (this.closed) return;
-    const downstream = this.downstream;
-    // As `retry`: the failed attempt is torn down before the next one is subscribed.
-    this.unsubscribe();
-    try {
-      this.onFailure(error, this.context, downstream);
-    } catch (thrown) {
-      downstream.error(thrown);
-    }
+  protected override onComplete(): void {
+    this.start(this.context, this.lastError, this.downstream);
   }
 }
 
 /** `retry`'s notifier subscriber: a value starts the next attempts, an error fails the send, completion completes it. */
-class RetryNotifierSubscriber<R> extends LinkedSubscriber<unknown, R> {
+class RetryValueSubscriber<R> extends LinkedSubscriber<unknown, R> {
   constructor(
     downstream: Subscriber<R>,
     private readonly next$: Observable<R>,
@@ -181,8 +270,6 @@ class RetryNotifierSubscriber<R> extends LinkedSubscriber<unknown, R> {
 export interface AttemptInto<C, R> {
   readonly into: (context: C, subscriber: Subscriber<R>) => void;
 }
-
-type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
  * The one place send retries happen, in the two shapes of the Java client:
@@ -221,26 +308,6 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
         ? 1 + options.retryTimesWhenSendAsyncFailed
         : 1;
 
-  // One attempt into `downstream`: the deadline subscriber and whatever `into` subscribes, no Observable of its own.
-  const startAttemptInto = (context: C, lastError: unknown, downstream: Subscriber<R>): void => {
-    const now = scheduler.now();
-    const left = context.deadline - now;
-    if (left <= 0) {
-      downstream.error(lastError ?? new RemotingTimeoutError('send timed out before an attempt could start', 0));
-      return;
-    }
-    context.attempt += 1;
-    context.attemptStartedAt = now;
-    const cap = options.sendMsgMaxTimeoutPerRequest;
-    const perAttempt = cap > -1 && context.attempt < total && left > cap ? cap : left;
-    context.attemptTimeout = perAttempt;
-    const subscriber = new DeadlineSubscriber<R>(downstream, perAttempt, context.attempt);
-    into(context, subscriber);
-    subscriber.arm(scheduler);
-  };
-  const startAttempt = (context: C, lastError: unknown): Observable<R> =>
-    new Observable<R>((downstream) => startAttemptInto(context, lastError, downstream));
-
   const pause = (error: unknown, context: C): Observable<unknown> => {
     const work = options.beforeRetry?.(error, context);
     return work ? concat(from(work).pipe(ignoreElements()), of(0)) : of(0);
@@ -252,56 +319,81 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
   // error, and the attempts after it run under `retry` with the count that is left.
   const asyncDelay = (error: unknown, context: C): ObservableInput<unknown> =>
     !options.isRetriable(error) || scheduler.now() >= context.deadline ? throwError(() => error) : pause(error, context);
-  const afterFirstAsyncError = (error: unknown, context: C, downstream: Subscriber<R>): void => {
-    let lastError: unknown = error;
-    const notifier = from(asyncDelay(error, context));
-    const rest = defer(() => startAttempt(context, lastError)).pipe(
-      retry({
-        count: options.retryTimesWhenSendAsyncFailed - 1,
-        resetOnSuccess: false,
-        delay: (later: unknown) => {
-          lastError = later;
-          return asyncDelay(later, context);
-        },
-      }),
-    );
-    notifier.subscribe(new RetryNotifierSubscriber<R>(downstream, rest));
+
+  // The sync loop (Java `sendDefaultImpl`): an attempt's outcome decides whether the next one starts.
+  const syncMore = (context: C): boolean => context.attempt < total && scheduler.now() < context.deadline;
+  const loop: AttemptLoop<C, R> = {
+    settled: options.onAttemptSettled,
+    syncRetries: (value, context) => {
+      context.result = value;
+      return value.sendStatus !== 'SEND_OK' && options.retryAnotherBrokerWhenNotStoreOK && syncMore(context);
+    },
+    syncNext: (context, downstream) => startAttemptInto(context, null, downstream, Role.Sync),
+    syncError: (error, context, downstream) => {
+      if (syncMore(context) && options.isRetriable(error)) {
+        const work = options.beforeRetry?.(error, context);
+        if (!work) startAttemptInto(context, error, downstream, Role.Sync);
+        else from(work).subscribe(new RetryNotifierSubscriber<C, R>(downstream, context, error, startSync));
+        return;
+      }
+      // Java hands back a stored (non-OK) result of an earlier attempt rather than the later error.
+      if (context.result !== null) {
+        downstream.next(context.result);
+        downstream.complete();
+        return;
+      }
+      downstream.error(error);
+    },
+    firstAsyncError: (error, context, downstream) => {
+      let lastError: unknown = error;
+      const notifier = from(asyncDelay(error, context));
+      const rest = defer(() => startAttempt(context, lastError)).pipe(
+        retry({
+          count: options.retryTimesWhenSendAsyncFailed - 1,
+          resetOnSuccess: false,
+          delay: (later: unknown) => {
+            lastError = later;
+            return asyncDelay(later, context);
+          },
+        }),
+      );
+      notifier.subscribe(new RetryValueSubscriber<R>(downstream, rest));
+    },
   };
 
-  const syncLoop = (context: C, lastError: unknown): Observable<R> =>
-    startAttempt(context, lastError).pipe(
-      map((value): Outcome<R> => ({ ok: true, value })),
-      catchError((error: unknown) => of<Outcome<R>>({ ok: false, error })),
-      mergeMap((outcome): Observable<R> => {
-        const more = context.attempt < total && scheduler.now() < context.deadline;
-        if (outcome.ok) {
-          context.result = outcome.value;
-          if (outcome.value.sendStatus !== 'SEND_OK' && options.retryAnotherBrokerWhenNotStoreOK && more) {
-            return syncLoop(context, lastError);
-          }
-          return of(outcome.value);
-        }
-        if (more && options.isRetriable(outcome.error)) {
-          return concat(pause(outcome.error, context).pipe(ignoreElements()), defer(() => syncLoop(context, outcome.error)));
-        }
-        // Java hands back a stored (non-OK) result of an earlier attempt rather than the later error.
-        if (context.result !== null) return of(context.result);
-        return throwError(() => outcome.error);
-      }),
-    );
+  // One attempt into `downstream`: its attempt subscriber and whatever `into` subscribes, no Observable of its own.
+  const startAttemptInto = (context: C, lastError: unknown, downstream: Subscriber<R>, role: Role): void => {
+    const now = scheduler.now();
+    const left = context.deadline - now;
+    if (left <= 0) {
+      downstream.error(lastError ?? new RemotingTimeoutError('send timed out before an attempt could start', 0));
+      return;
+    }
+    context.attempt += 1;
+    context.attemptStartedAt = now;
+    const cap = options.sendMsgMaxTimeoutPerRequest;
+    const perAttempt = cap > -1 && context.attempt < total && left > cap ? cap : left;
+    context.attemptTimeout = perAttempt;
+    const subscriber = new AttemptSubscriber<C, R>(downstream, context, loop, role, perAttempt, context.attempt);
+    into(context, subscriber);
+    subscriber.arm(scheduler, now);
+  };
+  const startSync = (context: C, lastError: unknown, downstream: Subscriber<R>): void =>
+    startAttemptInto(context, lastError, downstream, Role.Sync);
+  const startAttempt = (context: C, lastError: unknown): Observable<R> =>
+    new Observable<R>((downstream) => startAttemptInto(context, lastError, downstream, Role.Plain));
 
   return lightSwitchInto<C, R>((context, downstream) => {
     switch (options.mode) {
       case 'sync':
-        syncLoop(context, null).subscribe(downstream);
+        startAttemptInto(context, null, downstream, Role.Sync);
         return;
       case 'async':
         // `retry` with count 0 is the identity.
-        if (options.retryTimesWhenSendAsyncFailed <= 0) startAttemptInto(context, null, downstream);
-        else startAttemptInto(context, null, new FirstAsyncAttempt<C, R>(downstream, context, afterFirstAsyncError));
+        startAttemptInto(context, null, downstream, options.retryTimesWhenSendAsyncFailed <= 0 ? Role.Plain : Role.FirstAsync);
         return;
       default:
-        startAttemptInto(context, null, downstream);
+        startAttemptInto(context, null, downstream, Role.Plain);
     }
   });
 }

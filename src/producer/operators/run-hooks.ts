@@ -1,12 +1,13 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable, of, tap, throwError } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { of, tap, throwError } from 'rxjs';
 import { MQClientError, RemotingTimeoutError } from '../../errors.js';
 import type { SendResult } from '../../message/message.js';
 import { decodeProperties } from '../../message/properties.js';
 import { publishHookError } from '../diagnostics.js';
 import type { CheckForbiddenContext, CheckForbiddenHook, OutgoingMessage, SendMessageContext, SendMessageHook } from '../hooks.js';
 import type { CompressedContext } from '../send-context.js';
-import { lightSwitch } from './light-step.js';
+import { lightChoice, lightSwitch } from './light-step.js';
 
 /** Dependencies of {@link runHooks}. @internal */
 export interface RunHooksDeps {
@@ -147,11 +148,10 @@ export function runHooks<C extends CompressedContext, R extends SendResult>(
   return (source) => {
     let plain: Observable<R> | null = null;
     let hooked: Observable<R> | null = null;
-    return new Observable<R>((subscriber) =>
-      (checkForbiddenHooks.length === 0 && sendMessageHooks.length === 0
+    return lightChoice<R>(() =>
+      checkForbiddenHooks.length === 0 && sendMessageHooks.length === 0
         ? (plain ??= source.pipe(inner))
-        : (hooked ??= source.pipe(withHooks))
-      ).subscribe(subscriber),
+        : (hooked ??= source.pipe(withHooks)),
     );
   };
 }

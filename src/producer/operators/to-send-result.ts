@@ -90,7 +90,7 @@ export function sendResultOf(
   const ext = response.extFields ?? {};
   const regionId = stringField(ext, 'MSG_REGION');
   const transactionId = stringField(ext, 'transactionId');
-  return {
+  const result: SendResult = {
     sendStatus,
     msgId: attempt.uniqueId,
     offsetMsgId: stringField(ext, 'msgId') ?? '',
@@ -102,8 +102,10 @@ export function sendResultOf(
     queueOffset: integerField(ext, 'queueOffset', address),
     regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
     traceOn: stringField(ext, 'TRACE_ON') !== 'false',
-    ...(transactionId === undefined ? {} : { transactionId }),
   };
+  // Only a transaction's half message has one (a literal without a conditional spread keeps one shape per result).
+  if (transactionId !== undefined) (result as { transactionId?: string }).transactionId = transactionId;
+  return result;
 }
 
 /** An own string field of the response header (never one inherited from `Object.prototype`). */

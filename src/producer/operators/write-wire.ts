@@ -4,7 +4,7 @@ import type { RemotingClient } from '../../remoting/remoting-client.js';
 import type { RemotingCommand } from '../../remoting/remoting-command.js';
 import type { MQFaultStrategy } from '../fault/mq-fault-strategy.js';
 import type { EncodedContext } from '../send-context.js';
-import { lightSwitchInto, stepSubscriber } from './light-step.js';
+import { lightSwitchThrough } from './light-step.js';
 
 const ASYNC_INVOKE = { async: true } as const;
 const SYNC_INVOKE = { async: false } as const;
@@ -27,29 +27,26 @@ export interface WriteWireDeps {
  */
 export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): OperatorFunction<C, C> {
   const now = deps.now ?? Date.now;
-  const onResponse = (response: RemotingCommand | null, downstream: Subscriber<C>, context: C): void => {
-    context.response = response;
+  // The response (oneway: the write) arrives with the attempt's context as the step's state.
+  const onAnswer = (response: RemotingCommand | void, downstream: Subscriber<C>, context: C): void => {
+    context.response = context.mode === 'oneway' ? null : (response as RemotingCommand);
     downstream.next(context);
   };
   const onFailure = (error: unknown, downstream: Subscriber<C>, context: C): void => {
     deps.faultStrategy.updateFaultItem(context.queue.brokerName, now() - context.attemptStartedAt, true);
     downstream.error(error);
   };
-  const onWritten = (_written: unknown, downstream: Subscriber<C>, context: C): void => {
-    context.response = null;
-    downstream.next(context);
-  };
-  // The wire Observable is subscribed straight with the step's subscriber (no `pipe` per attempt).
-  return lightSwitchInto<C, C>((context, downstream) => {
-    const { brokerAddr, request, attemptTimeout } = context;
-    if (context.mode === 'oneway') {
-      defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).subscribe(
-        stepSubscriber(downstream, context, onWritten, onFailure),
-      );
-      return;
-    }
-    deps.client
-      .invoke$(brokerAddr, request, attemptTimeout, context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE)
-      .subscribe(stepSubscriber(downstream, context, onResponse, onFailure));
-  });
+  // The wire Observable is subscribed straight with the chain's subscriber (no subscriber of its own per attempt).
+  return lightSwitchThrough<C, RemotingCommand | void, C>(
+    (context, inner) => {
+      const { brokerAddr, request, attemptTimeout } = context;
+      if (context.mode === 'oneway') {
+        defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).subscribe(inner);
+        return;
+      }
+      deps.client.invoke$(brokerAddr, request, attemptTimeout, context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE).subscribe(inner);
+    },
+    onAnswer,
+    onFailure,
+  );
 }
