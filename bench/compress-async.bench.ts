@@ -23,6 +23,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,4,16,64,512' },
     module: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    // Bodies of varying length (size × 0.75…1.25, a fixed sequence): contexts cannot always be reused.
+    vary: { type: 'boolean', default: false },
   },
 });
 const size = Number(values.size);
@@ -32,6 +34,14 @@ const modulePath = values.module ?? new URL('../src/message/compression.ts', imp
 const { compressBodyAsync } = (await import(pathToFileURL(modulePath).href)) as typeof Compression;
 
 const body = makeBody(size);
+const source = makeBody(Math.ceil(size * 1.25));
+let seed = 0x9e3779b9;
+const varied = Array.from({ length: 997 }, () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+  return source.subarray(0, Math.round(size * (0.75 + ((seed >>> 8) % 1000) / 2000)));
+});
+let nextBody = 0;
+const bodyToSend = (): Buffer => (values.vary ? varied[nextBody++ % varied.length]! : body);
 const expected = type === 'ZLIB' ? deflateSync(body, { level: 5 }) : null;
 
 interface Sample {
@@ -57,8 +67,9 @@ function windowed(concurrency: number): Promise<void> {
     let done = 0;
     const next = (): void => {
       started++;
-      compressBodyAsync(body, 5, type).then((bytes) => {
-        if (expected !== null && bytes.length !== expected.length) return reject(new Error('unexpected output'));
+      const input = bodyToSend();
+      compressBodyAsync(input, 5, type).then((bytes) => {
+        if (input === body && expected !== null && bytes.length !== expected.length) return reject(new Error('unexpected output'));
         if (++done === count) resolve();
         else if (started < count) next();
       }, reject);
@@ -80,7 +91,7 @@ const rows: { label: string; run: () => Promise<void> }[] = [];
 if (expected !== null) {
   const check = await compressBodyAsync(body, 5, type);
   if (!check.equals(expected)) throw new Error('compressBodyAsync differs from deflateSync');
-  rows.push({ label: 'deflateSync, calling thread', run: async () => void (() => { for (let i = 0; i < count; i++) deflateSync(body, { level: 5 }); })() });
+  rows.push({ label: 'deflateSync, calling thread', run: async () => void (() => { for (let i = 0; i < count; i++) deflateSync(bodyToSend(), { level: 5 }); })() });
 }
 await windowed(8); // warm-up
 for (const concurrency of values.concurrency.split(',').map(Number)) {
@@ -90,5 +101,5 @@ const samples: Sample[][] = rows.map(() => []);
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [i, row] of rows.entries()) samples[i]!.push(await measure(row.run));
 }
-console.log(`${type}, ${size} B bodies, ${count} per row, ${values.rounds} rounds, ${modulePath}`);
+console.log(`${type}, ${size} B bodies${values.vary ? ' (varying ±25 %)' : ''}, ${count} per row, ${values.rounds} rounds, ${modulePath}`);
 for (const [i, row] of rows.entries()) show(row.label, samples[i]!);
