@@ -93,6 +93,28 @@ describe('deflate pool (long-lived zlib contexts)', () => {
     assert.deepEqual(first, snapshot);
   });
 
+  it('a backlog that never empties (more than a thousand bodies queued in turn): every body gets its own bytes', async () => {
+    const pool = new DeflatePool(5, 1);
+    const total = 3000;
+    const bodyOf = (i: number): Buffer => Buffer.from(`body ${i} `.padEnd(300, String.fromCharCode(97 + (i % 26))));
+    let started = 0;
+    const mismatches: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let done = 0;
+      const start = (): void => {
+        const i = started++;
+        pool.deflate(bodyOf(i)).then((out) => {
+          if (!out.equals(deflateSync(bodyOf(i), { level: 5 }))) mismatches.push(i);
+          if (++done === total) resolve();
+          else if (started < total) start();
+        }, reject);
+      };
+      for (let i = 0; i < 64; i++) start();
+    });
+    assert.deepEqual(mismatches, []);
+    assert.equal(pool.created, 1);
+  });
+
   it('a context that cannot be created rejects each waiting body instead of hanging', async () => {
     const pool = new DeflatePool(42, 1);
     const results = await Promise.allSettled([pool.deflate(text(100)), pool.deflate(text(100))]);

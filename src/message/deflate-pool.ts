@@ -60,6 +60,11 @@ class DeflateContext {
     this.stream.on('error', (error: Error) => this.fail(error));
   }
 
+  /** How far into the window earlier bodies wrote (bytes). */
+  get fill(): number {
+    return this.windowUsed;
+  }
+
   /** Whether this context gives `length` bytes the output of a fresh context (see the file's comment). */
   accepts(length: number): boolean {
     return this.reusable && (length >= this.windowUsed || length >= WINDOW_BYTES);
@@ -111,7 +116,7 @@ class DeflateContext {
  */
 export class DeflatePool {
   private readonly idle: DeflateContext[] = [];
-  private readonly waiting: DeflateJob[] = [];
+  private readonly waiting: (DeflateJob | undefined)[] = [];
   private waitingHead = 0;
   private contexts = 0;
   private createdSoFar = 0;
@@ -139,14 +144,25 @@ export class DeflatePool {
     });
   }
 
-  /** A context finished its job: it takes the next waiting one (or a fresh context does), or rests. */
+  /** A context finished its job: it rests, and the next waiting body goes to the context that fits it best. */
   release(context: DeflateContext): void {
+    if (context.reusable) {
+      this.idle.push(context);
+    } else {
+      context.close();
+      this.contexts--;
+    }
     const next = this.nextWaiting();
-    if (next !== undefined && context.accepts(next.body.byteLength)) return context.run(next);
-    if (next === undefined && context.reusable) return void this.idle.push(context);
-    context.close();
-    this.contexts--;
-    if (next !== undefined) this.runFresh(next);
+    if (next === undefined) return;
+    let chosen: DeflateContext | undefined;
+    try {
+      chosen = this.contextFor(next.body.byteLength);
+    } catch (error) {
+      return next.reject(error);
+    }
+    // Always found (a context was just freed); kept at the head of the queue otherwise.
+    if (chosen === undefined) this.waiting.splice(this.waitingHead, 0, next);
+    else chosen.run(next);
   }
 
   /** A context failed and is dropped: a new one takes the next waiting job. */
@@ -158,19 +174,23 @@ export class DeflatePool {
     if (next !== undefined) this.runFresh(next);
   }
 
-  /** An idle context that accepts `length` bytes, else a new one while fewer than `size` exist, else none. */
+  /**
+   * The idle context that accepts `length` bytes and has seen the longest bodies (best fit: the others stay free for
+   * shorter bodies), else a new one while fewer than `size` exist, else a fresh one in place of the idle context that
+   * has seen the longest body (the least likely to fit the next ones), else none (all busy).
+   */
   private contextFor(length: number): DeflateContext | undefined {
-    for (let i = this.idle.length - 1; i >= 0; i--) {
+    let fit = -1;
+    let highest = -1;
+    for (let i = 0; i < this.idle.length; i++) {
       const context = this.idle[i]!;
-      if (!context.accepts(length)) continue;
-      this.idle.splice(i, 1);
-      return context;
+      if (context.accepts(length) && (fit < 0 || context.fill > this.idle[fit]!.fill)) fit = i;
+      if (highest < 0 || context.fill > this.idle[highest]!.fill) highest = i;
     }
+    if (fit >= 0) return this.idle.splice(fit, 1)[0];
     if (this.contexts < this.size) return this.create();
-    // Every context is busy, or idle but has seen a longer body: replace an idle one.
-    const stale = this.idle.pop();
-    if (stale === undefined) return undefined;
-    stale.close();
+    if (highest < 0) return undefined;
+    this.idle.splice(highest, 1)[0]!.close();
     this.contexts--;
     return this.create();
   }
@@ -200,9 +220,13 @@ export class DeflatePool {
   private nextWaiting(): DeflateJob | undefined {
     if (this.waitingHead === this.waiting.length) return undefined;
     const job = this.waiting[this.waitingHead]!;
-    this.waiting[this.waitingHead++] = undefined as unknown as DeflateJob;
+    this.waiting[this.waitingHead++] = undefined;
     if (this.waitingHead === this.waiting.length) {
       this.waiting.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
+      // A queue that never quite empties (a steady backlog) would otherwise only grow.
+      this.waiting.splice(0, this.waitingHead);
       this.waitingHead = 0;
     }
     return job;
