@@ -9,9 +9,9 @@
  *   for async sends, see `zstd-workers.ts`) and decoded by the
  *   optional package `fzstd` (which, unlike one-shot decoders, reads zstd-jni's frames without a content size).
  */
-import { promisify } from 'node:util';
-import { deflate, deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { MQClientError } from '../errors.js';
+import { deflateOffLoop } from './deflate-pool.js';
 import { MessageErrorCode } from './error-codes.js';
 import { decodeLz4Frames, encodeLz4Frame, tooLarge } from './lz4-frame.js';
 import { loadOptionalPackage, OptionalPackage, resolveOptionalPackage } from './optional-package.js';
@@ -130,31 +130,9 @@ export function compressBody(body: Uint8Array, level: number = DEFAULT_COMPRESS_
   return deflateSync(body, { level });
 }
 
-const deflateAsync = promisify(deflate);
-
 /**
- * Most deflates on the thread pool at once (libuv's default pool size). Each one holds a zlib stream of about
- * 256 KiB from its start to its end: with hundreds of sends in flight, starting them all at once costs more CPU
- * (allocation, cache misses) than queueing them, and leaves no pool thread for DNS and file work.
- */
-const MAX_CONCURRENT_DEFLATES = 4;
-let deflatesRunning = 0;
-const deflatesWaiting: (() => void)[] = [];
-
-async function deflateOnThreadPool(body: Uint8Array, level: number): Promise<Buffer> {
-  if (deflatesRunning >= MAX_CONCURRENT_DEFLATES) await new Promise<void>((resolve) => deflatesWaiting.push(resolve));
-  deflatesRunning++;
-  try {
-    return await deflateAsync(body, { level });
-  } finally {
-    deflatesRunning--;
-    deflatesWaiting.shift()?.();
-  }
-}
-
-/**
- * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on libuv's thread pool and
- * ZSTD on a worker thread (same bytes as on the calling thread); LZ4 runs on the calling thread (its WebAssembly
+ * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on libuv's thread pool (on a
+ * few long-lived zlib contexts, see `deflate-pool.ts`) and ZSTD on a worker thread (same bytes as on the calling thread); LZ4 runs on the calling thread (its WebAssembly
  * codec takes about as long as a hand-off would).
  * @param body - the original body
  * @param level - zlib level −1…9, or ZSTD level 1…22 (LZ4 has no level)
@@ -168,7 +146,7 @@ export async function compressBodyAsync(
   level: number = DEFAULT_COMPRESS_LEVEL,
   type: CompressionType = 'ZLIB',
 ): Promise<Buffer> {
-  if (type === 'ZLIB') return deflateOnThreadPool(body, level);
+  if (type === 'ZLIB') return deflateOffLoop(body, level);
   if (type === 'LZ4') return compressBody(body, level, 'LZ4');
   zstdWorkers ??= new ZstdWorkerPool(resolveOptionalPackage(OptionalPackage.ZSTD_COMPRESS, 'ZSTD compression'));
   return zstdWorkers.compress(body, level);
