@@ -6,7 +6,10 @@
  * - `send$ per message`: one cold Observable per message subscribed by one Subscriber, a window in flight (what
  *   `sendAsync` does, minus its callback object),
  * - `publish`: the same messages from a pull source through `publishOperator`,
+ * - `publish, sendInto`: the same through a target that also offers `sendInto` (no Observable per send),
  * - `publish batched`: 64 per batch, `maxInFlight` window / 64 batches,
+ * - `publish bookkeeping`: `publish` over a target whose sends are answered with a canned `SendResult` in the
+ *   next macrotask (no pipeline): the operator's and the pull source's own cost per message,
  * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
  * - `batch fan-out`: `fanOutBatchResult` per 64.
  *
@@ -91,6 +94,37 @@ const target: PublishTarget = {
     new Observable<SendResult>((subscriber) => run(message, 'async', sendOptions?.timeout ?? 3000, subscriber)),
   batchSend$: (items, mode, timeoutMillis) => batchSender(items, mode, timeoutMillis ?? 3000),
 };
+const intoTarget: PublishTarget = {
+  ...target,
+  sendInto: (message, sendOptions, subscriber) => run(message, 'async', sendOptions.timeout ?? 3000, subscriber),
+};
+// Sends that are only answered: what publish itself costs per message.
+const CANNED: SendResult = {
+  sendStatus: 'SEND_OK',
+  msgId: OFFSET_ID,
+  offsetMsgId: OFFSET_ID,
+  messageQueue: { topic: 'BenchTopic', brokerName: 'broker-a', queueId: 1 },
+  queueOffset: 7,
+  regionId: 'DefaultRegion',
+  traceOn: true,
+} as SendResult;
+let answers: Subscriber<SendResult>[] = [];
+const answerAll = (): void => {
+  const current = answers;
+  answers = [];
+  for (const subscriber of current) {
+    subscriber.next(CANNED);
+    subscriber.complete();
+  }
+};
+const cannedTarget: PublishTarget = {
+  ...target,
+  send$: () =>
+    new Observable<SendResult>((subscriber) => {
+      if (answers.length === 0) setImmediate(answerAll);
+      answers.push(subscriber);
+    }),
+};
 const body = Buffer.alloc(1024, 0x61);
 
 function* messages(stop: () => boolean): Generator<Message> {
@@ -126,11 +160,11 @@ function sendPerMessage(stop: () => boolean, done: () => void): Promise<void> {
   });
 }
 
-function publishRow(batch: boolean) {
+function publishRow(batch: boolean, through = target) {
   return (stop: () => boolean, done: () => void): Promise<void> =>
     new Promise((resolve, reject) => {
       pullFrom(messages(stop))
-        .pipe(publishOperator(target, batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW }))
+        .pipe(publishOperator(through, batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW }))
         .subscribe({
           next: (outcome) => {
             if (!outcome.ok) reject(outcome.error);
@@ -194,6 +228,8 @@ const only = process.env.PUBLISH_BENCH_ONLY?.split(',');
 const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][] = [
   [`send$ per message, ${WINDOW}`, sendPerMessage],
   [`publish, ${WINDOW}`, publishRow(false)],
+  [`publish, sendInto, ${WINDOW}`, publishRow(false, intoTarget)],
+  [`publish bookkeeping, ${WINDOW}`, publishRow(false, cannedTarget)],
   [`publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, publishRow(true)],
   [`batch encode ×${BATCH}`, batchEncode],
   [`batch fan-out ×${BATCH}`, batchFanOut],

@@ -130,6 +130,11 @@ export type PublishOutcome<M extends Message = Message> = PublishSuccess<M> | Pu
 export interface PublishTarget {
   readonly options: { readonly maxMessageSize: number; readonly sendMsgTimeout: number };
   send$(message: Message, options?: SendOptions): Observable<SendResult>;
+  /**
+   * Runs one send straight into `subscriber`, as subscribing `send$(message, options)` would, without building an
+   * Observable for it. Optional: without it, publish subscribes `send$`.
+   */
+  sendInto?(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void;
   batchSend$(items: Parameters<BatchSender>[0], mode: 'sync' | 'async', timeoutMillis?: number): Observable<SendResult[]>;
 }
 
@@ -230,6 +235,40 @@ class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implements Ke
 }
 
 const EMPTY_RESULTS: readonly SendResult[] = Object.freeze([]);
+
+/**
+ * The run's subscriber to its source: a `Subscriber` itself, so that RxJS does not wrap it (a `SafeSubscriber` and
+ * a `ConsumerObserver` hop per message); its notifications go straight to the run, each once.
+ */
+class SourceSubscriber<M> extends Subscriber<M> {
+  private done = false;
+
+  constructor(
+    private readonly onMessage: (message: M) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly onComplete: () => void,
+  ) {
+    super();
+  }
+
+  override next(message: M): void {
+    if (!this.done) this.onMessage(message);
+  }
+
+  override error(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.onError(error);
+    this.unsubscribe();
+  }
+
+  override complete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onComplete();
+    this.unsubscribe();
+  }
+}
 
 /** An outcome held back for input order, with what its emission frees. */
 interface Stashed<M extends Message> {
@@ -373,6 +412,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       // Send options of an unkeyed message: the same object for every send of this run.
       const plainSendOptions: SendOptions = timeout === undefined ? { mode: 'async' } : { mode: 'async', timeout };
       const batchTimeout = timeout ?? target.options.sendMsgTimeout;
+      const prepareOptions = { maxMessageSize: target.options.maxMessageSize };
+      const sendInto = target.sendInto?.bind(target);
       const settler: SendSettler<M> = {
         settle: (send, results, error) => {
           unlink(send);
@@ -413,7 +454,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           return;
         }
         const sendOptions = send.key === null ? plainSendOptions : { ...plainSendOptions, selector: selectByHash, arg: send.key };
-        target.send$(send.message!, sendOptions).subscribe(send);
+        if (sendInto !== undefined) sendInto(send.message!, sendOptions, send as Subscriber<SendResult>);
+        else target.send$(send.message!, sendOptions).subscribe(send);
       };
 
       const pump = (): void => {
@@ -482,7 +524,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         if (batching) {
           let batchItem: BatchItem;
           try {
-            batchItem = prepareBatchItem(message, index, { maxMessageSize: target.options.maxMessageSize });
+            batchItem = prepareBatchItem(message, index, prepareOptions);
           } catch (caught) {
             held += 1;
             deliver(null, 0, failure(message, index, caught, null));
@@ -513,15 +555,17 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       };
 
       const sourceSubscription = subscribeWithDemand(demand, () =>
-        source.subscribe({
-          next: onMessage,
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => {
-            sourceDone = true;
-            flushBatch();
-            pump();
-          },
-        }),
+        source.subscribe(
+          new SourceSubscriber<M>(
+            onMessage,
+            (error) => subscriber.error(error),
+            () => {
+              sourceDone = true;
+              flushBatch();
+              pump();
+            },
+          ),
+        ),
       );
 
       return () => {
