@@ -13,8 +13,12 @@
  * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
  * - `batch fan-out`: `fanOutBatchResult` per 64.
  *
+ * With `PUBLISH_BENCH_ALLOC=1`, each row also reports the bytes allocated per message (V8's sampling heap
+ * profiler, counting objects the GCs already collected; slower, so CPU figures of such a run do not count).
+ *
  *   npx tsx bench/publish.bench.ts [seconds-per-case] [window]
  */
+import { Session } from 'node:inspector/promises';
 import { Observable, Subscriber } from 'rxjs';
 import type { Message, SendResult } from '../src/message/message.js';
 import { prepareBatchItem, encodeBatchItems } from '../src/producer/batch/batch-message.js';
@@ -207,18 +211,44 @@ async function batchFanOut(stop: () => boolean, done: () => void): Promise<void>
   }
 }
 
+const ALLOC = process.env.PUBLISH_BENCH_ALLOC === '1';
+const session = ALLOC ? new Session() : null;
+session?.connect();
+
+interface HeapNode {
+  selfSize: number;
+  children: HeapNode[];
+}
+function heapTotal(node: HeapNode): number {
+  let total = node.selfSize;
+  for (const child of node.children) total += heapTotal(child);
+  return total;
+}
+
 async function measure(name: string, drive: (stop: () => boolean, done: () => void) => Promise<void>): Promise<void> {
   for (const measured of [false, true]) {
     let count = 0;
     const ms = measured ? SECONDS * 1000 : 500;
+    if (measured && session !== null) {
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 256,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      } as never);
+    }
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     await drive(() => performance.now() - t0 > ms, () => count++);
     const cpu = process.cpuUsage(cpu0);
     const elapsed = (performance.now() - t0) / 1000;
+    let allocated = '';
+    if (measured && session !== null) {
+      const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
+      allocated = `  ${(heapTotal(profile.head) / count).toFixed(0).padStart(6)} B allocated/msg`;
+    }
     if (measured) {
       console.log(
-        `${name.padEnd(28)} ${(count / elapsed).toFixed(0).padStart(8)} msgs/s  ${((cpu.user + cpu.system) / count).toFixed(2).padStart(6)} µs CPU/msg`,
+        `${name.padEnd(28)} ${(count / elapsed).toFixed(0).padStart(8)} msgs/s  ${((cpu.user + cpu.system) / count).toFixed(2).padStart(6)} µs CPU/msg${allocated}`,
       );
     }
   }
@@ -238,3 +268,4 @@ for (const [name, drive] of cases) {
   if (only !== undefined && !only.some((word) => name.startsWith(word))) continue;
   await measure(name, drive);
 }
+session?.disconnect();
