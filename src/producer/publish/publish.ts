@@ -2,11 +2,12 @@
  * `producer.publish(options)`: the backpressure-aware publish operator. One run per subscription holds:
  *
  * - the work waiting for a send slot (a {@link ReadyQueue}: FIFO, or per ordering key),
- * - the batcher (with `batch`): consecutive messages of one topic become one SEND_BATCH_MESSAGE unit,
- * - the sends in flight (at most `maxInFlight` units and `maxInFlightBytes` of bodies),
+ * - the batcher (with `batch`): consecutive messages of one topic become one SEND_BATCH_MESSAGE request,
+ * - the sends in flight (at most `maxInFlight` requests and `maxInFlightBytes` of bodies), each one
+ *   {@link PublishSend} object: the request's messages, its slot and the subscriber of its send at once,
  * - the outcomes not yet emitted (with `ordered`, held back until every earlier one was emitted).
  *
- * A unit's slot is freed when its outcomes have been emitted; the source is asked for more (pull sources) only
+ * A send's slot is freed when its outcomes have been emitted; the source is asked for more (pull sources) only
  * while the messages held stay under the limits.
  */
 import type { OperatorFunction } from 'rxjs';
