@@ -4,6 +4,9 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import type { EmbeddedCluster } from '../../../src/embedded/index.js';
 import type { Message } from '../../../src/message/message.js';
 import { decodeOffsetMessageId } from '../../../src/message/message-id.js';
+import { decodeBatchBody, encodeBatchBody } from '../../../src/message/batch.js';
+import { encodeBody } from '../../../src/message/body-codec.js';
+import { buildPropertiesString } from '../../../src/message/properties.js';
 import { encodeBatchItems, prepareBatchItem } from '../../../src/producer/batch/batch-message.js';
 import type { Producer } from '../../../src/producer/producer.js';
 import { SEND_V2, countRequests, startCluster, startProducer, stopAll, unique } from '../cluster-fixture.js';
@@ -150,5 +153,64 @@ describe('batches (SEND_BATCH_MESSAGE)', () => {
     const text = bytes.toString('latin1');
     assert.ok(text.includes(`UNIQ_KEY\x01${ids[0]}`) && text.includes(`UNIQ_KEY\x01${ids[1]}`));
     assert.ok(text.includes('WAIT\x01true') && text.includes('TAGS\x01TagA'));
+  });
+});
+
+describe('batch records: the fast paths write what the general encoder writes', () => {
+  // A small deterministic generator, so that a failure names a reproducible case.
+  let seed = 0x2545f491;
+  const random = (n: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const words = ['a', 'TagA', 'k1', 'ü', 'ключ', '鍵', '😀', 'x y', 'id-7'];
+  const word = (): string => words[random(words.length)]!;
+
+  it('prepareBatchItem + encodeBatchItems equal buildPropertiesString + encodeBatchBody, byte for byte (random messages)', () => {
+    for (let round = 0; round < 300; round++) {
+      const messages: Message[] = [];
+      for (let i = 0; i < 1 + random(8); i++) {
+        const message: Message = { topic: 'TopicTest', body: Buffer.from(`body-${round}-${i}-${word()}`), flag: random(3) - 1 };
+        if (random(3) === 0) message.tags = word();
+        if (random(3) === 0) message.keys = random(2) === 0 ? word() : [word(), word()];
+        if (random(3) === 0) message.properties = random(4) === 0 ? {} : { [`p${random(3)}`]: word() };
+        if (random(4) === 0) message.waitStoreMsgOK = false;
+        if (random(5) === 0) message.body = { n: round, text: word() } as never; // a JSON body: CONTENT_TYPE
+        messages.push(message);
+      }
+      let id = 0;
+      const ids = messages.map(() => `C0A80002303900000000${String(round * 16 + id++).padStart(12, '0')}`);
+      let next = 0;
+      const items = messages.map((message, i) =>
+        prepareBatchItem(message, i, { maxMessageSize: 4 << 20, createUniqueId: () => ids[next++]! }),
+      );
+      items.forEach((item, i) => {
+        const message = messages[i]!;
+        const reference = buildPropertiesString({
+          tags: message.tags ?? null,
+          keys: message.keys ?? null,
+          waitStoreMsgOK: message.waitStoreMsgOK !== false,
+          userProperties: message.properties ?? null,
+          uniqKey: ids[i]!,
+          contentType: encodeBody(message.body).contentType,
+        });
+        assert.equal(item.properties, reference, `round ${round} message ${i}`);
+        assert.equal(item.recordBytes, 22 + item.body.length + Buffer.byteLength(reference, 'utf8'));
+      });
+      assert.deepEqual(encodeBatchItems(items), encodeBatchBody(items), `round ${round}`);
+    }
+  });
+
+  it('an item whose properties were replaced (recordBytes kept right, as telemetry does) encodes its new properties', () => {
+    const item = prepareBatchItem({ topic: 'TopicTest', body: 'x' }, 0, { maxMessageSize: 4 << 20 });
+    const properties = `${item.properties}\u0002traceparent\u000100-ü-01`;
+    const changed = { ...item, properties, recordBytes: item.recordBytes + Buffer.byteLength(properties) - Buffer.byteLength(item.properties) };
+    const decoded = decodeBatchBody(encodeBatchItems([item, changed]));
+    assert.deepEqual(
+      decoded.map((record) => record.properties),
+      [item.properties, properties],
+    );
   });
 });

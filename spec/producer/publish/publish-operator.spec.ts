@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Observable, Subject, from } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import { MQBrokerError } from '../../../src/errors.js';
 import type { Message, SendResult } from '../../../src/message/message.js';
 import type { BatchItem } from '../../../src/producer/batch/batch-message.js';
@@ -295,5 +296,69 @@ describe('publish operator (fake producer)', () => {
     source.error(new Error('boom'));
     assert.equal((r.error as Error).message, 'boom');
     assert.equal(target.pending.length, 0);
+  });
+});
+
+/** A target that also offers `sendInto`: publish must run every single send through it, never through `send$`. */
+class SendIntoTarget extends FakeTarget {
+  viaSend$ = 0;
+  viaSendInto = 0;
+  override send$(message: Message, options?: SendOptions): Observable<SendResult> {
+    this.viaSend$ += 1;
+    return super.send$(message, options);
+  }
+  sendInto(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void {
+    this.viaSendInto += 1;
+    super.send$(message, options).subscribe(subscriber);
+  }
+}
+
+describe('publish operator with a sendInto target', () => {
+  it('sends through sendInto, within maxInFlight, one outcome per message; keyed sends carry their selector', async () => {
+    const target = new SendIntoTarget();
+    const input = msgs(100);
+    const r = run(target, from(input), { maxInFlight: 10, orderBy: (m) => Number(m.body) % 3 });
+    while (!r.completed) {
+      target.settleAll();
+      await tick();
+    }
+    assert.equal(r.error, null);
+    assert.equal(target.viaSend$, 0);
+    assert.equal(target.viaSendInto, 100);
+    assert.ok(target.maxPending <= 3, `max pending ${target.maxPending}`); // three keys, one send each at a time
+    assert.equal(r.outcomes.length, 100);
+    assert.ok(r.outcomes.every((o) => o.ok));
+    assert.deepEqual(
+      r.outcomes.map((o) => o.index).sort((a, b) => a - b),
+      input.map((_, i) => i),
+    );
+  });
+
+  it('a send that fails or completes without a result through sendInto is one failed outcome', async () => {
+    const target = new SendIntoTarget();
+    const empty: PublishTarget = {
+      options: target.options,
+      send$: () => {
+        throw new Error('not used');
+      },
+      batchSend$: () => {
+        throw new Error('not used');
+      },
+      sendInto: (_message, _options, subscriber) => subscriber.complete(),
+    };
+    const r1 = run(target, from(msgs(2)));
+    target.pending[0]!.fail();
+    target.pending[0]!.succeed();
+    await tick();
+    assert.deepEqual(
+      r1.outcomes.map((o) => o.ok),
+      [false, true],
+    );
+    assert.equal(r1.completed, true);
+    const r2 = run(empty as FakeTarget, from(msgs(1)));
+    assert.equal(r2.outcomes.length, 1);
+    assert.equal(r2.outcomes[0]!.ok, false);
+    assert.equal((r2.outcomes[0] as { error: { code?: string } }).error.code, 'RMQ_ERR_NO_RESULT');
+    assert.equal(r2.completed, true);
   });
 });

@@ -4,7 +4,7 @@
  * and given its own UNIQ_KEY, and the splitting of a long list into batches that fit `maxMessageSize`.
  */
 import { MQClientError } from '../../errors.js';
-import { encodeBatchBody } from '../../message/batch.js';
+import { encodeBatchBodyWithLengths } from '../../message/batch.js';
 import type { Message } from '../../message/message.js';
 import { createUniqueId } from '../../message/message-id.js';
 import { buildPropertiesString } from '../../message/properties.js';
@@ -43,6 +43,28 @@ export class BatchMessageError extends MQClientError {
 }
 
 const RETRY_TOPIC_PREFIX = '%RETRY%';
+
+/** The properties string of a message with no tags, keys, user properties or content type, split around its id. */
+interface PlainTemplate {
+  readonly before: string;
+  readonly after: string;
+}
+
+/** Built by {@link buildPropertiesString} itself (names in its HashMap order), once per process. */
+function plainTemplate(waitStoreMsgOK: boolean): PlainTemplate {
+  const marker = '\u0000id\u0000';
+  const text = buildPropertiesString({ waitStoreMsgOK, uniqKey: marker });
+  const at = text.indexOf(marker);
+  return { before: text.slice(0, at), after: text.slice(at + marker.length) };
+}
+
+const PLAIN_WAIT_TRUE = plainTemplate(true);
+const PLAIN_WAIT_FALSE = plainTemplate(false);
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 const RECORD_OVERHEAD = 4 + 4 + 4 + 4 + 4 + 2;
 
 /** A message ready to be a batch record. @internal */
@@ -95,16 +117,28 @@ export function prepareBatchItem(message: Message, index: number, options: Prepa
   }
   const uniqueId = (options.createUniqueId ?? createUniqueId)();
   const waitStoreMsgOK = message.waitStoreMsgOK !== false;
-  const properties = buildPropertiesString({
-    tags: message.tags ?? null,
-    keys: message.keys ?? null,
-    waitStoreMsgOK,
-    userProperties: message.properties ?? null,
-    uniqKey: uniqueId,
-    contentType,
-  });
+  const { tags, keys } = message;
+  let properties: string;
+  let propertiesBytes: number;
+  if (!tags && !keys && !message.properties && !contentType) {
+    // The usual record: UNIQ_KEY and WAIT only, i.e. the constant template around the id (ASCII throughout, so
+    // its UTF-8 length is its length unless the id generator was swapped for one that is not).
+    const template = waitStoreMsgOK ? PLAIN_WAIT_TRUE : PLAIN_WAIT_FALSE;
+    properties = template.before + uniqueId + template.after;
+    propertiesBytes = isAscii(uniqueId) ? properties.length : Buffer.byteLength(properties, 'utf8');
+  } else {
+    properties = buildPropertiesString({
+      tags: tags ?? null,
+      keys: keys ?? null,
+      waitStoreMsgOK,
+      userProperties: message.properties ?? null,
+      uniqKey: uniqueId,
+      contentType,
+    });
+    propertiesBytes = Buffer.byteLength(properties, 'utf8');
+  }
   checkPropertiesSize(properties);
-  const recordBytes = RECORD_OVERHEAD + bytes.length + Buffer.byteLength(properties, 'utf8');
+  const recordBytes = RECORD_OVERHEAD + bytes.length + propertiesBytes;
   if (recordBytes > options.maxMessageSize) {
     throw new BatchMessageError(
       `message #${index} alone makes a ${recordBytes}-byte batch, above maxMessageSize ${options.maxMessageSize}; send it on its own`,
@@ -180,5 +214,11 @@ export function splitBatch(items: readonly BatchItem[], maxBytes: number, maxMes
 
 /** The SEND_BATCH_MESSAGE body of prepared items (spec §10.2). @internal */
 export function encodeBatchItems(items: readonly BatchItem[]): Buffer {
-  return encodeBatchBody(items);
+  // Each item's properties length is in its recordBytes already (kept right by whoever changes its properties).
+  const lengths = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    lengths[i] = item.recordBytes - RECORD_OVERHEAD - item.body.length;
+  }
+  return encodeBatchBodyWithLengths(items, lengths);
 }

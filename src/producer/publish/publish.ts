@@ -2,14 +2,15 @@
  * `producer.publish(options)`: the backpressure-aware publish operator. One run per subscription holds:
  *
  * - the work waiting for a send slot (a {@link ReadyQueue}: FIFO, or per ordering key),
- * - the batcher (with `batch`): consecutive messages of one topic become one SEND_BATCH_MESSAGE unit,
- * - the sends in flight (at most `maxInFlight` units and `maxInFlightBytes` of bodies),
+ * - the batcher (with `batch`): consecutive messages of one topic become one SEND_BATCH_MESSAGE request,
+ * - the sends in flight (at most `maxInFlight` requests and `maxInFlightBytes` of bodies), each one
+ *   {@link PublishSend} object: the request's messages, its slot and the subscriber of its send at once,
  * - the outcomes not yet emitted (with `ordered`, held back until every earlier one was emitted).
  *
- * A unit's slot is freed when its outcomes have been emitted; the source is asked for more (pull sources) only
+ * A send's slot is freed when its outcomes have been emitted; the source is asked for more (pull sources) only
  * while the messages held stay under the limits.
  */
-import type { OperatorFunction, Subscription } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { Observable, Subscriber } from 'rxjs';
 import { InvalidOptionError, MQClientError } from '../../errors.js';
 import { encodeBody } from '../../message/body-codec.js';
@@ -130,6 +131,11 @@ export type PublishOutcome<M extends Message = Message> = PublishSuccess<M> | Pu
 export interface PublishTarget {
   readonly options: { readonly maxMessageSize: number; readonly sendMsgTimeout: number };
   send$(message: Message, options?: SendOptions): Observable<SendResult>;
+  /**
+   * Runs one send straight into `subscriber`, as subscribing `send$(message, options)` would, without building an
+   * Observable for it. Optional: without it, publish subscribes `send$`.
+   */
+  sendInto?(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void;
   batchSend$(items: Parameters<BatchSender>[0], mode: 'sync' | 'async', timeoutMillis?: number): Observable<SendResult[]>;
 }
 
@@ -141,22 +147,6 @@ export const PUBLISH_DEFAULTS = Object.freeze({
   batchMaxBytes: 1024 * 1024,
   batchMaxDelayMs: 5,
 });
-
-interface Item<M> {
-  readonly message: M;
-  readonly index: number;
-  readonly bytes: number;
-  readonly batchItem: BatchItem | null;
-  unit: Unit<M> | null;
-}
-
-interface Unit<M> extends Keyed {
-  readonly items: Item<M>[];
-  bytes: number;
-  /** Outcomes of this unit not emitted yet; the slot is freed at 0. */
-  pending: number;
-  startedAt: number;
-}
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -179,36 +169,58 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** How a unit's send ends: its results (one per item, in order) or one error for all of them. */
-interface UnitSettler<M> {
-  settle(unit: Unit<M>, results: readonly SendResult[] | null, error: unknown): void;
+function noResult(): MQClientError {
+  return new MQClientError('the send ended without a result for this message', -1, { code: 'RMQ_ERR_NO_RESULT' });
+}
+
+/** How a send ends, once: its result(s), or one error for all of its messages (`results` is then `null`). */
+interface SendSettler<M> {
+  settle(send: PublishSend<M>, results: SendResult | readonly SendResult[] | null, error: unknown): void;
 }
 
 /**
- * The subscriber of one unit's send: the send's result (or error, or completion without a result) goes to
- * `settle` once. One object per send, built from RxJS's public API only (the public notifications overridden), so a
- * published message costs no operator chain and no closures of its own.
+ * One request of a run, and the subscriber of its send: one message (`message`, `index`), or a batch (`messages`,
+ * `indexes`, `items`, in order). It waits in the ready queue, then is in flight (linked into the run's in-flight
+ * list, so that teardown can cancel it without a `Map` entry per send), then its outcomes are emitted; its slot is
+ * freed when `pending` reaches 0. The send's result (or error, or completion without a result) goes to `settle`
+ * once. Built from RxJS's public API only (the public notifications overridden), so a published message costs no
+ * operator chain, no closure and no wrapper of its own.
  */
-class UnitSubscriber<M, R extends SendResult | SendResult[]> extends Subscriber<R> {
+class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implements Keyed {
   private settled = false;
+  /** Neighbours in the run's in-flight list. */
+  before: PublishSend<M> | null = null;
+  after: PublishSend<M> | null = null;
+  linked = false;
+  /** Outcomes of this send not emitted yet. */
+  pending: number;
+  startedAt = 0;
 
   constructor(
-    private readonly settler: UnitSettler<M>,
-    private readonly unit: Unit<M>,
+    private readonly settler: SendSettler<M>,
+    readonly key: string | null,
+    /** Body bytes of its messages. */
+    readonly bytes: number,
+    readonly message: M | null,
+    readonly index: number,
+    readonly messages: M[] | null,
+    readonly indexes: number[] | null,
+    readonly items: BatchItem[] | null,
   ) {
     super();
+    this.pending = messages === null ? 1 : messages.length;
   }
 
-  override next(value: R): void {
+  override next(value: SendResult | SendResult[]): void {
     if (this.settled) return;
     this.settled = true;
-    this.settler.settle(this.unit, Array.isArray(value) ? value : [value as SendResult], null);
+    this.settler.settle(this, value, null);
   }
 
   override error(error: unknown): void {
     if (!this.settled) {
       this.settled = true;
-      this.settler.settle(this.unit, null, error);
+      this.settler.settle(this, null, error);
     }
     this.unsubscribe();
   }
@@ -216,11 +228,54 @@ class UnitSubscriber<M, R extends SendResult | SendResult[]> extends Subscriber<
   override complete(): void {
     if (!this.settled) {
       this.settled = true;
-      // A send that completed without a value: settle() gives every item RMQ_ERR_NO_RESULT (built only then).
-      this.settler.settle(this.unit, [], null);
+      // A send that completed without a value: settle() gives every message RMQ_ERR_NO_RESULT (built only then).
+      this.settler.settle(this, EMPTY_RESULTS, null);
     }
     this.unsubscribe();
   }
+}
+
+const EMPTY_RESULTS: readonly SendResult[] = Object.freeze([]);
+
+/**
+ * The run's subscriber to its source: a `Subscriber` itself, so that RxJS does not wrap it (a `SafeSubscriber` and
+ * a `ConsumerObserver` hop per message); its notifications go straight to the run, each once.
+ */
+class SourceSubscriber<M> extends Subscriber<M> {
+  private done = false;
+
+  constructor(
+    private readonly onMessage: (message: M) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly onComplete: () => void,
+  ) {
+    super();
+  }
+
+  override next(message: M): void {
+    if (!this.done) this.onMessage(message);
+  }
+
+  override error(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.onError(error);
+    this.unsubscribe();
+  }
+
+  override complete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onComplete();
+    this.unsubscribe();
+  }
+}
+
+/** An outcome held back for input order, with what its emission frees. */
+interface Stashed<M extends Message> {
+  readonly outcome: PublishOutcome<M>;
+  readonly send: PublishSend<M> | null;
+  readonly bytes: number;
 }
 
 /**
@@ -255,9 +310,11 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
 
   return (source) =>
     new Observable<PublishOutcome<M>>((subscriber) => {
-      const ready: ReadyQueue<Unit<M>> = orderBy === undefined ? new FifoReadyQueue<Unit<M>>() : new KeyedReadyQueue<Unit<M>>();
-      const sends = new Map<Unit<M>, Subscription>();
-      const stash = new Map<number, PublishOutcome<M>>();
+      const ready: ReadyQueue<PublishSend<M>> = orderBy === undefined ? new FifoReadyQueue<PublishSend<M>>() : new KeyedReadyQueue<PublishSend<M>>();
+      /** Sends in flight, newest first (a doubly linked list through the sends themselves). */
+      let inFlight: PublishSend<M> | null = null;
+      /** Ordered mode: outcomes that arrived before an earlier one, by index. */
+      const stash = new Map<number, Stashed<M>>();
       let received = 0;
       let nextToEmit = 0;
       let held = 0;
@@ -267,8 +324,12 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       let sourceDone = false;
       let pumping = false;
       let pumpAgain = false;
-      let batch: Item<M>[] = [];
+      // The batch being filled: its messages, their positions and prepared records.
+      let batchMessages: M[] = [];
+      let batchIndexes: number[] = [];
+      let batchItems: BatchItem[] = [];
       let batchBytes = 0;
+      let batchBodyBytes = 0;
       let batchTimer: NodeJS.Timeout | null = null;
       let waiters: (() => void)[] = [];
 
@@ -287,17 +348,33 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         for (const resolve of woken) resolve();
       };
 
-      const emit = (item: Item<M>, outcome: PublishOutcome<M>): void => {
+      const link = (send: PublishSend<M>): void => {
+        send.linked = true;
+        send.after = inFlight;
+        if (inFlight !== null) inFlight.before = send;
+        inFlight = send;
+      };
+      const unlink = (send: PublishSend<M>): void => {
+        if (!send.linked) return;
+        send.linked = false;
+        if (send.before !== null) send.before.after = send.after;
+        else inFlight = send.after;
+        if (send.after !== null) send.after.before = send.before;
+        send.before = null;
+        send.after = null;
+      };
+
+      /** Emits one outcome; `send` (if any) and `bytes` are what it frees. */
+      const emit = (send: PublishSend<M> | null, bytes: number, outcome: PublishOutcome<M>): void => {
         held -= 1;
-        heldBytes -= item.bytes;
-        const unit = item.unit;
-        if (unit !== null) {
-          unit.pending -= 1;
-          if (unit.pending === 0) {
+        heldBytes -= bytes;
+        if (send !== null) {
+          send.pending -= 1;
+          if (send.pending === 0) {
             active -= 1;
-            activeBytes -= unit.bytes;
-            sends.delete(unit);
-            ready.release(unit);
+            activeBytes -= send.bytes;
+            unlink(send);
+            ready.release(send);
           }
         }
         if (subscriber.closed) return;
@@ -305,75 +382,81 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         if (stopOnError && !outcome.ok) subscriber.error(outcome.error);
       };
 
-      const deliver = (item: Item<M>, outcome: PublishOutcome<M>): void => {
+      const deliver = (send: PublishSend<M> | null, bytes: number, outcome: PublishOutcome<M>): void => {
         if (!ordered) {
-          emit(item, outcome);
+          emit(send, bytes, outcome);
           return;
         }
-        stash.set(item.index, outcome);
-        if (item.index !== nextToEmit) return;
-        // Emit every outcome that is now in order; items are found again through their outcome's message index.
-        for (let next = stash.get(nextToEmit); next !== undefined; next = stash.get(nextToEmit)) {
+        const index = outcome.index;
+        if (index !== nextToEmit) {
+          stash.set(index, { outcome, send, bytes });
+          return;
+        }
+        nextToEmit += 1;
+        emit(send, bytes, outcome);
+        // Then every stashed outcome that is now in order.
+        for (let next = stash.get(nextToEmit); next !== undefined && !subscriber.closed; next = stash.get(nextToEmit)) {
           stash.delete(nextToEmit);
           nextToEmit += 1;
-          emit(itemsByIndex.get(next.index)!, next);
-          itemsByIndex.delete(next.index);
-          if (subscriber.closed) return;
+          emit(next.send, next.bytes, next.outcome);
         }
       };
-      // Only needed to find items of stashed outcomes in ordered mode.
-      const itemsByIndex = new Map<number, Item<M>>();
 
-      const fail = (item: Item<M>, error: unknown, startedAt: number | null): void => {
-        deliver(item, {
-          ok: false,
-          message: item.message,
-          error: asError(error),
-          index: item.index,
-          latencyMillis: startedAt === null ? 0 : Date.now() - startedAt,
-        });
-      };
+      const failure = (message: M, index: number, error: unknown, startedAt: number | null): PublishFailure<M> => ({
+        ok: false,
+        message,
+        error: asError(error),
+        index,
+        latencyMillis: startedAt === null ? 0 : Date.now() - startedAt,
+      });
 
       // Send options of an unkeyed message: the same object for every send of this run.
       const plainSendOptions: SendOptions = timeout === undefined ? { mode: 'async' } : { mode: 'async', timeout };
-      const settler: UnitSettler<M> = {
-        settle: (unit, results, error) => {
-          sends.delete(unit);
-          const latency = Date.now() - unit.startedAt;
-          const items = unit.items;
-          for (let i = 0; i < items.length; i++) {
-            const item = items[i]!;
-            const value =
-              results === null
-                ? asError(error)
-                : (results[i] ?? new MQClientError('the send ended without a result for this message', -1, { code: 'RMQ_ERR_NO_RESULT' }));
-            if (value instanceof Error) fail(item, value, unit.startedAt);
-            else deliver(item, { ok: true, message: item.message, result: value, index: item.index, latencyMillis: latency });
+      const batchTimeout = timeout ?? target.options.sendMsgTimeout;
+      const prepareOptions = { maxMessageSize: target.options.maxMessageSize };
+      const sendInto = target.sendInto?.bind(target);
+      const settler: SendSettler<M> = {
+        settle: (send, results, error) => {
+          unlink(send);
+          const startedAt = send.startedAt;
+          const latency = Date.now() - startedAt;
+          const messages = send.messages;
+          if (messages === null) {
+            // One message: its result, or the error (an empty batch result cannot happen here; checked anyway).
+            const message = send.message!;
+            const result = results === null ? null : Array.isArray(results) ? ((results as readonly SendResult[])[0] ?? null) : (results as SendResult);
+            if (result === null) deliver(send, send.bytes, failure(message, send.index, results === null ? error : noResult(), startedAt));
+            else deliver(send, send.bytes, { ok: true, message, result, index: send.index, latencyMillis: latency });
+          } else {
+            const indexes = send.indexes!;
+            const items = send.items!;
+            const list = results === null ? null : Array.isArray(results) ? (results as readonly SendResult[]) : [results as SendResult];
+            const shared = list === null ? asError(error) : null;
+            for (let i = 0; i < messages.length; i++) {
+              const message = messages[i]!;
+              const bytes = items[i]!.body.length;
+              const result = list === null ? undefined : list[i];
+              if (result === undefined) deliver(send, bytes, failure(message, indexes[i]!, shared ?? noResult(), startedAt));
+              else deliver(send, bytes, { ok: true, message, result, index: indexes[i]!, latencyMillis: latency });
+            }
           }
           pump();
         },
       };
 
-      const start = (unit: Unit<M>): void => {
+      const start = (send: PublishSend<M>): void => {
         active += 1;
-        activeBytes += unit.bytes;
-        unit.startedAt = Date.now();
-        const first = unit.items[0]!;
-        if (first.batchItem !== null) {
-          const items = unit.items.map((item) => item.batchItem!);
-          const batchSubscriber = new UnitSubscriber<M, SendResult[]>(settler, unit);
-          sends.set(unit, batchSubscriber);
-          target.batchSend$(items, 'async', timeout ?? target.options.sendMsgTimeout).subscribe(batchSubscriber);
+        activeBytes += send.bytes;
+        send.startedAt = Date.now();
+        // Linked before subscribing: a send that settles during subscribe() unlinks itself again.
+        link(send);
+        if (send.items !== null) {
+          target.batchSend$(send.items, 'async', batchTimeout).subscribe(send);
           return;
         }
-        let sendOptions = plainSendOptions;
-        if (unit.key !== null) {
-          sendOptions = { ...plainSendOptions, selector: selectByHash, arg: unit.key };
-        }
-        const subscriber = new UnitSubscriber<M, SendResult>(settler, unit);
-        // Registered before subscribing: a send that settles during subscribe() removes itself again.
-        sends.set(unit, subscriber);
-        target.send$(first.message, sendOptions).subscribe(subscriber);
+        const sendOptions = send.key === null ? plainSendOptions : { ...plainSendOptions, selector: selectByHash, arg: send.key };
+        if (sendInto !== undefined) sendInto(send.message!, sendOptions, send as Subscriber<SendResult>);
+        else target.send$(send.message!, sendOptions).subscribe(send);
       };
 
       const pump = (): void => {
@@ -385,53 +468,48 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         try {
           do {
             pumpAgain = false;
-            for (let unit = ready.peek(); unit !== undefined && !subscriber.closed; unit = ready.peek()) {
-              if (active >= maxInFlight || (active > 0 && activeBytes + unit.bytes > maxInFlightBytes)) break;
+            for (let send = ready.peek(); send !== undefined && !subscriber.closed; send = ready.peek()) {
+              if (active >= maxInFlight || (active > 0 && activeBytes + send.bytes > maxInFlightBytes)) break;
               ready.shift();
-              start(unit);
+              start(send);
             }
           } while (pumpAgain && !subscriber.closed);
         } finally {
           pumping = false;
         }
         wake();
-        if (sourceDone && batch.length === 0 && ready.waiting === 0 && active === 0 && held === 0 && !subscriber.closed) {
+        if (sourceDone && batchMessages.length === 0 && ready.waiting === 0 && active === 0 && held === 0 && !subscriber.closed) {
           subscriber.complete();
         }
-      };
-
-      const enqueue = (items: Item<M>[], key: string | null): void => {
-        const unit: Unit<M> = { items, key, bytes: 0, pending: items.length, startedAt: 0 };
-        for (const item of items) {
-          item.unit = unit;
-          unit.bytes += item.bytes;
-        }
-        ready.push(unit);
       };
 
       const flushBatch = (): void => {
         if (batchTimer !== null) clearTimeout(batchTimer);
         batchTimer = null;
-        if (batch.length === 0) return;
-        const items = batch;
-        batch = [];
+        if (batchMessages.length === 0) return;
+        ready.push(new PublishSend<M>(settler, null, batchBodyBytes, null, -1, batchMessages, batchIndexes, batchItems));
+        batchMessages = [];
+        batchIndexes = [];
+        batchItems = [];
         batchBytes = 0;
-        enqueue(items, null);
+        batchBodyBytes = 0;
       };
 
-      const addToBatch = (item: Item<M>): void => {
-        const batchItem = item.batchItem!;
-        const first = batch.length > 0 ? batch[0]!.batchItem : null;
+      const addToBatch = (message: M, index: number, batchItem: BatchItem): void => {
+        const first = batchItems.length > 0 ? batchItems[0]! : null;
         if (
           first !== null &&
-          (!sameBatch(first, batchItem) || batch.length >= batchMaxMessages || batchBytes + batchItem.recordBytes > batchMaxBytes)
+          (!sameBatch(first, batchItem) || batchItems.length >= batchMaxMessages || batchBytes + batchItem.recordBytes > batchMaxBytes)
         ) {
           flushBatch();
         }
-        batch.push(item);
+        batchMessages.push(message);
+        batchIndexes.push(index);
+        batchItems.push(batchItem);
         batchBytes += batchItem.recordBytes;
+        batchBodyBytes += batchItem.body.length;
         // A pull source stops at the limits; if nothing is in flight either, nothing would ever let it go on.
-        if (batch.length >= batchMaxMessages || (!open() && active === 0 && ready.waiting === 0)) flushBatch();
+        if (batchItems.length >= batchMaxMessages || (!open() && active === 0 && ready.waiting === 0)) flushBatch();
         else if (batchTimer === null) {
           batchTimer = setTimeout(() => {
             batchTimer = null;
@@ -444,63 +522,66 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       const onMessage = (message: M): void => {
         const index = received;
         received += 1;
-        let batchItem: BatchItem | null = null;
-        let error: unknown = null;
         if (batching) {
+          let batchItem: BatchItem;
           try {
-            batchItem = prepareBatchItem(message, index, { maxMessageSize: target.options.maxMessageSize });
+            batchItem = prepareBatchItem(message, index, prepareOptions);
           } catch (caught) {
-            error = caught;
+            held += 1;
+            deliver(null, 0, failure(message, index, caught, null));
+            pump();
+            return;
           }
+          held += 1;
+          heldBytes += batchItem.body.length;
+          addToBatch(message, index, batchItem);
+          pump();
+          return;
         }
-        const item: Item<M> = {
-          message,
-          index,
-          bytes: batchItem !== null ? batchItem.body.length : error === null ? bodyBytes(message) : 0,
-          batchItem,
-          unit: null,
-        };
+        const bytes = bodyBytes(message);
         held += 1;
-        heldBytes += item.bytes;
-        if (ordered) itemsByIndex.set(index, item);
-        if (error !== null) {
-          fail(item, error, null);
-        } else if (batching) {
-          addToBatch(item);
-        } else {
-          let key: string | null = null;
-          if (orderBy !== undefined) {
-            try {
-              key = String(orderBy(message));
-            } catch (caught) {
-              fail(item, caught, null);
-              pump();
-              return;
-            }
+        heldBytes += bytes;
+        let key: string | null = null;
+        if (orderBy !== undefined) {
+          try {
+            key = String(orderBy(message));
+          } catch (caught) {
+            deliver(null, bytes, failure(message, index, caught, null));
+            pump();
+            return;
           }
-          enqueue([item], key);
         }
+        ready.push(new PublishSend<M>(settler, key, bytes, message, index, null, null, null));
         pump();
       };
 
       const sourceSubscription = subscribeWithDemand(demand, () =>
-        source.subscribe({
-          next: onMessage,
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => {
-            sourceDone = true;
-            flushBatch();
-            pump();
-          },
-        }),
+        source.subscribe(
+          new SourceSubscriber<M>(
+            onMessage,
+            (error) => subscriber.error(error),
+            () => {
+              sourceDone = true;
+              flushBatch();
+              pump();
+            },
+          ),
+        ),
       );
 
       return () => {
         sourceSubscription.unsubscribe();
         if (batchTimer !== null) clearTimeout(batchTimer);
         batchTimer = null;
-        for (const subscription of sends.values()) subscription.unsubscribe();
-        sends.clear();
+        for (let send = inFlight; send !== null; ) {
+          const after = send.after;
+          send.linked = false;
+          send.before = null;
+          send.after = null;
+          send.unsubscribe();
+          send = after;
+        }
+        inFlight = null;
         wake();
       };
     });

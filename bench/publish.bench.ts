@@ -1,0 +1,271 @@
+/**
+ * Cost of `publish()` on top of the send pipeline, without sockets: the producer's real send pipeline and batch
+ * sender over a remoting client that answers every request with a canned SEND_OK response in the next macrotask
+ * (as a broker on loopback would). Rows, each CPU µs per message after a warm-up round:
+ *
+ * - `send$ per message`: one cold Observable per message subscribed by one Subscriber, a window in flight (what
+ *   `sendAsync` does, minus its callback object),
+ * - `publish`: the same messages from a pull source through `publishOperator`,
+ * - `publish, sendInto`: the same through a target that also offers `sendInto` (no Observable per send),
+ * - `publish batched`: 64 per batch, `maxInFlight` window / 64 batches,
+ * - `publish bookkeeping`: `publish` over a target whose sends are answered with a canned `SendResult` in the
+ *   next macrotask (no pipeline): the operator's and the pull source's own cost per message,
+ * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
+ * - `batch fan-out`: `fanOutBatchResult` per 64.
+ *
+ * With `PUBLISH_BENCH_ALLOC=1`, each row also reports the bytes allocated per message (V8's sampling heap
+ * profiler, counting objects the GCs already collected; slower, so CPU figures of such a run do not count).
+ *
+ *   npx tsx bench/publish.bench.ts [seconds-per-case] [window]
+ */
+import { Session } from 'node:inspector/promises';
+import { Observable, Subscriber } from 'rxjs';
+import type { Message, SendResult } from '../src/message/message.js';
+import { prepareBatchItem, encodeBatchItems } from '../src/producer/batch/batch-message.js';
+import type { BatchItem } from '../src/producer/batch/batch-message.js';
+import { createBatchSender, fanOutBatchResult } from '../src/producer/batch/batch-pipeline.js';
+import { resolveOptions } from '../src/producer/config.js';
+import { MQFaultStrategy } from '../src/producer/fault/mq-fault-strategy.js';
+import { publishOperator, type PublishTarget } from '../src/producer/publish/publish.js';
+import { pullFrom } from '../src/producer/publish/pull-source.js';
+import { createSendRunner, type SendPipelineDeps } from '../src/producer/send-pipeline.js';
+import type { SendOptions } from '../src/producer/send-options.js';
+import type { RemotingCommand } from '../src/remoting/remoting-command.js';
+import { topicRouteToPublishInfo } from '../src/route/topic-publish-info.js';
+
+const SECONDS = Number(process.argv[2] ?? 2);
+const WINDOW = Number(process.argv[3] ?? 512);
+const BATCH = 64;
+
+const route = topicRouteToPublishInfo('BenchTopic', {
+  queueDatas: [{ brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 }],
+  brokerDatas: [{ cluster: 'C', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:10911' } }],
+  filterServerTable: {},
+} as never);
+
+const OFFSET_ID = '7F00000100002A9F0000000000001234';
+const BATCH_OFFSET_IDS = Array.from({ length: BATCH }, () => OFFSET_ID).join(',');
+
+// Requests answered in the next macrotask, in batches, like responses read off a socket.
+let pending: { opaque: number; batch: boolean; subscriber: Subscriber<RemotingCommand> }[] = [];
+function answer(): void {
+  const current = pending;
+  pending = [];
+  for (const { opaque, batch, subscriber } of current) {
+    subscriber.next({
+      code: 0,
+      language: 'JAVA',
+      version: 409,
+      opaque,
+      flag: 1,
+      remark: null,
+      extFields: { msgId: batch ? BATCH_OFFSET_IDS : OFFSET_ID, queueId: '1', queueOffset: '7', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' },
+      serializeType: 0,
+      body: null,
+    });
+    subscriber.complete();
+  }
+}
+const client = {
+  invoke$: (_addr: string, request: RemotingCommand) =>
+    new Observable<RemotingCommand>((subscriber) => {
+      if (pending.length === 0) setImmediate(answer);
+      pending.push({ opaque: request.opaque, batch: request.code === 320, subscriber });
+    }),
+  invokeOneway: () => Promise.resolve(),
+  closeConnection: () => {},
+};
+
+const options = resolveOptions({ producerGroup: 'BenchGroup', namesrvAddr: '127.0.0.1:9876' });
+const deps: SendPipelineDeps = {
+  options,
+  producerGroup: 'BenchGroup',
+  producerId: 1,
+  clientIP: '127.0.0.1',
+  state: () => 'RUNNING',
+  client,
+  lookupRoute: () => Promise.resolve(route),
+  cachedRoute: () => route,
+  invalidateRoute: () => {},
+  faultStrategy: new MQFaultStrategy({ sendLatencyFaultEnable: false, latencyMax: options.latencyMax, notAvailableDuration: options.notAvailableDuration, isolationLatencyMillis: 10000 }),
+};
+const run = createSendRunner(deps);
+const batchSender = createBatchSender(deps);
+// What Producer gives publish (without its in-flight tracking, which sendAsync pays too).
+const target: PublishTarget = {
+  options: { maxMessageSize: options.maxMessageSize, sendMsgTimeout: options.sendMsgTimeout },
+  send$: (message: Message, sendOptions?: SendOptions) =>
+    new Observable<SendResult>((subscriber) => run(message, 'async', sendOptions?.timeout ?? 3000, subscriber)),
+  batchSend$: (items, mode, timeoutMillis) => batchSender(items, mode, timeoutMillis ?? 3000),
+};
+const intoTarget: PublishTarget = {
+  ...target,
+  sendInto: (message, sendOptions, subscriber) => run(message, 'async', sendOptions.timeout ?? 3000, subscriber),
+};
+// Sends that are only answered: what publish itself costs per message.
+const CANNED: SendResult = {
+  sendStatus: 'SEND_OK',
+  msgId: OFFSET_ID,
+  offsetMsgId: OFFSET_ID,
+  messageQueue: { topic: 'BenchTopic', brokerName: 'broker-a', queueId: 1 },
+  queueOffset: 7,
+  regionId: 'DefaultRegion',
+  traceOn: true,
+} as SendResult;
+let answers: Subscriber<SendResult>[] = [];
+const answerAll = (): void => {
+  const current = answers;
+  answers = [];
+  for (const subscriber of current) {
+    subscriber.next(CANNED);
+    subscriber.complete();
+  }
+};
+const cannedTarget: PublishTarget = {
+  ...target,
+  send$: () =>
+    new Observable<SendResult>((subscriber) => {
+      if (answers.length === 0) setImmediate(answerAll);
+      answers.push(subscriber);
+    }),
+};
+const body = Buffer.alloc(1024, 0x61);
+
+function* messages(stop: () => boolean): Generator<Message> {
+  while (!stop()) yield { topic: 'BenchTopic', body };
+}
+
+class Counter extends Subscriber<SendResult> {
+  constructor(private readonly done: () => void) {
+    super();
+  }
+  override next(): void {
+    this.done();
+  }
+  override error(error: unknown): void {
+    throw error;
+  }
+}
+
+function sendPerMessage(stop: () => boolean, done: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    let inflight = 0;
+    const start = (): void => {
+      inflight++;
+      target.send$({ topic: 'BenchTopic', body }, { mode: 'async' }).subscribe(new Counter(settled));
+    };
+    const settled = (): void => {
+      inflight--;
+      done();
+      if (!stop()) start();
+      else if (inflight === 0) resolve();
+    };
+    for (let i = 0; i < WINDOW; i++) start();
+  });
+}
+
+function publishRow(batch: boolean, through = target) {
+  return (stop: () => boolean, done: () => void): Promise<void> =>
+    new Promise((resolve, reject) => {
+      pullFrom(messages(stop))
+        .pipe(publishOperator(through, batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW }))
+        .subscribe({
+          next: (outcome) => {
+            if (!outcome.ok) reject(outcome.error);
+            done();
+          },
+          error: reject,
+          complete: resolve,
+        });
+    });
+}
+
+async function batchEncode(stop: () => boolean, done: () => void): Promise<void> {
+  let index = 0;
+  while (!stop()) {
+    const items: BatchItem[] = [];
+    for (let i = 0; i < BATCH; i++) items.push(prepareBatchItem({ topic: 'BenchTopic', body }, index++, { maxMessageSize: options.maxMessageSize }));
+    encodeBatchItems(items);
+    for (let i = 0; i < BATCH; i++) done();
+    if (index % (BATCH * 64) === 0) await new Promise(setImmediate);
+  }
+}
+
+async function batchFanOut(stop: () => boolean, done: () => void): Promise<void> {
+  const items: BatchItem[] = [];
+  for (let i = 0; i < BATCH; i++) items.push(prepareBatchItem({ topic: 'BenchTopic', body }, i, { maxMessageSize: options.maxMessageSize }));
+  const result: SendResult = {
+    sendStatus: 'SEND_OK',
+    msgId: items.map((item) => item.uniqueId).join(','),
+    offsetMsgId: BATCH_OFFSET_IDS,
+    messageQueue: { topic: 'BenchTopic', brokerName: 'broker-a', queueId: 1 },
+    queueOffset: 7,
+    regionId: 'DefaultRegion',
+    traceOn: true,
+  } as SendResult;
+  let n = 0;
+  while (!stop()) {
+    fanOutBatchResult(result, items);
+    for (let i = 0; i < BATCH; i++) done();
+    if (++n % 256 === 0) await new Promise(setImmediate);
+  }
+}
+
+const ALLOC = process.env.PUBLISH_BENCH_ALLOC === '1';
+const session = ALLOC ? new Session() : null;
+session?.connect();
+
+interface HeapNode {
+  selfSize: number;
+  children: HeapNode[];
+}
+function heapTotal(node: HeapNode): number {
+  let total = node.selfSize;
+  for (const child of node.children) total += heapTotal(child);
+  return total;
+}
+
+async function measure(name: string, drive: (stop: () => boolean, done: () => void) => Promise<void>): Promise<void> {
+  for (const measured of [false, true]) {
+    let count = 0;
+    const ms = measured ? SECONDS * 1000 : 500;
+    if (measured && session !== null) {
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 256,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      } as never);
+    }
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    await drive(() => performance.now() - t0 > ms, () => count++);
+    const cpu = process.cpuUsage(cpu0);
+    const elapsed = (performance.now() - t0) / 1000;
+    let allocated = '';
+    if (measured && session !== null) {
+      const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
+      allocated = `  ${(heapTotal(profile.head) / count).toFixed(0).padStart(6)} B allocated/msg`;
+    }
+    if (measured) {
+      console.log(
+        `${name.padEnd(28)} ${(count / elapsed).toFixed(0).padStart(8)} msgs/s  ${((cpu.user + cpu.system) / count).toFixed(2).padStart(6)} µs CPU/msg${allocated}`,
+      );
+    }
+  }
+}
+
+const only = process.env.PUBLISH_BENCH_ONLY?.split(',');
+const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][] = [
+  [`send$ per message, ${WINDOW}`, sendPerMessage],
+  [`publish, ${WINDOW}`, publishRow(false)],
+  [`publish, sendInto, ${WINDOW}`, publishRow(false, intoTarget)],
+  [`publish bookkeeping, ${WINDOW}`, publishRow(false, cannedTarget)],
+  [`publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, publishRow(true)],
+  [`batch encode ×${BATCH}`, batchEncode],
+  [`batch fan-out ×${BATCH}`, batchFanOut],
+];
+for (const [name, drive] of cases) {
+  if (only !== undefined && !only.some((word) => name.startsWith(word))) continue;
+  await measure(name, drive);
+}
+session?.disconnect();
