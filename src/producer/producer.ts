@@ -850,6 +850,19 @@ export class Producer {
   }
 
   /**
+   * One async send straight into `subscriber`, as subscribing `send$(message, { ...options, mode: 'async' })` would,
+   * without the Observable (what `publish` runs per message).
+   * @internal
+   */
+  sendInto(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void {
+    try {
+      this.startSend(message, options, 'async', options.timeout ?? this.options.sendMsgTimeout, subscriber);
+    } catch (error) {
+      subscriber.error(error);
+    }
+  }
+
+  /**
    * Sends and waits for the broker's answer, retrying retriable failures on other brokers
    * (`1 + retryTimesWhenSendFailed` attempts within `sendMsgTimeout`).
    * @returns the `SendResult` (its `sendStatus` may be a non-OK store status, as in Java).
