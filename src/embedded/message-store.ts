@@ -8,10 +8,18 @@ import {
   decodeProperties,
   decodeStoredMessage,
   decompressBody,
-  encodeStoredRecord,
   parseSocketAddress,
-  type SocketAddressBytes,
+  recordHostOf,
+  recordPropertiesLength,
+  recordTopicOf,
+  storedRecordSize,
+  writeStoredRecord,
+  writeStoredRecordBytes,
+  type RecordHost,
+  type RecordTopic,
+  type RecordValues,
 } from './codec.js';
+import { ByteSlab } from './byte-slab.js';
 
 /** sysFlag bit: the body is compressed (`MessageSysFlag.COMPRESSED_FLAG`). */
 const COMPRESSED_FLAG = 0x1;
@@ -28,18 +36,30 @@ function isIPv6(address: string): boolean {
   return address.indexOf(':') !== address.lastIndexOf(':');
 }
 
-/** A host as records store it: its text, its bytes, and whether it is IPv6. */
+/** A host as records store it: its text and its record bytes (address, port). */
 interface ParsedHost {
   readonly text: string;
-  readonly bytes: SocketAddressBytes;
+  readonly record: RecordHost;
   readonly v6: boolean;
 }
 
 /** Parses `address` (after unmapping an IPv4-mapped IPv6 address); throws as `parseSocketAddress` does. */
 function parseHost(address: string): ParsedHost {
   const text = unmapIPv4(address);
-  return { text, bytes: parseSocketAddress(text), v6: isIPv6(text) };
+  return { text, record: recordHostOf(parseSocketAddress(text)), v6: isIPv6(text) };
 }
+
+/** A topic's queues (next logical offset by queue id) and, once a record was written, its record bytes. */
+interface TopicState {
+  readonly offsets: number[];
+  record: RecordTopic | null;
+}
+
+/** Upper-case hex digits, by value. */
+const HEX_DIGITS = Buffer.from('0123456789ABCDEF', 'latin1');
+
+/** Size of the slabs records are cut from. */
+const RECORD_SLAB_BYTES = 256 * 1024;
 
 /** Born hosts remembered at most (one per client connection; the cache starts over when full). */
 const MAX_CACHED_HOSTS = 1024;
@@ -125,9 +145,44 @@ interface StoredRecord {
   queueId: number;
   queueOffset: number;
   commitLogOffset: number;
-  msgId: string;
   record: Buffer;
   deliverableAt: number;
+}
+
+/**
+ * The records of a SEND_BATCH_MESSAGE to append ({@link MessageStore.putBatch}): every record's fields as spans of
+ * the request body, the header fields they share and the properties suffix they share.
+ * @internal
+ */
+export interface PutBatchInput {
+  topic: string;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: string;
+  reconsumeTimes: number;
+  /** The request body the spans point into. */
+  source: Buffer;
+  /** Records in it. */
+  count: number;
+  /**
+   * Per record, {@link BATCH_SPAN_FIELDS} numbers: flag, body start, body length, own properties start, own
+   * properties length, 1 if a `\x02` separator goes between its own properties and `suffix` (else 0).
+   */
+  spans: Int32Array;
+  /** Properties bytes that end every record's properties string (the batch's own, with CLUSTER). */
+  suffix: Uint8Array;
+}
+
+/** Numbers per record in {@link PutBatchInput.spans}. @internal */
+export const BATCH_SPAN_FIELDS = 6;
+
+/** Where the records of a batch landed. @internal */
+export interface PutBatchResult {
+  /** Logical offset of the first record. */
+  queueOffset: number;
+  /** The offset message ids of the records, comma-separated (the msgId of a batch send response). */
+  msgIds: string;
 }
 
 /** Which stored messages {@link EmbeddedBroker.messages} returns; every field set must match. */
@@ -148,12 +203,29 @@ export class MessageStore {
   private head = 0;
   private count = 0;
   private commitLogOffset = 0;
-  private readonly queueOffsets = new Map<string, number>();
+  /** Per topic: next logical offsets and the topic's record bytes. */
+  private readonly topicStates = new Map<string, TopicState>();
   private dropped = 0;
   /** Parsed born hosts by the address the connection reported: parsed once per client, not once per record. */
   private readonly bornHosts = new Map<string, ParsedHost>();
   /** The store host parsed, and the hex of its bytes (the first part of every offset message id). */
-  private store: { host: ParsedHost; idPrefix: string } | null = null;
+  private store: { host: ParsedHost; idPrefix: string; idPrefixBytes: Buffer } | null = null;
+  /** Numbers of the record being written (one object, reused: nothing of it outlives a put). */
+  private readonly values: RecordValues = {
+    queueId: 0,
+    flag: 0,
+    queueOffset: 0,
+    commitLogOffset: 0,
+    sysFlag: 0,
+    bornTimestamp: 0,
+    storeTimestamp: 0,
+    reconsumeTimes: 0,
+    preparedTransactionOffset: 0,
+  };
+  /** Where records are cut from. */
+  private readonly slab = new ByteSlab(RECORD_SLAB_BYTES);
+  /** Where offset message ids are written before they become one string. */
+  private idScratch = Buffer.allocUnsafe(1024);
 
   /**
    * @param storeHost - `ip:port` written into every record and offset message id.
@@ -188,71 +260,163 @@ export class MessageStore {
 
   /** Next logical offset of a queue. */
   nextQueueOffset(topic: string, queueId: number): number {
-    return this.queueOffsets.get(`${topic}\0${queueId}`) ?? 0;
+    return this.topicStates.get(topic)?.offsets[queueId] ?? 0;
+  }
+
+  private topicState(topic: string): TopicState {
+    let state = this.topicStates.get(topic);
+    if (state === undefined) {
+      state = { offsets: [], record: null };
+      this.topicStates.set(topic, state);
+    }
+    return state;
+  }
+
+  /** The born host of a record, parsed once per address (an address that does not parse throws on every put). */
+  private bornHostOf(address: string): ParsedHost {
+    let born = this.bornHosts.get(address);
+    if (born === undefined) {
+      born = parseHost(address);
+      if (this.bornHosts.size >= MAX_CACHED_HOSTS) this.bornHosts.clear();
+      this.bornHosts.set(address, born);
+    }
+    return born;
   }
 
   /** Appends one message; returns its offsets and offset message id. */
   put(input: PutMessageInput, storeTimestamp = Date.now()): PutMessageResult {
-    const key = `${input.topic}\0${input.queueId}`;
-    const queueOffset = this.queueOffsets.get(key) ?? 0;
-    const commitLogOffset = this.commitLogOffset;
     // Parsed once and remembered (an address that does not parse throws here on every put, as before).
     const store = (this.store ??= this.parseStoreHost());
-    let born = this.bornHosts.get(input.bornHost);
-    if (born === undefined) {
-      born = parseHost(input.bornHost);
-      if (this.bornHosts.size >= MAX_CACHED_HOSTS) this.bornHosts.clear();
-      this.bornHosts.set(input.bornHost, born);
-    }
-    // The broker, not the client, decides the address-family bits (MessageExtBrokerInner.setBornHostV6Flag & co).
-    const sysFlag =
-      (input.sysFlag & ~(BORNHOST_V6_FLAG | STOREHOST_V6_FLAG)) | (born.v6 ? BORNHOST_V6_FLAG : 0) | (store.host.v6 ? STOREHOST_V6_FLAG : 0);
-    const record = encodeStoredRecord(
-      {
-        queueId: input.queueId,
-        flag: input.flag,
-        queueOffset,
-        commitLogOffset,
-        sysFlag,
-        bornTimestamp: input.bornTimestamp,
-        bornHost: born.text,
-        storeTimestamp,
-        storeHost: this.storeHost,
-        reconsumeTimes: input.reconsumeTimes,
-        preparedTransactionOffset: input.preparedTransactionOffset ?? 0,
-        body: input.body,
-        topic: input.topic,
-        properties: input.properties,
-      },
-      born.bytes,
-      store.host.bytes,
-    );
-    // createOffsetMessageId(storeHost, offset): the host part is the same for every record.
-    const msgId = store.idPrefix + commitLogOffset.toString(16).toUpperCase().padStart(16, '0');
-    this.queueOffsets.set(key, queueOffset + 1);
+    const born = this.bornHostOf(input.bornHost);
+    const state = this.topicState(input.topic);
+    const topic = (state.record ??= recordTopicOf(input.topic));
+    const properties = input.properties;
+    const propertiesLength = recordPropertiesLength(properties);
+    const queueId = input.queueId;
+    const queueOffset = state.offsets[queueId] ?? 0;
+    const commitLogOffset = this.commitLogOffset;
+    const values = this.values;
+    values.queueId = queueId;
+    values.flag = input.flag;
+    values.queueOffset = queueOffset;
+    values.commitLogOffset = commitLogOffset;
+    values.sysFlag = recordSysFlag(input.sysFlag, born, store.host);
+    values.bornTimestamp = input.bornTimestamp;
+    values.storeTimestamp = storeTimestamp;
+    values.reconsumeTimes = input.reconsumeTimes;
+    values.preparedTransactionOffset = input.preparedTransactionOffset ?? 0;
+    const body = input.body;
+    const record = this.slab.take(storedRecordSize(born.record, store.host.record, body.length, topic, propertiesLength));
+    writeStoredRecord(record, 0, values, born.record, store.host.record, body, topic, properties, propertiesLength);
+    const msgId = this.messageIds(commitLogOffset, 1, 0);
+    state.offsets[queueId] = queueOffset + 1;
     this.commitLogOffset += record.length;
-    this.append({
-      topic: input.topic,
-      queueId: input.queueId,
-      queueOffset,
-      commitLogOffset,
-      msgId,
-      record,
-      deliverableAt: input.deliverableAt ?? storeTimestamp,
-    });
+    this.append({ topic: input.topic, queueId, queueOffset, commitLogOffset, record, deliverableAt: input.deliverableAt ?? storeTimestamp });
     return { queueOffset, commitLogOffset, msgId, recordSize: record.length };
   }
 
-  private parseStoreHost(): { host: ParsedHost; idPrefix: string } {
+  /**
+   * Appends the records of a batch to one queue, in order, written into one buffer straight from the request body
+   * (the properties bytes are copied, not decoded); the caller has checked every span and properties length.
+   */
+  putBatch(input: PutBatchInput, storeTimestamp = Date.now()): PutBatchResult {
+    const store = (this.store ??= this.parseStoreHost());
+    const born = this.bornHostOf(input.bornHost);
+    const state = this.topicState(input.topic);
+    const topic = (state.record ??= recordTopicOf(input.topic));
+    const { source, spans, suffix, count, queueId } = input;
+    let total = 0;
+    for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
+      total += storedRecordSize(born.record, store.host.record, spans[at + 2]!, topic, spans[at + 4]! + spans[at + 5]! + suffix.length);
+    }
+    const buffer = this.slab.take(total);
+    const values = this.values;
+    values.queueId = queueId;
+    values.sysFlag = recordSysFlag(input.sysFlag, born, store.host);
+    values.bornTimestamp = input.bornTimestamp;
+    values.storeTimestamp = storeTimestamp;
+    values.reconsumeTimes = input.reconsumeTimes;
+    values.preparedTransactionOffset = 0;
+    const firstQueueOffset = state.offsets[queueId] ?? 0;
+    const firstCommitLogOffset = this.commitLogOffset;
+    let pos = 0;
+    for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
+      const queueOffset = firstQueueOffset + i;
+      const commitLogOffset = this.commitLogOffset;
+      values.flag = spans[at]!;
+      values.queueOffset = queueOffset;
+      values.commitLogOffset = commitLogOffset;
+      const bodyStart = spans[at + 1]!;
+      const propertiesStart = spans[at + 3]!;
+      const end = writeStoredRecordBytes(
+        buffer,
+        pos,
+        values,
+        born.record,
+        store.host.record,
+        source.subarray(bodyStart, bodyStart + spans[at + 2]!),
+        topic,
+        source,
+        propertiesStart,
+        propertiesStart + spans[at + 4]!,
+        spans[at + 5] === 1,
+        suffix,
+      );
+      const record = buffer.subarray(pos, end);
+      pos = end;
+      this.commitLogOffset += record.length;
+      this.append({ topic: input.topic, queueId, queueOffset, commitLogOffset, record, deliverableAt: storeTimestamp });
+    }
+    state.offsets[queueId] = firstQueueOffset + count;
+    return { queueOffset: firstQueueOffset, msgIds: this.messageIds(firstCommitLogOffset, count, 0, buffer) };
+  }
+
+  /**
+   * Offset message ids (§11.2: store host hex, then the commit-log offset as 16 hex digits), comma-separated: of one
+   * record at `commitLogOffset` (`count` 1), or of `count` consecutive records whose sizes are read from `records`.
+   */
+  private messageIds(commitLogOffset: number, count: number, first: number, records?: Buffer): string {
+    const { idPrefixBytes } = (this.store ??= this.parseStoreHost());
+    const idLength = idPrefixBytes.length + 16;
+    const length = count * (idLength + 1) - 1;
+    if (this.idScratch.length < length) this.idScratch = Buffer.allocUnsafe(Math.max(length, 2 * this.idScratch.length));
+    const out = this.idScratch;
+    let offset = commitLogOffset;
+    let recordAt = first;
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) out[pos++] = 0x2c;
+      for (let b = 0; b < idPrefixBytes.length; b++) out[pos++] = idPrefixBytes[b]!;
+      // 64-bit offset as two 32-bit halves (offsets stay far below 2^53).
+      const high = Math.floor(offset / 4294967296);
+      writeHex32(out, pos, high);
+      writeHex32(out, pos + 8, offset - high * 4294967296);
+      pos += 16;
+      if (records !== undefined && i + 1 < count) {
+        const size = records.readInt32BE(recordAt);
+        recordAt += size;
+        offset += size;
+      }
+    }
+    return out.toString('latin1', 0, pos);
+  }
+
+  /** The offset message id of a kept record. */
+  private messageIdOf(commitLogOffset: number): string {
+    return this.messageIds(commitLogOffset, 1, 0);
+  }
+
+  private parseStoreHost(): { host: ParsedHost; idPrefix: string; idPrefixBytes: Buffer } {
     const host = parseHost(this.storeHost);
     const zero = createOffsetMessageId(this.storeHost, 0n);
-    return { host, idPrefix: zero.slice(0, zero.length - 16) };
+    const idPrefix = zero.slice(0, zero.length - 16);
+    return { host, idPrefix, idPrefixBytes: Buffer.from(idPrefix, 'latin1') };
   }
 
   /** The message at a commit-log offset, if still kept. */
   messageAt(commitLogOffset: number): StoredMessage | undefined {
     const entry = this.entryAt(commitLogOffset);
-    return entry === undefined ? undefined : toStoredMessage(entry);
+    return entry === undefined ? undefined : toStoredMessage(entry, this.messageIdOf(entry.commitLogOffset));
   }
 
   /** The encoded record (§11 bytes) at a commit-log offset, if still kept. */
@@ -264,7 +428,7 @@ export class MessageStore {
   newest(): StoredMessage | undefined {
     if (this.count === 0) return undefined;
     const entry = this.ring[(this.head + this.count - 1) % this.maxStoredMessages];
-    return entry === undefined ? undefined : toStoredMessage(entry);
+    return entry === undefined ? undefined : toStoredMessage(entry, this.messageIdOf(entry.commitLogOffset));
   }
 
   /** Binary search: kept records are in commit-log order. */
@@ -288,7 +452,7 @@ export class MessageStore {
     for (const entry of this.entries()) {
       if (filter.topic !== undefined && entry.topic !== filter.topic) continue;
       if (filter.queueId !== undefined && entry.queueId !== filter.queueId) continue;
-      result.push(toStoredMessage(entry));
+      result.push(toStoredMessage(entry, this.messageIdOf(entry.commitLogOffset)));
     }
     return result;
   }
@@ -326,7 +490,21 @@ export class MessageStore {
   }
 }
 
-function toStoredMessage(entry: StoredRecord): StoredMessage {
+/** The record's sysFlag: the broker, not the client, decides the address-family bits (setBornHostV6Flag & co). */
+function recordSysFlag(sysFlag: number, born: ParsedHost, store: ParsedHost): number {
+  return (sysFlag & ~(BORNHOST_V6_FLAG | STOREHOST_V6_FLAG)) | (born.v6 ? BORNHOST_V6_FLAG : 0) | (store.v6 ? STOREHOST_V6_FLAG : 0);
+}
+
+/** 8 upper-case hex digits of the unsigned 32-bit `value`. */
+function writeHex32(out: Buffer, pos: number, value: number): void {
+  let v = value >>> 0;
+  for (let i = 7; i >= 0; i--) {
+    out[pos + i] = HEX_DIGITS[v & 0xf]!;
+    v >>>= 4;
+  }
+}
+
+function toStoredMessage(entry: StoredRecord, msgId: string): StoredMessage {
   const fields = decodeStoredMessage(entry.record);
   const properties = decodeProperties(fields.properties);
   const rawBody = Buffer.from(fields.body);
@@ -349,7 +527,7 @@ function toStoredMessage(entry: StoredRecord): StoredMessage {
     storeTimestamp: Number(fields.storeTimestamp),
     storeHost: fields.storeHost,
     reconsumeTimes: fields.reconsumeTimes,
-    msgId: entry.msgId,
+    msgId,
     preparedTransactionOffset: Number(fields.preparedTransactionOffset),
     deliverableAt: entry.deliverableAt,
   };
