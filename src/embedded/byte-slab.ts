@@ -13,13 +13,26 @@ export class ByteSlab {
 
   /** A buffer of `size` bytes, its content unset (as `Buffer.allocUnsafe`). */
   take(size: number): Buffer {
+    const slab = this.reserve(size);
+    return slab.subarray(this.reservedAt, this.reservedAt + size);
+  }
+
+  /** Where the bytes of the last {@link reserve} start in the slab it returned. */
+  reservedAt = 0;
+
+  /**
+   * Reserves `size` bytes without making a buffer of them: returns the slab they are in, from {@link reservedAt}
+   * (for a caller that keeps the slab and the position instead of a buffer per piece).
+   */
+  reserve(size: number): Buffer {
     let pos = this.pos;
     if (this.slab.length - pos < size) {
       this.slab = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, size));
       pos = 0;
     }
+    this.reservedAt = pos;
     // 8-byte aligned starts, as Node's pool hands them out.
     this.pos = (pos + size + 7) & ~7;
-    return this.slab.subarray(pos, pos + size);
+    return this.slab;
   }
 }

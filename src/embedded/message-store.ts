@@ -51,12 +51,17 @@ function parseHost(address: string): ParsedHost {
 
 /** A topic's queues (next logical offset by queue id) and, once a record was written, its record bytes. */
 interface TopicState {
+  /** The topic (one string kept for all its records, not each request's copy). */
+  readonly name: string;
   readonly offsets: number[];
   record: RecordTopic | null;
 }
 
 /** Upper-case hex digits, by value. */
 const HEX_DIGITS = Buffer.from('0123456789ABCDEF', 'latin1');
+
+/** Numbers per record in the ring: queue id, queue offset, commit-log offset, deliverable at. */
+const RING_NUMBERS = 4;
 
 /** Size of the slabs records are cut from. */
 const RECORD_SLAB_BYTES = 256 * 1024;
@@ -140,15 +145,6 @@ export interface PutMessageResult {
   recordSize: number;
 }
 
-interface StoredRecord {
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  commitLogOffset: number;
-  record: Buffer;
-  deliverableAt: number;
-}
-
 /**
  * The records of a SEND_BATCH_MESSAGE to append ({@link MessageStore.putBatch}): every record's fields as spans of
  * the request body, the header fields they share and the properties suffix they share.
@@ -199,7 +195,16 @@ export class MessageStore {
   private readonly maxStoredBytes: number;
   private keptBytes = 0;
   private readonly storeHost: string;
-  private ring: (StoredRecord | undefined)[] = [];
+  /**
+   * The kept records, oldest first from `head`, as parallel arrays (no object per record): topic, the slab holding
+   * the record bytes, per record {@link RING_NUMBERS} numbers (queue id, queue offset, commit-log offset, deliverable
+   * at) and where the record is in its slab (start, size). Allocated as records come, up to `maxStoredMessages`.
+   */
+  private capacity = 0;
+  private topics: (string | undefined)[] = [];
+  private slabs: (Buffer | undefined)[] = [];
+  private numbers = new Float64Array(0);
+  private spans = new Int32Array(0);
   private head = 0;
   private count = 0;
   private commitLogOffset = 0;
@@ -266,7 +271,7 @@ export class MessageStore {
   private topicState(topic: string): TopicState {
     let state = this.topicStates.get(topic);
     if (state === undefined) {
-      state = { offsets: [], record: null };
+      state = { name: topic, offsets: [], record: null };
       this.topicStates.set(topic, state);
     }
     return state;
@@ -306,13 +311,15 @@ export class MessageStore {
     values.reconsumeTimes = input.reconsumeTimes;
     values.preparedTransactionOffset = input.preparedTransactionOffset ?? 0;
     const body = input.body;
-    const record = this.slab.take(storedRecordSize(born.record, store.host.record, body.length, topic, propertiesLength));
-    writeStoredRecord(record, 0, values, born.record, store.host.record, body, topic, properties, propertiesLength);
-    const msgId = this.messageIds(commitLogOffset, 1, 0);
+    const size = storedRecordSize(born.record, store.host.record, body.length, topic, propertiesLength);
+    const slab = this.slab.reserve(size);
+    const start = this.slab.reservedAt;
+    writeStoredRecord(slab, start, values, born.record, store.host.record, body, topic, properties, propertiesLength);
+    const msgId = this.messageIds(commitLogOffset, 1, slab, start);
     state.offsets[queueId] = queueOffset + 1;
-    this.commitLogOffset += record.length;
-    this.append({ topic: input.topic, queueId, queueOffset, commitLogOffset, record, deliverableAt: input.deliverableAt ?? storeTimestamp });
-    return { queueOffset, commitLogOffset, msgId, recordSize: record.length };
+    this.commitLogOffset += size;
+    this.append(state.name, queueId, queueOffset, commitLogOffset, input.deliverableAt ?? storeTimestamp, slab, start, size);
+    return { queueOffset, commitLogOffset, msgId, recordSize: size };
   }
 
   /**
@@ -329,7 +336,8 @@ export class MessageStore {
     for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
       total += storedRecordSize(born.record, store.host.record, spans[at + 2]!, topic, spans[at + 4]! + spans[at + 5]! + suffix.length);
     }
-    const buffer = this.slab.take(total);
+    const slab = this.slab.reserve(total);
+    const first = this.slab.reservedAt;
     const values = this.values;
     values.queueId = queueId;
     values.sysFlag = recordSysFlag(input.sysFlag, born, store.host);
@@ -339,7 +347,7 @@ export class MessageStore {
     values.preparedTransactionOffset = 0;
     const firstQueueOffset = state.offsets[queueId] ?? 0;
     const firstCommitLogOffset = this.commitLogOffset;
-    let pos = 0;
+    let pos = first;
     for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
       const queueOffset = firstQueueOffset + i;
       const commitLogOffset = this.commitLogOffset;
@@ -349,7 +357,7 @@ export class MessageStore {
       const bodyStart = spans[at + 1]!;
       const propertiesStart = spans[at + 3]!;
       const end = writeStoredRecordBytes(
-        buffer,
+        slab,
         pos,
         values,
         born.record,
@@ -362,20 +370,19 @@ export class MessageStore {
         spans[at + 5] === 1,
         suffix,
       );
-      const record = buffer.subarray(pos, end);
+      this.commitLogOffset += end - pos;
+      this.append(state.name, queueId, queueOffset, commitLogOffset, storeTimestamp, slab, pos, end - pos);
       pos = end;
-      this.commitLogOffset += record.length;
-      this.append({ topic: input.topic, queueId, queueOffset, commitLogOffset, record, deliverableAt: storeTimestamp });
     }
     state.offsets[queueId] = firstQueueOffset + count;
-    return { queueOffset: firstQueueOffset, msgIds: this.messageIds(firstCommitLogOffset, count, 0, buffer) };
+    return { queueOffset: firstQueueOffset, msgIds: this.messageIds(firstCommitLogOffset, count, slab, first) };
   }
 
   /**
-   * Offset message ids (§11.2: store host hex, then the commit-log offset as 16 hex digits), comma-separated: of one
-   * record at `commitLogOffset` (`count` 1), or of `count` consecutive records whose sizes are read from `records`.
+   * Offset message ids (§11.2: store host hex, then the commit-log offset as 16 hex digits), comma-separated, of
+   * `count` consecutive records from `commitLogOffset`, whose sizes are read from `records` (from `first` on).
    */
-  private messageIds(commitLogOffset: number, count: number, first: number, records?: Buffer): string {
+  private messageIds(commitLogOffset: number, count: number, records: Buffer, first: number): string {
     const { idPrefixBytes } = (this.store ??= this.parseStoreHost());
     const idLength = idPrefixBytes.length + 16;
     const length = count * (idLength + 1) - 1;
@@ -392,7 +399,7 @@ export class MessageStore {
       writeHex32(out, pos, high);
       writeHex32(out, pos + 8, offset - high * 4294967296);
       pos += 16;
-      if (records !== undefined && i + 1 < count) {
+      if (i + 1 < count) {
         const size = records.readInt32BE(recordAt);
         recordAt += size;
         offset += size;
@@ -401,9 +408,9 @@ export class MessageStore {
     return out.toString('latin1', 0, pos);
   }
 
-  /** The offset message id of a kept record. */
+  /** The offset message id of the record at `commitLogOffset`. */
   private messageIdOf(commitLogOffset: number): string {
-    return this.messageIds(commitLogOffset, 1, 0);
+    return createOffsetMessageIdFrom((this.store ??= this.parseStoreHost()).idPrefix, commitLogOffset);
   }
 
   private parseStoreHost(): { host: ParsedHost; idPrefix: string; idPrefixBytes: Buffer } {
@@ -415,78 +422,125 @@ export class MessageStore {
 
   /** The message at a commit-log offset, if still kept. */
   messageAt(commitLogOffset: number): StoredMessage | undefined {
-    const entry = this.entryAt(commitLogOffset);
-    return entry === undefined ? undefined : toStoredMessage(entry, this.messageIdOf(entry.commitLogOffset));
+    const k = this.find(commitLogOffset);
+    return k < 0 ? undefined : this.messageOf(k);
   }
 
   /** The encoded record (§11 bytes) at a commit-log offset, if still kept. */
   recordAt(commitLogOffset: number): Buffer | undefined {
-    return this.entryAt(commitLogOffset)?.record;
+    const k = this.find(commitLogOffset);
+    return k < 0 ? undefined : this.recordOf(this.slot(k));
   }
 
   /** The newest kept message (the one just put), decoded. */
   newest(): StoredMessage | undefined {
-    if (this.count === 0) return undefined;
-    const entry = this.ring[(this.head + this.count - 1) % this.maxStoredMessages];
-    return entry === undefined ? undefined : toStoredMessage(entry, this.messageIdOf(entry.commitLogOffset));
+    return this.count === 0 ? undefined : this.messageOf(this.count - 1);
   }
 
-  /** Binary search: kept records are in commit-log order. */
-  private entryAt(commitLogOffset: number): StoredRecord | undefined {
+  /** Where the `k`-th kept record (0 = oldest) is in the ring arrays. */
+  private slot(k: number): number {
+    const i = this.head + k;
+    return i < this.capacity ? i : i - this.capacity;
+  }
+
+  private recordOf(i: number): Buffer {
+    const start = this.spans[2 * i]!;
+    return this.slabs[i]!.subarray(start, start + this.spans[2 * i + 1]!);
+  }
+
+  private messageOf(k: number): StoredMessage {
+    const i = this.slot(k);
+    return toStoredMessage(this.recordOf(i), this.messageIdOf(this.numbers[RING_NUMBERS * i + 2]!), this.numbers[RING_NUMBERS * i + 3]!);
+  }
+
+  /** Binary search (kept records are in commit-log order): the `k` of the record at `commitLogOffset`, or −1. */
+  private find(commitLogOffset: number): number {
     let low = 0;
     let high = this.count - 1;
     while (low <= high) {
       const mid = (low + high) >>> 1;
-      const entry = this.ring[(this.head + mid) % this.maxStoredMessages];
-      if (entry === undefined) return undefined;
-      if (entry.commitLogOffset === commitLogOffset) return entry;
-      if (entry.commitLogOffset < commitLogOffset) low = mid + 1;
+      const offset = this.numbers[RING_NUMBERS * this.slot(mid) + 2]!;
+      if (offset === commitLogOffset) return mid;
+      if (offset < commitLogOffset) low = mid + 1;
       else high = mid - 1;
     }
-    return undefined;
+    return -1;
   }
 
   /** Kept messages, oldest first, decoded; optionally only one topic and/or queue. */
   messages(filter: MessageFilter = {}): StoredMessage[] {
     const result: StoredMessage[] = [];
-    for (const entry of this.entries()) {
-      if (filter.topic !== undefined && entry.topic !== filter.topic) continue;
-      if (filter.queueId !== undefined && entry.queueId !== filter.queueId) continue;
-      result.push(toStoredMessage(entry, this.messageIdOf(entry.commitLogOffset)));
+    for (let k = 0; k < this.count; k++) {
+      const i = this.slot(k);
+      if (filter.topic !== undefined && this.topics[i] !== filter.topic) continue;
+      if (filter.queueId !== undefined && this.numbers[RING_NUMBERS * i] !== filter.queueId) continue;
+      result.push(this.messageOf(k));
     }
     return result;
   }
 
   /** Forgets every kept message (offsets keep growing, as in a real broker). */
   clear(): void {
-    this.ring = [];
+    this.capacity = 0;
+    this.topics = [];
+    this.slabs = [];
+    this.numbers = new Float64Array(0);
+    this.spans = new Int32Array(0);
     this.head = 0;
     this.count = 0;
     this.keptBytes = 0;
   }
 
-  private append(entry: StoredRecord): void {
+  private append(topic: string, queueId: number, queueOffset: number, commitLogOffset: number, deliverableAt: number, slab: Buffer, start: number, size: number): void {
     if (this.count === this.maxStoredMessages) this.dropOldest();
-    this.ring[(this.head + this.count) % this.maxStoredMessages] = entry;
+    if (this.count === this.capacity) this.grow();
+    const i = this.slot(this.count);
+    this.topics[i] = topic;
+    this.slabs[i] = slab;
+    const numbers = this.numbers;
+    numbers[RING_NUMBERS * i] = queueId;
+    numbers[RING_NUMBERS * i + 1] = queueOffset;
+    numbers[RING_NUMBERS * i + 2] = commitLogOffset;
+    numbers[RING_NUMBERS * i + 3] = deliverableAt;
+    this.spans[2 * i] = start;
+    this.spans[2 * i + 1] = size;
     this.count++;
-    this.keptBytes += entry.record.length;
+    this.keptBytes += size;
     while (this.keptBytes > this.maxStoredBytes && this.count > 1) this.dropOldest();
   }
 
-  private dropOldest(): void {
-    const oldest = this.ring[this.head];
-    this.ring[this.head] = undefined;
-    this.head = (this.head + 1) % this.maxStoredMessages;
-    this.count--;
-    this.keptBytes -= oldest?.record.length ?? 0;
-    this.dropped++;
+  /** Room for more records: the arrays doubled (up to `maxStoredMessages`), the kept records moved to the front. */
+  private grow(): void {
+    const capacity = Math.min(this.maxStoredMessages, Math.max(64, 2 * this.capacity));
+    const topics = new Array<string | undefined>(capacity);
+    const slabs = new Array<Buffer | undefined>(capacity);
+    const numbers = new Float64Array(RING_NUMBERS * capacity);
+    const spans = new Int32Array(2 * capacity);
+    for (let k = 0; k < this.count; k++) {
+      const i = this.slot(k);
+      topics[k] = this.topics[i];
+      slabs[k] = this.slabs[i];
+      numbers.set(this.numbers.subarray(RING_NUMBERS * i, RING_NUMBERS * i + RING_NUMBERS), RING_NUMBERS * k);
+      spans[2 * k] = this.spans[2 * i]!;
+      spans[2 * k + 1] = this.spans[2 * i + 1]!;
+    }
+    this.topics = topics;
+    this.slabs = slabs;
+    this.numbers = numbers;
+    this.spans = spans;
+    this.capacity = capacity;
+    this.head = 0;
   }
 
-  private *entries(): IterableIterator<StoredRecord> {
-    for (let i = 0; i < this.count; i++) {
-      const entry = this.ring[(this.head + i) % this.maxStoredMessages];
-      if (entry !== undefined) yield entry;
-    }
+  private dropOldest(): void {
+    const i = this.head;
+    this.topics[i] = undefined;
+    // The slab goes once no kept record is in it.
+    this.slabs[i] = undefined;
+    this.keptBytes -= this.spans[2 * i + 1]!;
+    this.head = i + 1 === this.capacity ? 0 : i + 1;
+    this.count--;
+    this.dropped++;
   }
 }
 
@@ -496,6 +550,13 @@ function recordSysFlag(sysFlag: number, born: ParsedHost, store: ParsedHost): nu
 }
 
 /** 8 upper-case hex digits of the unsigned 32-bit `value`. */
+/** {@link createOffsetMessageId} from the host part of the id. */
+function createOffsetMessageIdFrom(idPrefix: string, commitLogOffset: number): string {
+  const high = Math.floor(commitLogOffset / 4294967296);
+  const hex = (value: number): string => (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return idPrefix + hex(high) + hex(commitLogOffset - high * 4294967296);
+}
+
 function writeHex32(out: Buffer, pos: number, value: number): void {
   let v = value >>> 0;
   for (let i = 7; i >= 0; i--) {
@@ -504,8 +565,8 @@ function writeHex32(out: Buffer, pos: number, value: number): void {
   }
 }
 
-function toStoredMessage(entry: StoredRecord, msgId: string): StoredMessage {
-  const fields = decodeStoredMessage(entry.record);
+function toStoredMessage(record: Buffer, msgId: string, deliverableAt: number): StoredMessage {
+  const fields = decodeStoredMessage(record);
   const properties = decodeProperties(fields.properties);
   const rawBody = Buffer.from(fields.body);
   const keys = properties.KEYS;
@@ -529,7 +590,7 @@ function toStoredMessage(entry: StoredRecord, msgId: string): StoredMessage {
     reconsumeTimes: fields.reconsumeTimes,
     msgId,
     preparedTransactionOffset: Number(fields.preparedTransactionOffset),
-    deliverableAt: entry.deliverableAt,
+    deliverableAt,
   };
 }
 
