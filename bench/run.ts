@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every scenario × body size against one embedded broker in its own process; prints a Markdown
- * table (or JSON with `--json`) and writes JSON to `bench/results/latest.json`.
+ * table (or JSON with `--json`) and writes JSON to `bench/results/latest.json`. It runs compiled (`npm run
+ * bench:build` → `bench/.build/`, see `bench/tsup.config.ts`), as the package ships, not through tsx.
  *
  *   npm run bench                      # full run
  *   npm run bench -- --quick           # < 60 s
  *   npm run bench -- --rss             # adds the RSS run (1M messages through publish)
  *   npm run bench -- --json --only ceiling,async --sizes 1k
- *   node --cpu-prof --import tsx bench/run.ts --only async --sizes 1k   # profile the async scenario
+ *   npm run bench:build && node --cpu-prof bench/.build/run.js --only async --sizes 1k   # profile async
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
