@@ -362,7 +362,8 @@ export class MessageStore {
         values,
         born.record,
         store.host.record,
-        source.subarray(bodyStart, bodyStart + spans[at + 2]!),
+        // A plain view, not a Buffer: the CRC and the copy need nothing more.
+        new Uint8Array(source.buffer, source.byteOffset + bodyStart, spans[at + 2]!),
         topic,
         source,
         propertiesStart,

@@ -132,7 +132,7 @@ export class SendOkFrames {
       this.afterOffset.length +
       opaqueDigits +
       this.tail.length;
-    const frame = Buffer.alloc(8 + headerLength);
+    const frame = this.slab.take(8 + headerLength);
     frame.writeInt32BE(4 + headerLength, 0);
     frame.writeInt32BE(headerLength & 0xffffff, 4);
     let pos = copy(frame, 8, this.head);

@@ -279,7 +279,11 @@ export function writeStoredRecordBytes(
   const totalSize = storedRecordSize(born, store, body.length, topic, propertiesLength);
   let at = writeRecordUpToTopic(out, pos, totalSize, values, born, store, body, topic);
   at = writeInt16(out, at, propertiesLength);
-  at += source.copy(out, at, from, to);
+  if (to - from > 64) {
+    at += source.copy(out, at, from, to);
+  } else {
+    for (let i = from; i < to; i++) out[at++] = source[i]!;
+  }
   if (separator) out[at++] = 0x02;
   out.set(suffix, at);
   return at + suffix.length;
