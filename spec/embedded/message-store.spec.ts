@@ -67,4 +67,28 @@ describe('MessageStore', () => {
     assert.equal(mapped!.sysFlag, 0);
     assert.equal(v6!.sysFlag, 0x10);
   });
+
+  it('keeps its records in order across growing and wrapping around (lookups by offset, filters, the newest)', () => {
+    const store = new MessageStore('127.0.0.1:10911', 100);
+    const results = [];
+    for (let i = 0; i < 250; i++) {
+      results.push(put(store, i % 2 === 0 ? 'T' : 'U', i % 3, `m${i}`));
+      if (i === 30) assert.equal(store.messages().length, 31);
+    }
+    const kept = results.slice(150);
+    assert.deepEqual(store.messages().map((m) => m.body.toString()), kept.map((_, i) => `m${150 + i}`));
+    assert.deepEqual(store.messages().map((m) => m.msgId), kept.map((r) => r.msgId));
+    assert.deepEqual(store.messages({ topic: 'U', queueId: 1 }).map((m) => m.body.toString()), ['m151', 'm157', 'm163'].concat(
+      Array.from({ length: 250 }, (_, i) => i).filter((i) => i > 163 && i % 2 === 1 && i % 3 === 1).map((i) => `m${i}`),
+    ));
+    for (const result of kept) assert.equal(store.messageAt(result.commitLogOffset)!.queueOffset, result.queueOffset);
+    assert.equal(store.recordAt(results[149]!.commitLogOffset), undefined);
+    assert.equal(store.recordAt(results[150]!.commitLogOffset)!.length, results[150]!.recordSize);
+    assert.equal(store.newest()!.body.toString(), 'm249');
+    assert.equal(store.storedBytes, kept.reduce((sum, r) => sum + r.recordSize, 0));
+    store.clear();
+    assert.equal(store.newest(), undefined);
+    assert.equal(put(store, 'T', 0, 'again').queueOffset, 42);
+    assert.deepEqual(store.messages().map((m) => m.body.toString()), ['again']);
+  });
 });

@@ -4,6 +4,7 @@
  * §12, §13 of the protocol notes); `EmbeddedBroker` wires it to TCP.
  * @internal
  */
+import { isUtf8 } from 'node:buffer';
 import { createRequest, isOneway, SerializeType, type RemotingCommand } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
 import { ResponseCode } from '../remoting/response-code.js';
@@ -19,7 +20,9 @@ import {
   parseJavaLong,
   type JavaServerResponseOptions,
 } from './java-header.js';
-import type { MessageStore } from './message-store.js';
+import { BATCH_SPAN_FIELDS, type MessageStore } from './message-store.js';
+import { plainSendProperties } from './send-properties.js';
+import { SendOkFrames, type SendOkFields } from './send-response.js';
 import { decodeStoredMessage } from './codec.js';
 import {
   AUTO_CREATE_TOPIC_KEY,
@@ -191,11 +194,35 @@ export class BrokerProcessor {
   /** Undecided transactions, by `UNIQ_KEY`. */
   readonly pendingTransactions = new Map<string, PendingTransaction>();
   private readonly dueTimers = new DueTimers();
+  /** The last topic a send passed the checks with, and its config, valid while the topic table is unchanged. */
+  private checkedTopic: string | null = null;
+  private checkedConfig: TopicConfig | null = null;
+  private checkedAtVersion = -1;
+  /** The frame template of SUCCESS send answers. */
+  private readonly okFrames: SendOkFrames;
+  /** The last SUCCESS send answer built, and its values (for {@link encodeResponse}). */
+  private okCommand: RemotingCommand | null = null;
+  private readonly okFields: SendOkFields = { queueId: 0, queueOffset: 0, msgId: '', transactionId: undefined, opaque: 0 };
+  /** Per-record spans of the batch being stored (grown as needed, reused). */
+  private batchSpans = new Int32Array(64 * BATCH_SPAN_FIELDS);
 
   constructor(options: BrokerProcessorOptions) {
     this.options = options;
     this.versionOrdinal = VERSION_ORDINAL[options.version];
+    this.okFrames = new SendOkFrames(options.version, this.versionOrdinal, options.regionId, options.traceOn);
     this.initSystemTopics();
+  }
+
+  /**
+   * The frame of a response this processor just returned, when it can write it faster than the general encoder
+   * (the SUCCESS answer of a send, JSON header), byte for byte what `encodeFrameHead` writes; `null` otherwise.
+   * Only valid right after {@link process} returned `response`.
+   */
+  encodeResponse(response: RemotingCommand): Buffer | null {
+    if (response !== this.okCommand) return null;
+    this.okCommand = null;
+    if (response.serializeType !== SerializeType.JSON) return null;
+    return this.okFrames.encode(this.okFields);
   }
 
   /** Cancels every scheduled delivery (broker stop). */
@@ -309,15 +336,21 @@ export class BrokerProcessor {
   private checkSend(request: RemotingCommand, origin: RequestOrigin, header: SendHeader): { topic: string; queueId: number } | RemotingCommand {
     const options = this.options;
     const topic = header.topic;
-    const topicProblem = topicNameProblem(topic);
-    if (topicProblem !== null || topic === undefined) {
-      const code = options.version === '5.x' ? ResponseCode.INVALID_PARAMETER : ResponseCode.SYSTEM_ERROR;
-      return this.sendError(request, code, topicProblem ?? 'The specified topic is blank.');
+    let config: TopicConfig | undefined;
+    if (topic !== undefined && topic === this.checkedTopic && this.checkedAtVersion === this.dataVersionCounter) {
+      // The same topic as the last send, the topic table unchanged: the same checks would pass the same way.
+      config = this.checkedConfig!;
+    } else {
+      const topicProblem = topicNameProblem(topic);
+      if (topicProblem !== null || topic === undefined) {
+        const code = options.version === '5.x' ? ResponseCode.INVALID_PARAMETER : ResponseCode.SYSTEM_ERROR;
+        return this.sendError(request, code, topicProblem ?? 'The specified topic is blank.');
+      }
+      if (NOT_ALLOWED_SEND_TOPICS.has(topic)) {
+        return this.sendError(request, ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+      }
+      config = this.topics.get(topic);
     }
-    if (NOT_ALLOWED_SEND_TOPICS.has(topic)) {
-      return this.sendError(request, ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
-    }
-    let config = this.topics.get(topic);
     if (config === undefined) {
       if (header.defaultTopicQueueNums === null || header.defaultTopic === undefined) throw nullPointer();
       config = this.createTopicInSendMessageMethod(topic, header.defaultTopic, header.defaultTopicQueueNums);
@@ -325,6 +358,9 @@ export class BrokerProcessor {
         return this.sendError(request, ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!${FAQ_SUGGESTION}`);
       }
     }
+    this.checkedTopic = topic;
+    this.checkedConfig = config;
+    this.checkedAtVersion = this.dataVersionCounter;
     if (header.queueId === null) throw nullPointer();
     if (header.queueId >= Math.max(config.writeQueueNums, config.readQueueNums)) {
       return this.sendError(
@@ -451,6 +487,47 @@ export class BrokerProcessor {
     return created;
   }
 
+  /**
+   * An ordinary message (not transactional, delayed or timed) whose stored properties string is known: the end of
+   * {@link storeSingle} without the properties map.
+   */
+  private storeOrdinary(
+    request: RemotingCommand,
+    origin: RequestOrigin,
+    header: SendHeader,
+    topic: string,
+    queueId: number,
+    body: Buffer,
+    propertiesText: string,
+    uniqueId: string | undefined,
+  ): RemotingCommand {
+    const options = this.options;
+    if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
+      return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
+    }
+    const result = this.put({
+      topic,
+      queueId,
+      flag: header.flag ?? 0,
+      sysFlag: header.sysFlag ?? 0,
+      bornTimestamp: header.bornTimestamp ?? 0,
+      bornHost: origin.remoteAddress,
+      reconsumeTimes: header.reconsumeTimes ?? 0,
+      body,
+      properties: propertiesText,
+    });
+    options.onMessageStored?.({
+      topic,
+      queueId,
+      queueOffset: result.queueOffset,
+      msgId: result.msgId,
+      bodyLength: body.length,
+      bornHost: origin.remoteAddress,
+      uniqueId: uniqueId ?? null,
+    });
+    return this.sendOk(request, queueId, result.queueOffset, result.msgId, uniqueId);
+  }
+
   private storeSingle(
     request: RemotingCommand,
     origin: RequestOrigin,
@@ -460,6 +537,8 @@ export class BrokerProcessor {
     body: Buffer,
   ): RemotingCommand {
     const options = this.options;
+    const plain = plainSendProperties(header.properties ?? '', options.clusterName, options.version === '5.x', options.version === '5.x' ? createUniqueId : null);
+    if (plain !== null) return this.storeOrdinary(request, origin, header, topic, queueId, body, plain.stored, plain.uniqueId);
     const properties = decodeProperties(header.properties ?? '');
     if (options.version === '5.x' && properties.UNIQ_KEY === undefined) properties.UNIQ_KEY = createUniqueId();
     properties.CLUSTER = options.clusterName;
@@ -678,18 +757,120 @@ export class BrokerProcessor {
     if (body.length > options.maxMessageSize) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
     }
-    let records;
-    try {
-      records = decodeBatchBody(body);
-    } catch {
-      throw new JavaException('java.nio.BufferUnderflowException');
-    }
+    // The records' bounds, checked as decodeBatchBody checks them (anything it refuses, Java fails to read).
+    const count = this.scanBatch(body);
+    if (count < 0) throw new JavaException('java.nio.BufferUnderflowException');
     const batchProperties = decodeProperties(header.properties ?? '');
     batchProperties.CLUSTER = options.clusterName;
     const batchText = encodeProperties(batchProperties);
-    if (Buffer.byteLength(batchText) > MAX_PROPERTIES_LENGTH) {
+    const batchBytes = Buffer.from(batchText, 'utf8');
+    if (batchBytes.length > MAX_PROPERTIES_LENGTH) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
     }
+    // A listener hears of each record as it is stored, and records whose properties are not valid UTF-8 are stored
+    // as Java re-encodes them: both take the record-by-record path.
+    if (options.onMessageStored !== undefined || !this.batchPropertiesAreUtf8(body, count)) {
+      return this.storeBatchRecords(request, origin, header, topic, queueId, decodeBatchBody(body), batchText, batchProperties.UNIQ_KEY);
+    }
+    const spans = this.batchSpans;
+    for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
+      // CommitLog batch encoder: record properties, a separator unless it already ends with one, batch properties.
+      const ownLength = spans[at + 4]!;
+      const separator = ownLength > 0 && body[spans[at + 3]! + ownLength - 1] !== 0x02 ? 1 : 0;
+      if (ownLength + separator + batchBytes.length > MAX_PROPERTIES_LENGTH) {
+        return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
+      }
+      spans[at + 5] = separator;
+    }
+    const result = options.store.putBatch({
+      topic,
+      queueId,
+      sysFlag: header.sysFlag ?? 0,
+      bornTimestamp: header.bornTimestamp ?? 0,
+      bornHost: origin.remoteAddress,
+      reconsumeTimes: header.reconsumeTimes ?? 0,
+      source: body,
+      count,
+      spans,
+      suffix: batchBytes,
+    });
+    return this.sendOk(request, queueId, result.queueOffset, result.msgIds, batchProperties.UNIQ_KEY);
+  }
+
+  /**
+   * Reads the record bounds of a batch body into {@link batchSpans} (flag, body start and length, properties start
+   * and length), with exactly the checks of `decodeBatchBody`; returns the number of records, or −1 for a body it
+   * would refuse.
+   */
+  private scanBatch(body: Buffer): number {
+    const length = body.length;
+    if (length === 0) return -1;
+    let spans = this.batchSpans;
+    let count = 0;
+    let pos = 0;
+    while (pos < length) {
+      const start = pos;
+      if (length - pos < 22) return -1;
+      const totalSize = body.readInt32BE(pos);
+      const flag = body.readInt32BE(pos + 12);
+      const bodyLength = body.readInt32BE(pos + 16);
+      pos += 20;
+      if (bodyLength < 0 || bodyLength > length - pos - 2) return -1;
+      const bodyStart = pos;
+      pos += bodyLength;
+      const propertiesLength = body.readInt16BE(pos);
+      pos += 2;
+      if (propertiesLength < 0 || propertiesLength > length - pos) return -1;
+      const propertiesStart = pos;
+      pos += propertiesLength;
+      if (totalSize !== pos - start) return -1;
+      const at = count * BATCH_SPAN_FIELDS;
+      if (at + BATCH_SPAN_FIELDS > spans.length) {
+        const grown = new Int32Array(spans.length * 2);
+        grown.set(spans);
+        spans = this.batchSpans = grown;
+      }
+      spans[at] = flag;
+      spans[at + 1] = bodyStart;
+      spans[at + 2] = bodyLength;
+      spans[at + 3] = propertiesStart;
+      spans[at + 4] = propertiesLength;
+      spans[at + 5] = 0;
+      count++;
+    }
+    return count;
+  }
+
+  /** Whether every record's properties bytes are valid UTF-8 (then decoding and re-encoding them changes nothing). */
+  private batchPropertiesAreUtf8(body: Buffer, count: number): boolean {
+    const spans = this.batchSpans;
+    for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
+      const start = spans[at + 3]!;
+      const end = start + spans[at + 4]!;
+      let ascii = true;
+      for (let p = start; p < end; p++) {
+        if (body[p]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (!ascii && !isUtf8(body.subarray(start, end))) return false;
+    }
+    return true;
+  }
+
+  /** The batch path record by record, from the decoded records and properties strings. */
+  private storeBatchRecords(
+    request: RemotingCommand,
+    origin: RequestOrigin,
+    header: SendHeader,
+    topic: string,
+    queueId: number,
+    records: ReturnType<typeof decodeBatchBody>,
+    batchText: string,
+    batchUniqueId: string | undefined,
+  ): RemotingCommand {
+    const options = this.options;
     const texts = records.map((record) => {
       const own = record.properties;
       // CommitLog batch encoder: record properties, a separator unless it already ends with one, batch properties.
@@ -724,7 +905,7 @@ export class BrokerProcessor {
         uniqueId: options.onMessageStored === undefined ? null : (decodeProperties(record.properties).UNIQ_KEY ?? null),
       });
     });
-    return this.sendOk(request, queueId, firstOffset, ids.join(','), batchProperties.UNIQ_KEY);
+    return this.sendOk(request, queueId, firstOffset, ids.join(','), batchUniqueId);
   }
 
   /** SendMessageResponseHeader + MSG_REGION/TRACE_ON, in the field order each Java version writes. */
@@ -742,7 +923,16 @@ export class BrokerProcessor {
     } else {
       extFields = { queueId: String(queueId), TRACE_ON: traceOn, MSG_REGION: region, msgId, queueOffset: String(queueOffset) };
     }
-    return this.response(request, ResponseCode.SUCCESS, { extFields });
+    const response = this.response(request, ResponseCode.SUCCESS, { extFields });
+    // What encodeResponse needs to write this answer from the template.
+    const fields = this.okFields;
+    fields.queueId = queueId;
+    fields.queueOffset = queueOffset;
+    fields.msgId = msgId;
+    fields.transactionId = uniqKey;
+    fields.opaque = response.opaque;
+    this.okCommand = response;
+    return response;
   }
 
   // ---- clients ---------------------------------------------------------------------------------------------------

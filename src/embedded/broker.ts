@@ -135,6 +135,7 @@ export class EmbeddedBroker {
         serializeType: SerializeType.JSON,
       });
     },
+    encodeResponse: (response) => this.processor.encodeResponse(response),
   };
   private readonly onMessageStored: EmbeddedBrokerOptions['onMessageStored'];
   private processorInstance: BrokerProcessor | null = null;

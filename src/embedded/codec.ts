@@ -5,7 +5,20 @@
  */
 export { decodeProperties, encodeProperties, encodePropertiesJavaOrder, javaHashMapOrder } from '../message/properties.js';
 export { decodeBatchBody } from '../message/batch.js';
-export { encodeStoredMessage, encodeStoredRecord, decodeStoredMessage } from '../message/stored-message.js';
+export {
+  encodeStoredMessage,
+  encodeStoredRecord,
+  decodeStoredMessage,
+  recordHostOf,
+  recordPropertiesLength,
+  recordTopicOf,
+  storedRecordSize,
+  writeStoredRecord,
+  writeStoredRecordBytes,
+  type RecordHost,
+  type RecordTopic,
+  type RecordValues,
+} from '../message/stored-message.js';
 export { parseSocketAddress, type SocketAddressBytes } from '../message/inet-address.js';
 export { createOffsetMessageId, createUniqueId } from '../message/message-id.js';
 export { decompressBody } from '../message/compression.js';

@@ -50,9 +50,12 @@ export type FaultAction =
 
 /** @internal */
 export interface FaultDecision {
-  delayMillis: number;
-  action: FaultAction | null;
+  readonly delayMillis: number;
+  readonly action: FaultAction | null;
 }
+
+/** The decision while no fault is scripted (nearly always): one object for every request. */
+const NO_FAULT: FaultDecision = Object.freeze({ delayMillis: 0, action: null });
 
 interface Rule {
   kind: 'respond' | 'swallow' | 'close' | 'garbage' | 'delay';
@@ -167,6 +170,7 @@ export class FaultInjector {
 
   /** @internal Decides (and counts) what happens to one request. */
   decide(requestCode: number): FaultDecision {
+    if (this.rules.length === 0) return NO_FAULT;
     let delayMillis = 0;
     let action: FaultAction | null = null;
     let delayTaken = false;

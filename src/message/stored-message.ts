@@ -125,8 +125,8 @@ function writeInt64(out: Buffer, value: bigint | number, pos: number): number {
   const whole = Math.trunc(value);
   if (!Number.isSafeInteger(whole)) return out.writeBigInt64BE(BigInt(whole), pos); // BigInt(NaN) throws, as before
   const high = Math.floor(whole / TWO_32);
-  out.writeInt32BE(high, pos);
-  return out.writeUInt32BE(whole - high * TWO_32, pos + 4);
+  writeInt32(out, pos, high);
+  return writeInt32(out, pos + 4, whole - high * TWO_32);
 }
 
 /**
@@ -142,40 +142,212 @@ export function encodeStoredRecord(m: StoredRecordFields, born: SocketAddressByt
   if ((store.ip.length === 16) !== ((m.sysFlag & SysFlag.STOREHOST_V6) !== 0)) {
     throw invalid(`storeHost ${m.storeHost} does not match sysFlag bit 0x20 (IPv6 store host)`);
   }
-  const topicLength = Buffer.byteLength(m.topic, 'utf8');
-  const version = m.version ?? (topicLength > 127 ? 2 : 1);
-  if (topicLength > (version === 1 ? 127 : 32767)) throw invalid(`topic of ${topicLength} bytes is too long for V${version}`);
-  const propertiesLength = Buffer.byteLength(m.properties, 'utf8');
-  if (propertiesLength > 32767) throw invalid(`properties of ${propertiesLength} bytes exceed 32767`);
-  const body = m.body;
-  const totalSize =
-    4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + born.ip.length + 4 + 8 + store.ip.length + 4 + 4 + 8 +
-    4 + body.length + (version === 1 ? 1 : 2) + topicLength + 2 + propertiesLength;
-  const out = Buffer.allocUnsafe(totalSize);
-  let pos = out.writeInt32BE(totalSize, 0);
-  pos = out.writeInt32BE(version === 1 ? MESSAGE_MAGIC_CODE_V1 : MESSAGE_MAGIC_CODE_V2, pos);
-  pos = out.writeInt32BE(messageBodyCrc(body), pos);
-  pos = out.writeInt32BE(m.queueId | 0, pos);
-  pos = out.writeInt32BE(m.flag | 0, pos);
-  pos = writeInt64(out, m.queueOffset, pos);
-  pos = writeInt64(out, m.commitLogOffset, pos);
-  pos = out.writeInt32BE(m.sysFlag | 0, pos);
-  pos = writeInt64(out, m.bornTimestamp, pos);
-  pos += born.ip.copy(out, pos);
-  pos = out.writeInt32BE(born.port, pos);
-  pos = writeInt64(out, m.storeTimestamp, pos);
-  pos += store.ip.copy(out, pos);
-  pos = out.writeInt32BE(store.port, pos);
-  pos = out.writeInt32BE(m.reconsumeTimes | 0, pos);
-  pos = writeInt64(out, m.preparedTransactionOffset, pos);
-  pos = out.writeInt32BE(body.length, pos);
-  out.set(body, pos);
-  pos += body.length;
-  pos = version === 1 ? out.writeInt8(topicLength, pos) : out.writeInt16BE(topicLength, pos);
-  pos += out.write(m.topic, pos, topicLength, 'utf8');
-  pos = out.writeInt16BE(propertiesLength, pos);
-  out.write(m.properties, pos, propertiesLength, 'utf8');
+  const topic = recordTopicOf(m.topic, m.version);
+  const propertiesLength = recordPropertiesLength(m.properties);
+  const bornHost = recordHostOf(born);
+  const storeHost = recordHostOf(store);
+  const out = Buffer.allocUnsafe(storedRecordSize(bornHost, storeHost, m.body.length, topic, propertiesLength));
+  writeStoredRecord(out, 0, m, bornHost, storeHost, m.body, topic, m.properties, propertiesLength);
   return out;
+}
+
+/** Largest properties string of a record, in UTF-8 bytes (its length is a signed short). */
+const MAX_RECORD_PROPERTIES_BYTES = 32767;
+
+/**
+ * UTF-8 length of a record's properties string.
+ * @throws MQClientError `RMQ_ERR_MALFORMED_MESSAGE` beyond 32767 bytes
+ * @internal
+ */
+export function recordPropertiesLength(properties: string): number {
+  const length = Buffer.byteLength(properties, 'utf8');
+  if (length > MAX_RECORD_PROPERTIES_BYTES) throw invalid(`properties of ${length} bytes exceed 32767`);
+  return length;
+}
+
+/**
+ * An address as a record stores it, encoded once for all the records that carry it: the 4 or 16 address bytes, then
+ * the port as an int32.
+ * @internal
+ */
+export interface RecordHost {
+  /** Address bytes and port: 8 bytes (IPv4) or 20 (IPv6). */
+  readonly bytes: Uint8Array;
+  /** Whether it is an IPv6 address (sysFlag bit 0x10 for a born host, 0x20 for a store host). */
+  readonly v6: boolean;
+}
+
+/** @internal */
+export function recordHostOf(address: SocketAddressBytes): RecordHost {
+  const bytes = Buffer.allocUnsafe(address.ip.length + 4);
+  address.ip.copy(bytes, 0);
+  bytes.writeInt32BE(address.port | 0, address.ip.length);
+  return { bytes, v6: address.ip.length === 16 };
+}
+
+/** A topic as a record stores it, encoded once for all the records of the topic. @internal */
+export interface RecordTopic {
+  /** UTF-8 bytes of the name. */
+  readonly bytes: Uint8Array;
+  /** Record version: 1 (1-byte topic length) or 2 (2-byte topic length). */
+  readonly version: 1 | 2;
+}
+
+/**
+ * The topic of a record: V2 only when the name is longer than 127 UTF-8 bytes (as 5.1+ brokers), unless `version`
+ * says which.
+ * @throws MQClientError `RMQ_ERR_MALFORMED_MESSAGE` if the topic does not fit the version
+ * @internal
+ */
+export function recordTopicOf(topic: string, version?: 1 | 2): RecordTopic {
+  const bytes = Buffer.from(topic, 'utf8');
+  const chosen = version ?? (bytes.length > 127 ? 2 : 1);
+  if (bytes.length > (chosen === 1 ? 127 : 32767)) throw invalid(`topic of ${bytes.length} bytes is too long for V${chosen}`);
+  return { bytes, version: chosen };
+}
+
+/**
+ * The per-record numbers of a stored record (the 64-bit ones as safe integers or BigInt).
+ * @internal
+ */
+export interface RecordValues {
+  queueId: number;
+  flag: number;
+  queueOffset: bigint | number;
+  commitLogOffset: bigint | number;
+  sysFlag: number;
+  bornTimestamp: number;
+  storeTimestamp: number;
+  reconsumeTimes: number;
+  preparedTransactionOffset: bigint | number;
+}
+
+/** Fixed bytes of a record: every field but the two hosts, the body, the topic and the properties. */
+const RECORD_FIXED_BYTES = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 4 + 8 + 4 + 2;
+
+/** `totalSize` of a record. @internal */
+export function storedRecordSize(born: RecordHost, store: RecordHost, bodyLength: number, topic: RecordTopic, propertiesLength: number): number {
+  return RECORD_FIXED_BYTES + born.bytes.length + store.bytes.length + bodyLength + (topic.version === 1 ? 1 : 2) + topic.bytes.length + propertiesLength;
+}
+
+/**
+ * Writes one record into `out` at `pos` whose properties string is `properties` of `propertiesLength` UTF-8 bytes
+ * (checked by the caller, as the hosts' sysFlag bits); `out` must have {@link storedRecordSize} bytes from `pos`.
+ * @returns the position after the record
+ * @internal
+ */
+export function writeStoredRecord(
+  out: Buffer,
+  pos: number,
+  values: RecordValues,
+  born: RecordHost,
+  store: RecordHost,
+  body: Uint8Array,
+  topic: RecordTopic,
+  properties: string,
+  propertiesLength: number,
+): number {
+  const totalSize = storedRecordSize(born, store, body.length, topic, propertiesLength);
+  let at = writeRecordUpToTopic(out, pos, totalSize, values, born, store, body, topic);
+  at = writeInt16(out, at, propertiesLength);
+  // Plain ASCII (one byte per UTF-16 unit) is written as latin1, which skips the UTF-8 encoder.
+  return at + out.write(properties, at, propertiesLength, propertiesLength === properties.length ? 'latin1' : 'utf8');
+}
+
+/**
+ * Writes one record into `out` at `pos` whose properties are bytes already encoded: `source[from, to)`, then a
+ * `\x02` separator when `separator`, then `suffix` (the batch path: a record's own properties and the batch's,
+ * copied without decoding them). The caller checked that they add up to at most 32767 bytes.
+ * @returns the position after the record
+ * @internal
+ */
+export function writeStoredRecordBytes(
+  out: Buffer,
+  pos: number,
+  values: RecordValues,
+  born: RecordHost,
+  store: RecordHost,
+  body: Uint8Array,
+  topic: RecordTopic,
+  source: Buffer,
+  from: number,
+  to: number,
+  separator: boolean,
+  suffix: Uint8Array,
+): number {
+  const propertiesLength = to - from + (separator ? 1 : 0) + suffix.length;
+  const totalSize = storedRecordSize(born, store, body.length, topic, propertiesLength);
+  let at = writeRecordUpToTopic(out, pos, totalSize, values, born, store, body, topic);
+  at = writeInt16(out, at, propertiesLength);
+  if (to - from > 64) {
+    at += source.copy(out, at, from, to);
+  } else {
+    for (let i = from; i < to; i++) out[at++] = source[i]!;
+  }
+  if (separator) out[at++] = 0x02;
+  out.set(suffix, at);
+  return at + suffix.length;
+}
+
+/** Every field from `totalSize` to the topic; returns the position of `propertiesLength`. */
+function writeRecordUpToTopic(
+  out: Buffer,
+  pos: number,
+  totalSize: number,
+  values: RecordValues,
+  born: RecordHost,
+  store: RecordHost,
+  body: Uint8Array,
+  topic: RecordTopic,
+): number {
+  let at = writeInt32(out, pos, totalSize);
+  at = writeInt32(out, at, topic.version === 1 ? MESSAGE_MAGIC_CODE_V1 : MESSAGE_MAGIC_CODE_V2);
+  at = writeInt32(out, at, messageBodyCrc(body));
+  at = writeInt32(out, at, values.queueId);
+  at = writeInt32(out, at, values.flag);
+  at = writeInt64(out, values.queueOffset, at);
+  at = writeInt64(out, values.commitLogOffset, at);
+  at = writeInt32(out, at, values.sysFlag);
+  at = writeInt64(out, values.bornTimestamp, at);
+  at = writeSmall(out, at, born.bytes);
+  at = writeInt64(out, values.storeTimestamp, at);
+  at = writeSmall(out, at, store.bytes);
+  at = writeInt32(out, at, values.reconsumeTimes);
+  at = writeInt64(out, values.preparedTransactionOffset, at);
+  at = writeInt32(out, at, body.length);
+  out.set(body, at);
+  at += body.length;
+  const topicBytes = topic.bytes;
+  if (topic.version === 1) out[at++] = topicBytes.length;
+  else at = writeInt16(out, at, topicBytes.length);
+  return writeSmall(out, at, topicBytes);
+}
+
+/** Big-endian int32 of `value | 0` (what `writeInt32BE(value | 0)` writes, without its range checks). */
+function writeInt32(out: Buffer, pos: number, value: number): number {
+  const v = value | 0;
+  out[pos] = v >>> 24;
+  out[pos + 1] = v >>> 16;
+  out[pos + 2] = v >>> 8;
+  out[pos + 3] = v;
+  return pos + 4;
+}
+
+function writeInt16(out: Buffer, pos: number, value: number): number {
+  out[pos] = value >>> 8;
+  out[pos + 1] = value;
+  return pos + 2;
+}
+
+/** A few bytes (a host, a topic) are copied faster by a loop than by a native copy. */
+function writeSmall(out: Buffer, pos: number, bytes: Uint8Array): number {
+  const length = bytes.length;
+  if (length > 64) {
+    out.set(bytes, pos);
+    return pos + length;
+  }
+  for (let i = 0; i < length; i++) out[pos + i] = bytes[i]!;
+  return pos + length;
 }
 
 class Reader {
