@@ -304,11 +304,30 @@ export class Connection {
     return this.stateValue !== 'closed' && !this.blocked && this.queuedBytesValue < FLUSH_HIGH_WATER;
   }
 
-  /** Queues raw bytes, written as they are (fault injection: garbage, partial frames). */
+  /**
+   * Queues raw bytes, written as they are: pre-encoded frames (the embedded broker's answers) and fault injection
+   * (garbage, partial frames). Up to 4 KiB are copied into the write buffer, so that they go out in the same socket
+   * write as the frames queued around them; larger ones are written as their own piece, without a copy.
+   */
   writeRaw(bytes: Buffer): boolean {
     const frame = new PlainFrame();
+    const length = bytes.length;
+    if (length > 0 && length <= COPY_BODY_LIMIT && this.stateValue !== 'closed') {
+      let slab = this.slab;
+      let start = this.slabPos;
+      if (slab.length - start < length) {
+        slab = this.newSlab(length);
+        start = 0;
+      }
+      slab.set(bytes, start);
+      this.slabPos = start + length;
+      frame.slab = slab;
+      frame.slabStart = start;
+      frame.slabEnd = start + length;
+      return this.push(frame);
+    }
     frame.slab = bytes;
-    frame.slabEnd = bytes.length;
+    frame.slabEnd = length;
     return this.push(frame);
   }
 
