@@ -16,7 +16,7 @@ type Which = 'onSuccess' | 'onException';
 
 /** Where a send counted in flight is let go once it is unsubscribed. @internal */
 export interface InflightTracker {
-  untrack(subscriber: AsyncSendObserver): void;
+  untrack(subscriber: object): void;
 }
 
 /**

@@ -31,7 +31,7 @@ import { createBatchSender } from './batch/batch-pipeline.js';
 import { prepareBatchList, splitBatch } from './batch/batch-message.js';
 import type { PublishOptions, PublishOutcome } from './publish/publish.js';
 import type { RequestOptions, SendCallback, SendOptions } from './send-options.js';
-import { publishOperator } from './publish/publish.js';
+import { PublishSend, publishOperator } from './publish/publish.js';
 import type { BatchItem } from './batch/batch-message.js';
 import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../message/properties.js';
 import { resolveTelemetry } from '../telemetry/otel.js';
@@ -475,7 +475,7 @@ export class Producer {
       return;
     }
     const choice = queueChoiceOf(message, options);
-    if (subscriber instanceof AsyncSendObserver) {
+    if (subscriber instanceof AsyncSendObserver || subscriber instanceof PublishSend) {
       // Counted in flight without a teardown closure: the observer lets go of itself when it is unsubscribed.
       this.inflight.add(subscriber);
       subscriber.tracker = this.inflightTracker;
@@ -556,7 +556,7 @@ export class Producer {
     if (this.inflight.size === 0) this.drained?.();
   }
 
-  /** {@link untrack} for the subscribers that let go of themselves ({@link AsyncSendObserver}). */
+  /** {@link untrack} for the subscribers that let go of themselves (`sendAsync`'s and `publish`'s). */
   private readonly inflightTracker: InflightTracker = { untrack: (subscriber) => this.untrack(subscriber as Subscriber<never>) };
 
   /** `send`, counted as a send in flight while subscribed (see {@link track}). */

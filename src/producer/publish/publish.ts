@@ -18,6 +18,7 @@ import type { Message, SendResult } from '../../message/message.js';
 import type { BatchItem } from '../batch/batch-message.js';
 import { prepareBatchItem, sameBatch } from '../batch/batch-message.js';
 import type { BatchSender } from '../batch/batch-pipeline.js';
+import type { InflightTracker } from '../async-send-observer.js';
 import type { SendOptions } from '../send-options.js';
 import { selectByHash } from '../queue-selector.js';
 import type { Demand } from './pull-source.js';
@@ -186,8 +187,10 @@ interface SendSettler<M> {
  * once. Built from RxJS's public API only (the public notifications overridden), so a published message costs no
  * operator chain, no closure and no wrapper of its own.
  */
-class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implements Keyed {
+export class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implements Keyed {
   private settled = false;
+  /** Counts this send in the producer's sends in flight until it is unsubscribed, without a teardown closure. */
+  tracker: InflightTracker | null = null;
   /** Neighbours in the run's in-flight list. */
   before: PublishSend<M> | null = null;
   after: PublishSend<M> | null = null;
@@ -232,6 +235,16 @@ class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implements Ke
       this.settler.settle(this, EMPTY_RESULTS, null);
     }
     this.unsubscribe();
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    super.unsubscribe();
+    const tracker = this.tracker;
+    if (tracker !== null) {
+      this.tracker = null;
+      tracker.untrack(this);
+    }
   }
 }
 
