@@ -56,6 +56,18 @@ describe('stored properties of an ordinary send: Java HashMap order', () => {
     assert.equal(propertiesLength, 0xbc);
   });
 
+  it('4.9: a Java client\'s KEYS, UNIQ_KEY, WAIT, TAGS is stored as KEYS, UNIQ_KEY, CLUSTER, TAGS (captured send)', () => {
+    const { processor, store } = broker('4.9');
+    processor.createTopic('BenchTopic', 4);
+    processor.process(decodeFrame(goldenFile('send_v2_BenchTopic.request.frame.bin')), ORIGIN);
+    const record = onlyRecord(store);
+    // The order of the stored record of the wire notes' worked example (§11): CLUSTER shares bucket 12 with
+    // UNIQ_KEY and comes after it; TAGS is in bucket 14.
+    const expected = 'KEYS\x01golden-key-1\x02UNIQ_KEY\x01C00002023A875FFD2B2768CA713B0000\x02CLUSTER\x01DefaultCluster\x02TAGS\x01TagA';
+    assert.equal(record.readInt16BE(record.length - expected.length - 2), expected.length);
+    assert.equal(record.subarray(record.length - expected.length).toString('latin1'), expected);
+  });
+
   it('5.x: the same send is stored in HashMap order with WAIT kept in place (5.3.3 SendMessageProcessor#sendMessage)', () => {
     const { processor, store } = broker('5.x');
     processor.createTopic('GoldReply', 4);
