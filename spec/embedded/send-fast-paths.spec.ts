@@ -3,25 +3,70 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BrokerProcessor, type BrokerVersion } from '../../src/embedded/broker-processor.js';
 import { MessageStore } from '../../src/embedded/message-store.js';
-import { plainSendProperties } from '../../src/embedded/send-properties.js';
-import { decodeProperties, encodeProperties } from '../../src/message/properties.js';
+import { javaStoredSendProperties, plainSendProperties } from '../../src/embedded/send-properties.js';
+import { javaSpreadHash } from '../../src/message/properties.js';
 import { decodeStoredMessage } from '../../src/message/stored-message.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 
-/** The broker's map path for an ordinary send: what the stored string must be. */
-function mapPath(text: string, cluster: string, v5: boolean, createUniqueId: () => string): { stored: string; uniqueId: string | undefined } {
-  const properties = decodeProperties(text);
-  if (v5 && properties.UNIQ_KEY === undefined) properties.UNIQ_KEY = createUniqueId();
-  properties.CLUSTER = cluster;
-  if (properties.WAIT !== undefined) {
-    const wait = properties.WAIT;
-    delete properties.WAIT;
-    properties.WAIT = wait;
+/**
+ * A model of Java `HashMap<String, String>` as the broker fills it (table of 16 doubling when the size passes 0.75
+ * of it, new entries at a bucket's tail, a resize keeping each bucket's order, remove unlinking in place).
+ */
+class JavaHashMapModel {
+  private table: [string, string][][] = Array.from({ length: 16 }, () => []);
+  private size = 0;
+  put(name: string, value: string): void {
+    const bucket = this.table[javaSpreadHash(name) & (this.table.length - 1)]!;
+    const entry = bucket.find(([existing]) => existing === name);
+    if (entry !== undefined) {
+      entry[1] = value;
+      return;
+    }
+    bucket.push([name, value]);
+    if (++this.size > this.table.length * 0.75) {
+      const next: [string, string][][] = Array.from({ length: this.table.length * 2 }, () => []);
+      for (const old of this.table) for (const e of old) next[javaSpreadHash(e[0]) & (next.length - 1)]!.push(e);
+      this.table = next;
+    }
   }
-  const stored = { ...properties };
-  if (!v5) delete stored.WAIT;
-  return { stored: encodeProperties(stored), uniqueId: properties.UNIQ_KEY };
+  has(name: string): boolean {
+    return this.table.some((bucket) => bucket.some(([existing]) => existing === name));
+  }
+  remove(name: string): void {
+    for (const bucket of this.table) {
+      const at = bucket.findIndex(([existing]) => existing === name);
+      if (at >= 0) {
+        bucket.splice(at, 1);
+        this.size--;
+      }
+    }
+  }
+  /** `MessageDecoder.messageProperties2String`. */
+  toPropertiesString(): string {
+    return this.table.flatMap((bucket) => bucket.map(([name, value]) => `${name}\x01${value}`)).join('\x02');
+  }
+}
+
+/**
+ * What Java stores for an ordinary send (4.9.8 SendMessageProcessor#asyncSendMessage, 5.3.3 #sendMessage):
+ * string2messageProperties into a HashMap, UNIQ_KEY added when missing (5.x), CLUSTER put, WAIT removed for the
+ * string (4.9), messageProperties2String.
+ */
+function mapPath(text: string, cluster: string, v5: boolean, createUniqueId: () => string): { stored: string; uniqueId: string | undefined } {
+  const map = new JavaHashMapModel();
+  let uniqueId: string | undefined;
+  for (const segment of text.split('\x02')) {
+    const separator = segment.indexOf('\x01');
+    if (separator <= 0 || separator >= segment.length - 1) continue;
+    const name = segment.slice(0, separator);
+    map.put(name, segment.slice(separator + 1));
+    if (name === 'UNIQ_KEY') uniqueId = segment.slice(separator + 1);
+  }
+  if (v5 && !map.has('UNIQ_KEY')) map.put('UNIQ_KEY', (uniqueId = createUniqueId()));
+  map.put('CLUSTER', cluster);
+  if (!v5) map.remove('WAIT');
+  return { stored: map.toPropertiesString(), uniqueId };
 }
 
 const NAMES = ['WAIT', 'CLUSTER', 'UNIQ_KEY', 'KEYS', 'TAGS', 'PGROUP', 'a', 'é', '1', '42', '__proto__', 'DELAY', 'TRAN_MSG', 'TIMER_DELAY_MS', ''];
@@ -40,12 +85,17 @@ const plainProperties = fc
   .chain((names) => fc.tuple(fc.constant(names), fc.array(fc.constantFrom('true', 'x', 'v\x01w', 'C0A8000230391B6D358647B760000000', 'ü€😀'), { minLength: names.length, maxLength: names.length }), fc.boolean()))
   .map(([names, values, trailing]) => names.map((name, i) => `${name}\x01${values[i]}`).join('\x02') + (trailing && names.length > 0 ? '\x02' : ''));
 
+/** Up to 20 distinct names: past the 12 entries at which the map doubles, integer-like names among them. */
+const manyEntries = fc
+  .uniqueArray(fc.oneof(fc.constantFrom('WAIT', 'CLUSTER', 'UNIQ_KEY', 'TTL', 'PGROUP', '7', '42', '__proto__'), fc.stringMatching(/^[A-Za-z0-9_]{1,6}$/).filter((name) => name !== 'DELAY')), { minLength: 8, maxLength: 20 })
+  .map((names) => names.map((name, i) => `${name}\x01v${i}`).join('\x02'));
+
 describe('plainSendProperties: the stored properties string without the map', () => {
   for (const version of ['4.9', '5.x'] as const) {
     const v5 = version === '5.x';
     it(`${version}: whenever it answers, it answers what the map path stores (fast-check)`, () => {
       fc.assert(
-        fc.property(fc.oneof(anyProperties, plainProperties), fc.constantFrom('DefaultCluster', '', 'c\x01'), (text, cluster) => {
+        fc.property(fc.oneof(anyProperties, plainProperties, manyEntries), fc.constantFrom('DefaultCluster', '', 'c\x01'), (text, cluster) => {
           let counter = 0;
           const id = (): string => `GENERATED${counter++}`;
           const fast = plainSendProperties(text, cluster, v5, v5 ? id : null);
@@ -59,18 +109,33 @@ describe('plainSendProperties: the stored properties string without the map', ()
 
     it(`${version}: it answers for every well-formed string with each name once`, () => {
       fc.assert(
-        fc.property(plainProperties, (text) => {
+        fc.property(fc.oneof(plainProperties, manyEntries), (text) => {
           assert.notEqual(plainSendProperties(text, 'DefaultCluster', v5, v5 ? () => 'GENERATED' : null), null);
         }),
       );
     });
   }
 
-  it('leaves transactions, delays, timers, repeated names, integer-like names and dropped segments to the map path', () => {
-    for (const text of ['TRAN_MSG\x01true', 'DELAY\x013', 'TIMER_DELAY_MS\x011000', 'A\x011\x02A\x012', '7\x01x', '__proto__\x01x', 'A\x011\x02\x02B\x012', 'A\x01', '\x01x']) {
+  it('leaves transactions, delays, timers, repeated names and dropped segments to the map path', () => {
+    for (const text of ['TRAN_MSG\x01true', 'DELAY\x013', 'TIMER_DELAY_MS\x011000', 'A\x011\x02A\x012', 'A\x011\x02\x02B\x012', 'A\x01', '\x01x']) {
       assert.equal(plainSendProperties(text, 'DefaultCluster', false, null), null, JSON.stringify(text));
     }
   });
+});
+
+describe('javaStoredSendProperties: the stored string of any ordinary send', () => {
+  for (const version of ['4.9', '5.x'] as const) {
+    const v5 = version === '5.x';
+    it(`${version}: equals the Java HashMap model for any string (fast-check)`, () => {
+      fc.assert(
+        fc.property(fc.oneof(anyProperties, plainProperties, manyEntries), fc.constantFrom('DefaultCluster', '', 'c\x01'), (text, cluster) => {
+          const expected = mapPath(text, cluster, v5, () => 'GENERATED');
+          assert.equal(javaStoredSendProperties(text, cluster, v5, v5 ? 'GENERATED' : null), expected.stored);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  }
 });
 
 function processor(version: BrokerVersion, recordByRecord: boolean): { processor: BrokerProcessor; store: MessageStore } {

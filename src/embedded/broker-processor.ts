@@ -21,7 +21,7 @@ import {
   type JavaServerResponseOptions,
 } from './java-header.js';
 import { BATCH_SPAN_FIELDS, type MessageStore } from './message-store.js';
-import { plainSendProperties } from './send-properties.js';
+import { javaStoredSendProperties, plainSendProperties } from './send-properties.js';
 import { SendOkFrames, type SendOkFields } from './send-response.js';
 import { decodeStoredMessage } from './codec.js';
 import {
@@ -542,9 +542,10 @@ export class BrokerProcessor {
     const properties = decodeProperties(header.properties ?? '');
     if (options.version === '5.x' && properties.UNIQ_KEY === undefined) properties.UNIQ_KEY = createUniqueId();
     properties.CLUSTER = options.clusterName;
-    if (properties.WAIT !== undefined) {
-      // SendMessageProcessor removes WAIT for the stored string and puts it back: it is inserted last in the map,
-      // which decides its place among the names of its HashMap bucket (e.g. after PGROUP, DELAY, TTL).
+    if (options.version === '4.9' && properties.WAIT !== undefined) {
+      // 4.9.8 SendMessageProcessor removes WAIT for the stored string and puts it back: it is inserted last in the
+      // map, which decides its place among the names of its HashMap bucket (e.g. after PGROUP, DELAY, TTL). 5.3.3
+      // leaves the map as decoded.
       const wait = properties.WAIT;
       delete properties.WAIT;
       properties.WAIT = wait;
@@ -594,9 +595,9 @@ export class BrokerProcessor {
       }
       propertiesText = encodePropertiesJavaOrder(properties);
     } else {
-      const stored = { ...properties };
-      if (options.version === '4.9') delete stored.WAIT;
-      propertiesText = encodeProperties(stored);
+      // From the sent string, not the object: a JS object puts integer-like names first, a HashMap does not.
+      const v5 = options.version === '5.x';
+      propertiesText = javaStoredSendProperties(header.properties ?? '', options.clusterName, v5, v5 ? properties.UNIQ_KEY! : null);
     }
     if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
@@ -760,9 +761,10 @@ export class BrokerProcessor {
     // The records' bounds, checked as decodeBatchBody checks them (anything it refuses, Java fails to read).
     const count = this.scanBatch(body);
     if (count < 0) throw new JavaException('java.nio.BufferUnderflowException');
-    const batchProperties = decodeProperties(header.properties ?? '');
-    batchProperties.CLUSTER = options.clusterName;
-    const batchText = encodeProperties(batchProperties);
+    // The batch's own properties with CLUSTER put, in Java HashMap order (messageProperties2String of the batch's
+    // map, appended to every record's properties by the commit log's batch encoder); WAIT stays.
+    const batchText = javaStoredSendProperties(header.properties ?? '', options.clusterName, true, null);
+    const batchUniqueId = decodeProperties(header.properties ?? '').UNIQ_KEY;
     const batchBytes = Buffer.from(batchText, 'utf8');
     if (batchBytes.length > MAX_PROPERTIES_LENGTH) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
@@ -770,7 +772,7 @@ export class BrokerProcessor {
     // A listener hears of each record as it is stored, and records whose properties are not valid UTF-8 are stored
     // as Java re-encodes them: both take the record-by-record path.
     if (options.onMessageStored !== undefined || !this.batchPropertiesAreUtf8(body, count)) {
-      return this.storeBatchRecords(request, origin, header, topic, queueId, decodeBatchBody(body), batchText, batchProperties.UNIQ_KEY);
+      return this.storeBatchRecords(request, origin, header, topic, queueId, decodeBatchBody(body), batchText, batchUniqueId);
     }
     const spans = this.batchSpans;
     for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
@@ -794,7 +796,7 @@ export class BrokerProcessor {
       spans,
       suffix: batchBytes,
     });
-    return this.sendOk(request, queueId, result.queueOffset, result.msgIds, batchProperties.UNIQ_KEY);
+    return this.sendOk(request, queueId, result.queueOffset, result.msgIds, batchUniqueId);
   }
 
   /**
