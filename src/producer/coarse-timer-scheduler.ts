@@ -146,19 +146,22 @@ export class CoarseTimerScheduler implements SchedulerLike {
     this.timer = null;
     this.armedFor = Infinity;
     const now = Date.now();
-    let due: [number, (CoarseTimerEntry | null)[]][] | null = null;
-    for (const entry of this.buckets) {
-      if (entry[0] <= now) {
-        (due ??= []).push(entry);
-        this.buckets.delete(entry[0]);
-      }
-    }
+    // Keys only: with sends going one at a time under a 3 s timeout the map holds ~300 buckets, and iterating its
+    // entries would allocate a [time, bucket] pair for each of them on every firing (every 10 ms).
+    let dueTimes: number[] | null = null;
+    for (const time of this.buckets.keys()) if (time <= now) (dueTimes ??= []).push(time);
     let failure: { error: unknown } | null = null;
-    if (due !== null) {
+    if (dueTimes !== null) {
       // The map keeps insertion order, not due order: after a stalled event loop several buckets are due at once, and
       // a later-scheduled but earlier-due bucket must still run first.
-      if (due.length > 1) due.sort((a, b) => a[0] - b[0]);
-      for (const [, bucket] of due) {
+      if (dueTimes.length > 1) dueTimes.sort((a, b) => a - b);
+      // Every due bucket leaves the map before any action runs: what the actions schedule goes into new buckets.
+      const due: (CoarseTimerEntry | null)[][] = [];
+      for (const time of dueTimes) {
+        due.push(this.buckets.get(time)!);
+        this.buckets.delete(time);
+      }
+      for (const bucket of due) {
         for (const action of bucket) {
           if (action === null || action.bucket !== bucket) continue;
           action.bucket = null;
