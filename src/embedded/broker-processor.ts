@@ -242,6 +242,21 @@ export class BrokerProcessor {
     return result;
   }
 
+  /** {@link put}, then `onMessageStored` for the message (`uniqueId`: its UNIQ_KEY, if known). */
+  private putAndTell(input: Parameters<MessageStore['put']>[0], uniqueId: string | null): ReturnType<MessageStore['put']> {
+    const result = this.put(input);
+    this.options.onMessageStored?.({
+      topic: input.topic,
+      queueId: input.queueId,
+      queueOffset: result.queueOffset,
+      msgId: result.msgId,
+      bodyLength: input.body.length,
+      bornHost: input.bornHost,
+      uniqueId,
+    });
+    return result;
+  }
+
   /** Topic configs, by name. */
   get topicConfigs(): ReadonlyMap<string, TopicConfig> {
     return this.topics;
@@ -447,20 +462,22 @@ export class BrokerProcessor {
     let msgId = '0';
     // storeReplyMessageEnable (default true): the reply is stored, with the properties string as sent, after the push.
     if (Buffer.byteLength(propertiesText) <= MAX_PROPERTIES_LENGTH && body.length <= options.maxMessageSize) {
-      const result = this.put({
-        topic,
-        queueId,
-        flag: header.flag ?? 0,
-        sysFlag: header.sysFlag ?? 0,
-        bornTimestamp: header.bornTimestamp ?? 0,
-        bornHost: origin.remoteAddress,
-        reconsumeTimes: header.reconsumeTimes ?? 0,
-        body,
-        properties: propertiesText,
-      });
+      const result = this.putAndTell(
+        {
+          topic,
+          queueId,
+          flag: header.flag ?? 0,
+          sysFlag: header.sysFlag ?? 0,
+          bornTimestamp: header.bornTimestamp ?? 0,
+          bornHost: origin.remoteAddress,
+          reconsumeTimes: header.reconsumeTimes ?? 0,
+          body,
+          properties: propertiesText,
+        },
+        properties.UNIQ_KEY ?? null,
+      );
       queueOffset = result.queueOffset;
       msgId = result.msgId;
-      options.onMessageStored?.({ topic, queueId, queueOffset: result.queueOffset, msgId: result.msgId, bodyLength: body.length, bornHost: origin.remoteAddress, uniqueId: properties.UNIQ_KEY ?? null });
     }
     const response =
       pushRemark === null ? this.sendOk(request, queueId, queueOffset, msgId, undefined) : this.sendError(request, ResponseCode.SYSTEM_ERROR, pushRemark);
@@ -505,26 +522,20 @@ export class BrokerProcessor {
     if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
     }
-    const result = this.put({
-      topic,
-      queueId,
-      flag: header.flag ?? 0,
-      sysFlag: header.sysFlag ?? 0,
-      bornTimestamp: header.bornTimestamp ?? 0,
-      bornHost: origin.remoteAddress,
-      reconsumeTimes: header.reconsumeTimes ?? 0,
-      body,
-      properties: propertiesText,
-    });
-    options.onMessageStored?.({
-      topic,
-      queueId,
-      queueOffset: result.queueOffset,
-      msgId: result.msgId,
-      bodyLength: body.length,
-      bornHost: origin.remoteAddress,
-      uniqueId: uniqueId ?? null,
-    });
+    const result = this.putAndTell(
+      {
+        topic,
+        queueId,
+        flag: header.flag ?? 0,
+        sysFlag: header.sysFlag ?? 0,
+        bornTimestamp: header.bornTimestamp ?? 0,
+        bornHost: origin.remoteAddress,
+        reconsumeTimes: header.reconsumeTimes ?? 0,
+        body,
+        properties: propertiesText,
+      },
+      uniqueId ?? null,
+    );
     return this.sendOk(request, queueId, result.queueOffset, result.msgId, uniqueId);
   }
 
@@ -654,27 +665,21 @@ export class BrokerProcessor {
       if (realTopic === undefined) return;
       const record = this.options.store.recordAt(commitLogOffset);
       const propertiesText = record === undefined ? encodeProperties(parked.properties) : propertiesOfRecord(record);
-      const result = this.put({
-        topic: realTopic,
-        queueId: realQueueId,
-        flag: parked.flag,
-        sysFlag: parked.sysFlag,
-        bornTimestamp: parked.bornTimestamp,
-        bornHost: parked.bornHost,
-        reconsumeTimes: parked.reconsumeTimes,
-        body: parked.rawBody,
-        properties: propertiesText,
-        deliverableAt: dueAt,
-      });
-      this.options.onMessageStored?.({
-        topic: realTopic,
-        queueId: realQueueId,
-        queueOffset: result.queueOffset,
-        msgId: result.msgId,
-        bodyLength: parked.rawBody.length,
-        bornHost: parked.bornHost,
-        uniqueId: parked.uniqueId,
-      });
+      this.putAndTell(
+        {
+          topic: realTopic,
+          queueId: realQueueId,
+          flag: parked.flag,
+          sysFlag: parked.sysFlag,
+          bornTimestamp: parked.bornTimestamp,
+          bornHost: parked.bornHost,
+          reconsumeTimes: parked.reconsumeTimes,
+          body: parked.rawBody,
+          properties: propertiesText,
+          deliverableAt: dueAt,
+        },
+        parked.uniqueId,
+      );
     });
   }
 
@@ -1025,23 +1030,17 @@ export class BrokerProcessor {
       const realQueueId = Number(half.properties.REAL_QID ?? 0);
       const record = this.options.store.recordAt(half.commitLogOffset);
       // endMessageTransaction: the properties string is the half's (REAL_TOPIC, REAL_QID, TRAN_MSG stay in it).
-      const result = this.put({
-        ...putInputOf(half),
-        topic: realTopic,
-        queueId: realQueueId,
-        sysFlag: (half.sysFlag & ~TRANSACTION_TYPE_MASK) | TRANSACTION_COMMIT_TYPE,
-        properties: record === undefined ? encodeProperties(half.properties) : propertiesOfRecord(record),
-        preparedTransactionOffset: half.commitLogOffset,
-      });
-      this.options.onMessageStored?.({
-        topic: realTopic,
-        queueId: realQueueId,
-        queueOffset: result.queueOffset,
-        msgId: result.msgId,
-        bodyLength: half.rawBody.length,
-        bornHost: half.bornHost,
-        uniqueId: half.uniqueId,
-      });
+      this.putAndTell(
+        {
+          ...putInputOf(half),
+          topic: realTopic,
+          queueId: realQueueId,
+          sysFlag: (half.sysFlag & ~TRANSACTION_TYPE_MASK) | TRANSACTION_COMMIT_TYPE,
+          properties: record === undefined ? encodeProperties(half.properties) : propertiesOfRecord(record),
+          preparedTransactionOffset: half.commitLogOffset,
+        },
+        half.uniqueId,
+      );
     }
     return this.response(request, ResponseCode.SUCCESS);
   }
