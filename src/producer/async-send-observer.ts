@@ -19,6 +19,20 @@ export interface InflightTracker {
   untrack(subscriber: object): void;
 }
 
+/** A send subscriber that lets go of the producer's in-flight count itself when it is unsubscribed. @internal */
+export interface SelfTracked {
+  tracker: InflightTracker | null;
+}
+
+/** Lets go of `subscriber`'s in-flight count, once (called from its `unsubscribe`). @internal */
+export function releaseTracker(subscriber: SelfTracked): void {
+  const tracker = subscriber.tracker;
+  if (tracker !== null) {
+    subscriber.tracker = null;
+    tracker.untrack(subscriber);
+  }
+}
+
 /**
  * Calls exactly one of the callbacks, exactly once, never before `sendAsync` returned (`returned` is set then);
  * a throwing callback is reported on `rocketmq:producer:callbackError`.
@@ -63,11 +77,7 @@ export class AsyncSendObserver extends SlotSubscriber<SendResult> {
   override unsubscribe(): void {
     if (this.closed) return;
     super.unsubscribe();
-    const tracker = this.tracker;
-    if (tracker !== null) {
-      this.tracker = null;
-      tracker.untrack(this);
-    }
+    releaseTracker(this);
   }
 
   private fire(which: Which, value: SendResult | Error): void {

@@ -18,7 +18,7 @@ import type { Message, SendResult } from '../../message/message.js';
 import type { BatchItem } from '../batch/batch-message.js';
 import { prepareBatchItem, sameBatch } from '../batch/batch-message.js';
 import type { BatchSender } from '../batch/batch-pipeline.js';
-import type { InflightTracker } from '../async-send-observer.js';
+import { releaseTracker, type InflightTracker } from '../async-send-observer.js';
 import type { SendOptions } from '../send-options.js';
 import { selectByHash } from '../queue-selector.js';
 import type { Demand } from './pull-source.js';
@@ -240,11 +240,7 @@ export class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implem
   override unsubscribe(): void {
     if (this.closed) return;
     super.unsubscribe();
-    const tracker = this.tracker;
-    if (tracker !== null) {
-      this.tracker = null;
-      tracker.untrack(this);
-    }
+    releaseTracker(this);
   }
 }
 
