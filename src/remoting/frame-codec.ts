@@ -3,7 +3,8 @@
  * `int32 length (of what follows) | int32 (serializeType << 24 | headerLength) | header | body`.
  */
 import { RemotingProtocolError } from '../errors.js';
-import { binaryHeaderLength, decodeBinaryHeader, decodeJsonHeader, writeBinaryHeader } from './header-codec.js';
+import { encodeBinaryFrameHead, encodeBinaryFrameHeadInto } from './binary-header-writer.js';
+import { decodeBinaryHeader, decodeJsonHeader } from './header-codec.js';
 import { encodeJsonFrameHead, encodeJsonFrameHeadInto } from './json-header-writer.js';
 import { SerializeType, type RemotingCommand } from './remoting-command.js';
 
@@ -16,40 +17,20 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
  * One allocation; nothing is copied twice.
  */
 export function encodeFrameHead(command: RemotingCommand, bodyLength = command.body?.length ?? 0): Buffer {
-  if (command.serializeType === SerializeType.ROCKETMQ) {
-    const headerLength = checkedHeaderLength(binaryHeaderLength(command));
-    const head = Buffer.allocUnsafe(8 + headerLength);
-    head.writeInt32BE(4 + headerLength + bodyLength, 0);
-    head.writeInt32BE((SerializeType.ROCKETMQ << 24) | headerLength, 4);
-    writeBinaryHeader(command, head, 8);
-    return head;
-  }
+  if (command.serializeType === SerializeType.ROCKETMQ) return encodeBinaryFrameHead(command, bodyLength);
   return encodeJsonFrameHead(command, bodyLength);
 }
 
 /**
  * Encodes the frame head of `command` (as {@link encodeFrameHead}) into `target` at `offset`, where it will be
  * written from: no buffer of its own, no copy.
- * @returns the offset after the head, or -1 when it may not fit in `target` (the JSON writer checks room for the worst
- *   case of each string)
+ * @returns the offset after the head, or -1 when it may not fit in `target` (the writers check room for the worst case
+ *   of each string)
  * @internal
  */
 export function encodeFrameHeadInto(command: RemotingCommand, bodyLength: number, target: Buffer, offset: number): number {
-  if (command.serializeType === SerializeType.ROCKETMQ) {
-    const headerLength = checkedHeaderLength(binaryHeaderLength(command));
-    if (target.length - offset < 8 + headerLength) return -1;
-    writeBinaryHeader(command, target, offset + 8);
-    target.writeInt32BE(4 + headerLength + bodyLength, offset);
-    target.writeInt32BE((SerializeType.ROCKETMQ << 24) | headerLength, offset + 4);
-    return offset + 8 + headerLength;
-  }
+  if (command.serializeType === SerializeType.ROCKETMQ) return encodeBinaryFrameHeadInto(command, bodyLength, target, offset);
   return encodeJsonFrameHeadInto(command, bodyLength, target, offset);
-}
-
-// The header length has 24 bits on the wire; a longer header would corrupt the serialize-type byte.
-function checkedHeaderLength(length: number): number {
-  if (length > 0xffffff) throw new RangeError(`Remoting header of ${length} bytes exceeds the 24-bit header length field`);
-  return length;
 }
 
 /** Encodes a whole frame (header and body) into one new buffer. */

@@ -4,6 +4,7 @@
  * accepts (any key order, numbers and booleans inside extFields, missing optional fields).
  */
 import { RemotingProtocolError } from '../errors.js';
+import { javaUtf8Text } from './binary-header-writer.js';
 import { languageFromCode, languageToCode, SerializeType, type RemotingCommand } from './remoting-command.js';
 
 /**
@@ -29,22 +30,29 @@ export function jsonHeaderText(command: RemotingCommand): string {
   return text + ',"serializeTypeCurrentRPC":"JSON","version":' + command.version + '}';
 }
 
-/** Byte length of the ROCKETMQ binary header of a command. */
+/**
+ * Byte length of the ROCKETMQ binary header of a command (the reference for the fast writer in
+ * `binary-header-writer.ts`).
+ */
 export function binaryHeaderLength(command: RemotingCommand): number {
   let length = 21;
-  if (command.remark !== null) length += Buffer.byteLength(command.remark);
+  if (command.remark !== null) length += Buffer.byteLength(javaUtf8Text(command.remark));
   const ext = command.extFields;
   if (ext !== null) {
     for (const key in ext) {
-      const value = ext[key];
+      const value = ext[key] as unknown;
       if (value === undefined || value === null) continue;
-      length += 6 + Buffer.byteLength(key) + Buffer.byteLength(value);
+      length += 6 + Buffer.byteLength(javaUtf8Text(key)) + Buffer.byteLength(javaUtf8Text(String(value)));
     }
   }
   return length;
 }
 
-/** Writes the ROCKETMQ binary header of a command into `target` at `offset`; returns the offset after it. */
+/**
+ * Writes the ROCKETMQ binary header of a command into `target` at `offset`; returns the offset after it. The
+ * reference encoder, written as the Java `RocketMQSerializable.rocketMQProtocolEncode` reads: the frames go through
+ * the one-pass `encodeBinaryFrameHeadInto`, which writes the same bytes.
+ */
 export function writeBinaryHeader(command: RemotingCommand, target: Buffer, offset: number): number {
   let pos = offset;
   pos = target.writeInt16BE(command.code, pos);
@@ -53,7 +61,7 @@ export function writeBinaryHeader(command: RemotingCommand, target: Buffer, offs
   pos = target.writeInt32BE(command.opaque, pos);
   pos = target.writeInt32BE(command.flag, pos);
   if (command.remark !== null && command.remark.length > 0) {
-    const written = target.write(command.remark, pos + 4);
+    const written = target.write(javaUtf8Text(command.remark), pos + 4);
     target.writeInt32BE(written, pos);
     pos += 4 + written;
   } else {
@@ -64,12 +72,12 @@ export function writeBinaryHeader(command: RemotingCommand, target: Buffer, offs
   const ext = command.extFields;
   if (ext !== null) {
     for (const key in ext) {
-      const value = ext[key];
+      const value = ext[key] as unknown;
       if (value === undefined || value === null) continue;
-      const keyLength = target.write(key, pos + 2);
+      const keyLength = target.write(javaUtf8Text(key), pos + 2);
       target.writeInt16BE(keyLength, pos);
       pos += 2 + keyLength;
-      const valueLength = target.write(value, pos + 4);
+      const valueLength = target.write(javaUtf8Text(String(value)), pos + 4);
       target.writeInt32BE(valueLength, pos);
       pos += 4 + valueLength;
     }
@@ -146,26 +154,70 @@ function setField(ext: Record<string, string>, key: string, value: string): void
 }
 
 /**
+ * Keys seen in binary headers, by a hash of their bytes: a header's keys are nearly always the same few (the V2
+ * letters, `msgId`, `queueId`, …), so the decoder hands out the same (internalized) string instead of a new one per
+ * field, and the property stores that build `extFields` take V8's fast path. A slot holds the last key that hashed to
+ * it; a key that does not match its slot's is decoded as usual and takes the slot.
+ */
+const keySlots: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+/** Keys longer than this are decoded without the cache. */
+const CACHED_KEY_BYTES = 32;
+
+/** The ASCII key `bytes[from, to)`, from the cache when it is there; `null` when the key is not ASCII. */
+function asciiKey(bytes: Buffer, from: number, to: number): string | null {
+  let hash = to - from;
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return null;
+    hash = (hash * 31 + byte) | 0;
+  }
+  const slot = (hash ^ (hash >>> 8)) & 255;
+  const cached = keySlots[slot];
+  if (cached !== undefined && cached.length === to - from) {
+    let same = true;
+    for (let i = 0; i < cached.length; i++) {
+      if (cached.charCodeAt(i) !== bytes[from + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const key = bytes.toString('latin1', from, to);
+  keySlots[slot] = key;
+  return key;
+}
+
+function readInt32(bytes: Buffer, pos: number): number {
+  return (bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
+}
+
+function readInt16(bytes: Buffer, pos: number): number {
+  return (((bytes[pos]! << 8) | bytes[pos + 1]!) << 16) >> 16;
+}
+
+/**
  * Decodes a ROCKETMQ binary header from `bytes[start, end)`. As in Java, a zero-length string decodes as absent
  * (empty remark → `null`, empty value → no entry) and a duplicated key overwrites. Throws
- * {@link RemotingProtocolError} when a length points past the header.
+ * {@link RemotingProtocolError} when a length is negative or points past the header.
  */
 export function decodeBinaryHeader(bytes: Buffer, start: number, end: number, body: Buffer | null): RemotingCommand {
   if (end - start < 21) throw new RemotingProtocolError(`ROCKETMQ header of ${end - start} bytes is shorter than 21`);
   let pos = start;
-  const code = bytes.readInt16BE(pos);
-  const language = languageFromCode(bytes.readUInt8(pos + 2));
-  const version = bytes.readInt16BE(pos + 3);
-  const opaque = bytes.readInt32BE(pos + 5);
-  const flag = bytes.readInt32BE(pos + 9);
-  const remarkLength = bytes.readInt32BE(pos + 13);
+  const code = readInt16(bytes, pos);
+  const languageCode = bytes[pos + 2]!;
+  const language = languageCode === 0 ? 'JAVA' : languageFromCode(languageCode);
+  const version = readInt16(bytes, pos + 3);
+  const opaque = readInt32(bytes, pos + 5);
+  const flag = readInt32(bytes, pos + 9);
+  const remarkLength = readInt32(bytes, pos + 13);
   pos += 17;
   if (remarkLength < 0 || remarkLength > end - pos - 4) {
     throw new RemotingProtocolError(`ROCKETMQ header remark length ${remarkLength} exceeds the header`);
   }
   const remark = remarkLength > 0 ? bytes.toString('utf8', pos, pos + remarkLength) : null;
   pos += remarkLength;
-  const extLength = bytes.readInt32BE(pos);
+  const extLength = readInt32(bytes, pos);
   pos += 4;
   if (extLength < 0 || extLength > end - pos) {
     throw new RemotingProtocolError(`ROCKETMQ header extFields length ${extLength} exceeds the header`);
@@ -174,19 +226,21 @@ export function decodeBinaryHeader(bytes: Buffer, start: number, end: number, bo
   if (extLength > 0) {
     extFields = {};
     const extEnd = pos + extLength;
-    // One latin1 decode of the whole entries region; ASCII keys and values (nearly all) are substrings of it.
+    // One latin1 decode of the whole entries region; ASCII values (nearly all) are substrings of it.
     const region = bytes.toString('latin1', pos, extEnd);
     const base = pos;
     while (pos < extEnd) {
       if (extEnd - pos < 2) throw new RemotingProtocolError('ROCKETMQ header extFields entry is truncated');
-      const keyLength = bytes.readInt16BE(pos);
+      const keyLength = readInt16(bytes, pos);
       pos += 2;
       if (keyLength < 0 || keyLength > extEnd - pos - 4) {
         throw new RemotingProtocolError(`ROCKETMQ header key length ${keyLength} exceeds the header`);
       }
-      const key = fieldText(bytes, region, base, pos, pos + keyLength);
-      pos += keyLength;
-      const valueLength = bytes.readInt32BE(pos);
+      const keyEnd = pos + keyLength;
+      const key =
+        (keyLength <= CACHED_KEY_BYTES ? asciiKey(bytes, pos, keyEnd) : null) ?? fieldText(bytes, region, base, pos, keyEnd);
+      pos = keyEnd;
+      const valueLength = readInt32(bytes, pos);
       pos += 4;
       if (valueLength < 0 || valueLength > extEnd - pos) {
         throw new RemotingProtocolError(`ROCKETMQ header value length ${valueLength} exceeds the header`);
