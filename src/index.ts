@@ -49,7 +49,7 @@ export {
   LATENCY_TABLES_4_9,
   resolveOptions,
 } from './producer/config.js';
-export type { ProducerOptions, ResolvedProducerOptions } from './producer/config.js';
+export type { ProducerOptions, ResolvedProducerOptions, SerializeTypeName } from './producer/config.js';
 
 // --- Transactional messages -------------------------------------------------------------------------------------
 export { LocalTransactionState } from './transaction/transaction-listener.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BrokerProcessor, type BrokerVersion } from '../../src/embedded/broker-processor.js';
 import { MessageStore } from '../../src/embedded/message-store.js';
-import { SendOkFrames, type SendOkFields } from '../../src/embedded/send-response.js';
+import { SendOkBinaryFrames, SendOkFrames, type SendOkFields } from '../../src/embedded/send-response.js';
 import { encodeBatchBody } from '../../src/message/batch.js';
 import { decodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
 import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
@@ -88,6 +88,33 @@ describe('send answers from a template', () => {
   });
 });
 
+describe('4.9 ROCKETMQ send answers from a template', () => {
+  /** 4.9's answer to a ROCKETMQ request: FastCodesHeader fields first, then TRACE_ON and MSG_REGION. */
+  function binaryOkCommand(region: string, traceOn: boolean, fields: SendOkFields): RemotingCommand {
+    const extFields = { msgId: fields.msgId, queueId: String(fields.queueId), queueOffset: String(fields.queueOffset), TRACE_ON: String(traceOn), MSG_REGION: region };
+    return createResponse({ opaque: fields.opaque, serializeType: SerializeType.ROCKETMQ }, 0, { extFields, version: 409 });
+  }
+
+  it('are byte for byte what encodeFrameHead writes (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constant('DefaultRegion'), fc.string({ unit: 'grapheme' })), fc.boolean(), fc.array(fieldsArbitrary, { minLength: 1, maxLength: 6 }), (region, traceOn, answers) => {
+        const frames = new SendOkBinaryFrames(409, region, traceOn);
+        for (const fields of answers) assert.deepEqual(frames.encode(fields), encodeFrameHead(binaryOkCommand(region, traceOn, fields)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes the Java layout: int16 code, language, int16 version, opaque, flag, no remark, then the entries', () => {
+    const frame = new SendOkBinaryFrames(409, 'R', true).encode({ queueId: 2, queueOffset: 7, msgId: 'AB', transactionId: undefined, opaque: 5 })!;
+    const entry = (k: string, v: string): string => k.length.toString(16).padStart(4, '0') + Buffer.from(k).toString('hex') + v.length.toString(16).padStart(8, '0') + Buffer.from(v).toString('hex');
+    const entries = entry('msgId', 'AB') + entry('queueId', '2') + entry('queueOffset', '7') + entry('TRACE_ON', 'true') + entry('MSG_REGION', 'R');
+    const header = '0000' + '00' + '0199' + '00000005' + '00000001' + '00000000' + (entries.length / 2).toString(16).padStart(8, '0') + entries;
+    const length = header.length / 2;
+    assert.equal(frame.toString('hex'), (4 + length).toString(16).padStart(8, '0') + '01' + length.toString(16).padStart(6, '0') + header);
+  });
+});
+
 describe('BrokerProcessor.encodeResponse', () => {
   function processor(version: BrokerVersion): BrokerProcessor {
     return new BrokerProcessor({
@@ -143,11 +170,27 @@ describe('BrokerProcessor.encodeResponse', () => {
     });
   }
 
-  it('4.9 answers a ROCKETMQ request in ROCKETMQ: left to the general encoder', () => {
+  it('4.9 answers a ROCKETMQ request in ROCKETMQ, from the binary template: encodeFrameHead\'s bytes', () => {
     const broker = processor('4.9');
     const request = createRequest(RequestCode.SEND_MESSAGE_V2, header(), { body: Buffer.from('x'), serializeType: SerializeType.ROCKETMQ });
     const response = broker.process(request, { remoteAddress: '127.0.0.1:5000' }) as RemotingCommand;
     assert.equal(response.code, 0);
-    assert.equal(broker.encodeResponse(response), null);
+    assert.equal(response.serializeType, SerializeType.ROCKETMQ);
+    const frame = broker.encodeResponse(response);
+    assert.ok(frame !== null);
+    assert.deepEqual(frame, encodeFrameHead(response));
+    assert.equal(frame[4], SerializeType.ROCKETMQ);
+    // Once: the next answer (an error) is left to the general encoder.
+    const refused = broker.process({ ...request, extFields: header({ b: 'SCHEDULE_TOPIC_XXXX' }) }, { remoteAddress: '127.0.0.1:5000' }) as RemotingCommand;
+    assert.equal(refused.serializeType, SerializeType.ROCKETMQ);
+    assert.equal(broker.encodeResponse(refused), null);
+  });
+
+  it('5.x answers a ROCKETMQ request in JSON (its server default), from the JSON template', () => {
+    const broker = processor('5.x');
+    const request = createRequest(RequestCode.SEND_MESSAGE_V2, header(), { body: Buffer.from('x'), serializeType: SerializeType.ROCKETMQ });
+    const response = broker.process(request, { remoteAddress: '127.0.0.1:5000' }) as RemotingCommand;
+    assert.equal(response.serializeType, SerializeType.JSON);
+    assert.deepEqual(broker.encodeResponse(response), encodeFrameHead(response));
   });
 });

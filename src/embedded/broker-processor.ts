@@ -22,7 +22,7 @@ import {
 } from './java-header.js';
 import { BATCH_SPAN_FIELDS, type MessageStore } from './message-store.js';
 import { javaStoredSendProperties, plainSendProperties } from './send-properties.js';
-import { SendOkFrames, type SendOkFields } from './send-response.js';
+import { SendOkBinaryFrames, SendOkFrames, type SendOkFields } from './send-response.js';
 import { decodeStoredMessage } from './codec.js';
 import {
   AUTO_CREATE_TOPIC_KEY,
@@ -200,6 +200,8 @@ export class BrokerProcessor {
   private checkedAtVersion = -1;
   /** The frame template of SUCCESS send answers. */
   private readonly okFrames: SendOkFrames;
+  /** The same for 4.9's ROCKETMQ answers to ROCKETMQ requests. */
+  private readonly okBinaryFrames: SendOkBinaryFrames;
   /** The last SUCCESS send answer built, and its values (for {@link encodeResponse}). */
   private okCommand: RemotingCommand | null = null;
   private readonly okFields: SendOkFields = { queueId: 0, queueOffset: 0, msgId: '', transactionId: undefined, opaque: 0 };
@@ -210,18 +212,20 @@ export class BrokerProcessor {
     this.options = options;
     this.versionOrdinal = VERSION_ORDINAL[options.version];
     this.okFrames = new SendOkFrames(options.version, this.versionOrdinal, options.regionId, options.traceOn);
+    this.okBinaryFrames = new SendOkBinaryFrames(this.versionOrdinal, options.regionId, options.traceOn);
     this.initSystemTopics();
   }
 
   /**
    * The frame of a response this processor just returned, when it can write it faster than the general encoder
-   * (the SUCCESS answer of a send, JSON header), byte for byte what `encodeFrameHead` writes; `null` otherwise.
+   * (the SUCCESS answer of a send, JSON or 4.9's ROCKETMQ header), byte for byte what `encodeFrameHead` writes; `null` otherwise.
    * Only valid right after {@link process} returned `response`.
    */
   encodeResponse(response: RemotingCommand): Buffer | null {
     if (response !== this.okCommand) return null;
     this.okCommand = null;
-    if (response.serializeType !== SerializeType.JSON) return null;
+    // Only 4.9 answers in ROCKETMQ (to a ROCKETMQ request); 5.x always in JSON.
+    if (response.serializeType === SerializeType.ROCKETMQ) return this.okBinaryFrames.encode(this.okFields);
     return this.okFrames.encode(this.okFields);
   }
 

@@ -7,7 +7,7 @@
 import type { Subscription } from 'rxjs';
 import { InvalidOptionError, MQClientError } from '../errors.js';
 import { RemotingClient, type RPCHook } from '../remoting/remoting-client.js';
-import { createRequest } from '../remoting/remoting-command.js';
+import { createRequest, SerializeType } from '../remoting/remoting-command.js';
 import { RequestCode } from '../remoting/request-code.js';
 import { NameServerClient } from '../route/name-server-client.js';
 import { RouteCache } from '../route/route-cache.js';
@@ -44,6 +44,7 @@ export type ClientInstanceOptions = Pick<
   | 'credentials'
   | 'credentialsRefreshInterval'
   | 'tls'
+  | 'serializeType'
 >;
 
 /** Delay of the first heartbeat after start, as the Java client (1 s); later ones every `heartbeatBrokerInterval`. */
@@ -98,6 +99,7 @@ export class ClientInstance {
       clientOnewaySemaphoreValue: options.clientOnewaySemaphoreValue,
       rpcHooks: hooks,
       tls: options.tls?.reveal() ?? null,
+      serializeType: options.serializeType === 'ROCKETMQ' ? SerializeType.ROCKETMQ : SerializeType.JSON,
     });
     this.ready = this.credentials === null ? Promise.resolve() : this.credentials.start();
     // Observed by the producer's start(); this keeps an unobserved failure from being reported twice.
@@ -203,8 +205,9 @@ export class ClientInstance {
   }
 
   /**
-   * Credentials and TLS belong to the instance (its one connection set): a producer joining it with other ones
-   * would silently sign with, or connect as, the first producer's, so it is refused.
+   * Credentials, TLS and the header serialization belong to the instance (its one connection set): a producer
+   * joining it with other ones would silently sign with, connect as, or serialize as the first producer's, so it is
+   * refused.
    */
   private checkSameSecurity(options: ClientInstanceOptions): void {
     const mine = this.options;
@@ -213,6 +216,13 @@ export class ClientInstance {
     }
     if (!sameShallow(mine.tls?.reveal() ?? null, options.tls?.reveal() ?? null)) {
       throw new InvalidOptionError('tls', `client instance ${this.clientId} already runs with other TLS options: use another instanceName`);
+    }
+    // Every request of the instance goes with one serialization: a second one would be silently ignored.
+    if (mine.serializeType !== options.serializeType) {
+      throw new InvalidOptionError(
+        'serializeType',
+        `client instance ${this.clientId} already sends ${mine.serializeType} headers: use another instanceName`,
+      );
     }
   }
 

@@ -258,7 +258,20 @@ export interface ProducerOptions {
    * @defaultValue `false`
    */
   tls?: TlsOption | null;
+  /**
+   * Header serialization of every request the producer sends (sends, batches, heartbeats, route look-ups,
+   * unregister, END_TRANSACTION), as Java's `rocketmq.serialize.type` system property / `ROCKETMQ_SERIALIZE_TYPE`
+   * environment variable: `'JSON'` (the Java default, fastjson text) or `'ROCKETMQ'` (the compact binary header of
+   * `RocketMQSerializable`, cheaper to write and to read on both ends). Every Apache broker and NameServer reads
+   * both; a 4.9 broker answers a ROCKETMQ request in ROCKETMQ, a 5.x one in JSON, and either answer is read. Producers
+   * sharing a client instance (`instanceName`) must agree on it.
+   * @defaultValue `'JSON'`
+   */
+  serializeType?: SerializeTypeName;
 }
+
+/** The header serializations a producer can send with (Java `SerializeType` names). */
+export type SerializeTypeName = 'JSON' | 'ROCKETMQ';
 
 /** {@link ProducerOptions} after defaults and validation. */
 export interface ResolvedProducerOptions {
@@ -306,6 +319,7 @@ export interface ResolvedProducerOptions {
   readonly credentialsRefreshInterval: number;
   /** `tls.connect` options, kept out of printouts (they may hold a client key); `null` for plain TCP. */
   readonly tls: Redacted<TlsConnectionOptions> | null;
+  readonly serializeType: SerializeTypeName;
 }
 
 /** The latency-fault tables of the Java client 5.1.4 and later (the default). */
@@ -374,6 +388,7 @@ export const DEFAULTS = Object.freeze({
   credentials: null,
   credentialsRefreshInterval: 60_000,
   tls: false,
+  serializeType: 'JSON' as SerializeTypeName,
 } as const);
 
 const GROUP_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -454,6 +469,13 @@ function transactionListener(value: unknown): TransactionListener | null {
     throw new InvalidOptionError('transactionListener', 'expected an object with executeLocalTransaction() and checkLocalTransaction()');
   }
   return value as TransactionListener;
+}
+
+function serializeTypeOption(value: unknown): SerializeTypeName {
+  if (value !== 'JSON' && value !== 'ROCKETMQ') {
+    throw new InvalidOptionError('serializeType', `expected 'JSON' or 'ROCKETMQ', got ${String(value)}`);
+  }
+  return value;
 }
 
 /** Splits and checks `namesrvAddr` (`'a:9876;b:9876'` or an array). */
@@ -597,6 +619,7 @@ export function resolveOptions(
       10,
     ),
     tls: resolveTlsOption(o.tls ?? DEFAULTS.tls),
+    serializeType: serializeTypeOption(o.serializeType ?? DEFAULTS.serializeType),
   };
   return Object.freeze(resolved);
 }

@@ -7,7 +7,7 @@
 import type { RemotingError } from '../errors.js';
 import type { Connection } from './connection.js';
 import { InflightTable } from './inflight.js';
-import type { RemotingCommand } from './remoting-command.js';
+import type { RemotingCommand, SerializeTypeValue } from './remoting-command.js';
 
 /** One connection of the client plus its correlation table. */
 export class ClientChannel {
@@ -22,6 +22,8 @@ export class ClientChannel {
 
 /** The services of the client that calls use. @internal */
 export interface CallHost {
+  /** The header serialization every request is sent with, or `null` to send each as it was created. */
+  readonly requestSerializeType: SerializeTypeValue | null;
   /** The channel for `addr`, opened if needed; `null` once the client is closed. */
   channelFor(addr: string): ClientChannel | null;
   /** The error requests fail with once the client is closed. */

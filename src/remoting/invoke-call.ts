@@ -55,6 +55,8 @@ export class InvokeCall implements InflightEntry, QueuedFrame, PermitWaiter {
       this.finishWithError(new RangeError(`timeoutMillis must be a number ≥ 0, got ${this.timeoutMillis}`));
       return;
     }
+    // Before the hooks, so that they (an ACL signer) see the request as it is sent.
+    if (client.requestSerializeType !== null) this.request.serializeType = client.requestSerializeType;
     const hookError = client.runBeforeHooks(this.address, this.request);
     if (hookError !== null) {
       this.finishWithError(hookError);

@@ -49,6 +49,8 @@ export class OnewayCall implements InflightEntry, QueuedFrame, PermitWaiter {
     if (!(this.timeoutMillis >= 0)) {
       return this.finish(new RangeError(`timeoutMillis must be a number ≥ 0, got ${this.timeoutMillis}`));
     }
+    // Before the hooks, so that they (an ACL signer) see the request as it is sent.
+    if (this.client.requestSerializeType !== null) this.request.serializeType = this.client.requestSerializeType;
     const hookError = this.client.runBeforeHooks(this.address, this.request);
     if (hookError !== null) return this.finish(hookError);
     const channel = this.client.channelFor(this.address);

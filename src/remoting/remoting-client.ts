@@ -12,7 +12,7 @@ import { InvokeCall } from './invoke-call.js';
 import { InvokeObservable } from './invoke-observable.js';
 import { OnewayCall } from './oneway-call.js';
 import { Permits } from './permits.js';
-import { createResponse, isOneway, isResponse, RPC_ONEWAY, RPC_TYPE_RESPONSE, type RemotingCommand } from './remoting-command.js';
+import { createResponse, isOneway, isResponse, RPC_ONEWAY, RPC_TYPE_RESPONSE, SerializeType, type RemotingCommand, type SerializeTypeValue } from './remoting-command.js';
 import { ResponseCode } from './response-code.js';
 import type { ResponseObserver } from './response-observer.js';
 
@@ -62,6 +62,14 @@ export interface RemotingClientOptions {
    * @defaultValue `null`
    */
   tls?: TlsConnectionOptions | null;
+  /**
+   * The header serialization of every request this client sends (what Java's `rocketmq.serialize.type` system
+   * property / `ROCKETMQ_SERIALIZE_TYPE` variable sets for a whole JVM): each request's `serializeType` is set to it
+   * before the hooks run. Responses are decoded in whichever serialization they come in; answers to the servers'
+   * requests keep the request's. `null` sends every request as it was created (`createRequest` makes JSON ones).
+   * @defaultValue `null`
+   */
+  serializeType?: SerializeTypeValue | null;
 }
 
 /** One permit pool's state (see {@link RemotingClient.permitStats}). */
@@ -134,6 +142,8 @@ export class RemotingClient implements CallHost {
   private readonly onewayPermits: Permits;
   private readonly hooks: RPCHook[];
   private readonly tls: TlsConnectionOptions | null;
+  /** @internal See {@link RemotingClientOptions.serializeType}. */
+  readonly requestSerializeType: SerializeTypeValue | null;
   private readonly channels = new Map<string, ClientChannel>();
   private readonly serverRequests = new Subject<ServerRequest>();
   private readonly requestHandlers = new Map<number, ServerRequestHandler>();
@@ -148,6 +158,7 @@ export class RemotingClient implements CallHost {
     this.onewayPermits = new Permits(positive('clientOnewaySemaphoreValue', options.clientOnewaySemaphoreValue ?? 65535));
     this.hooks = [...(options.rpcHooks ?? [])];
     this.tls = options.tls ?? null;
+    this.requestSerializeType = serializeTypeOption(options.serializeType ?? null);
     this.serverRequests$ = this.serverRequests.asObservable();
   }
 
@@ -394,6 +405,13 @@ function pendingError(addr: string, reason: RemotingError | null, wasOpen: boole
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`RemotingClientOptions.${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function serializeTypeOption(value: unknown): SerializeTypeValue | null {
+  if (value !== null && value !== SerializeType.JSON && value !== SerializeType.ROCKETMQ) {
+    throw new RangeError(`RemotingClientOptions.serializeType must be SerializeType.JSON (0), SerializeType.ROCKETMQ (1) or null, got ${String(value)}`);
+  }
   return value;
 }
 
