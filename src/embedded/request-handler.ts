@@ -118,7 +118,15 @@ export function createFaultyHandler(
   };
 
   const handle = (request: RemotingCommand, connection: ServerConnection): RemotingCommand | null | Promise<RemotingCommand | null> => {
-    const entry = stats.begin(request.code, request.opaque, isOneway(request), request.version, connection.remoteAddress, topicOf(request));
+    const entry = stats.begin(
+      request.code,
+      request.opaque,
+      isOneway(request),
+      request.version,
+      connection.remoteAddress,
+      topicOf(request),
+      request.serializeType,
+    );
     let decision: ReturnType<FaultInjector['decide']>;
     try {
       decision = faults.decide(request.code);

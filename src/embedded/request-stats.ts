@@ -2,6 +2,7 @@
  * Per-server request accounting for tests and benchmarks: how many requests of each code arrived, how many were in
  * flight at most, and (when enabled) a log of every request.
  */
+import { SerializeType, type SerializeTypeValue } from '../remoting/remoting-command.js';
 
 /** One entry of the request log. */
 export interface RequestLogEntry {
@@ -13,6 +14,8 @@ export interface RequestLogEntry {
   oneway: boolean;
   /** The request's `version` (the client's MQVersion ordinal). */
   version: number;
+  /** The request's header serialization: `0` JSON, `1` ROCKETMQ. */
+  serializeType: SerializeTypeValue;
   /** `ip:port` of the client. */
   remoteAddress: string;
   /** `Date.now()` when it arrived. */
@@ -112,7 +115,15 @@ export class RequestStats {
   }
 
   /** @internal A request arrived; returns its log entry (or `null` when not recording). */
-  begin(code: number, opaque: number, oneway: boolean, version: number, remoteAddress: string, topic: string | null): RequestLogEntry | null {
+  begin(
+    code: number,
+    opaque: number,
+    oneway: boolean,
+    version: number,
+    remoteAddress: string,
+    topic: string | null,
+    serializeType: SerializeTypeValue = SerializeType.JSON,
+  ): RequestLogEntry | null {
     this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
     this.total++;
     this.current++;
@@ -124,6 +135,7 @@ export class RequestStats {
       opaque,
       oneway,
       version,
+      serializeType,
       remoteAddress,
       receivedAt: Date.now(),
       inFlight: this.current,
