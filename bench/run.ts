@@ -23,6 +23,7 @@ import { medianBy, ratio, relativeChange } from './lib/stats.js';
 import { formatBytes, formatReport } from './lib/table.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 import { startRemoting } from './scenarios/remoting.js';
+import { SerializeType } from '../src/remoting/remoting-command.js';
 import { startAliOns, type AliOnsClient } from './scenarios/ali-ons.js';
 import { startRx, type RxClient } from './scenarios/rocketmq-rx.js';
 import { measurePublish, measurePublishRss, type RssCheckpoint } from './scenarios/publish.js';
@@ -132,6 +133,17 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
       }
     });
   }
+  if (wants(ctx, 'remoting-binary')) {
+    add('invoke$ (RemotingClient, ROCKETMQ headers)', async () => {
+      const remoting = startRemoting(ctx.broker.brokerAddr, ctx.broker.brokerName, 4, SerializeType.ROCKETMQ);
+      try {
+        const m = await measureWindowed(remoting.issue(body), { ...windowed, inFlight });
+        return toRow('invoke$ (ROCKETMQ headers)', 'RemotingClient', bodyBytes, inFlight, m, 'the invoke$ row with serializeType ROCKETMQ (binary headers both ways)');
+      } finally {
+        await remoting.close();
+      }
+    });
+  }
   if (rx !== null) {
     if (wants(ctx, 'sync')) {
       add('sync rocketmq-rx', async () =>
@@ -142,6 +154,17 @@ function rowSpecs(ctx: Context, bodyBytes: number, rx: RxClient | null, ons: Ali
       add('async rocketmq-rx', async () =>
         toRow('async', 'rocketmq-rx', bodyBytes, inFlight, await measureWindowed(rx.issueAsync(body), { ...windowed, inFlight })),
       );
+    }
+    if (wants(ctx, 'async-binary')) {
+      add('sendAsync (ROCKETMQ headers) rocketmq-rx', async () => {
+        const client = await startRx(ctx.broker.namesrvAddr, { serializeType: 'ROCKETMQ' });
+        try {
+          const m = await measureWindowed(client.issueAsync(body), { ...windowed, inFlight });
+          return toRow('sendAsync (ROCKETMQ headers)', 'rocketmq-rx', bodyBytes, inFlight, m, "the async row with serializeType 'ROCKETMQ'");
+        } finally {
+          await client.close();
+        }
+      });
     }
     if (wants(ctx, 'oneway')) {
       add('oneway rocketmq-rx', async () => {
@@ -369,7 +392,7 @@ async function main(): Promise<void> {
   let ons: AliOnsClient | null = null;
   let rss: RssCheckpoint[] | undefined;
   try {
-    if (options.only.some((s) => ['sync', 'async', 'oneway', 'publish', 'rss'].includes(s))) rx = await startRx(broker.namesrvAddr);
+    if (options.only.some((s) => ['sync', 'async', 'async-binary', 'oneway', 'publish', 'rss'].includes(s))) rx = await startRx(broker.namesrvAddr);
     if (options.only.some((s) => s === 'peer-sync' || s === 'peer-async')) {
       try {
         ons = await startAliOns(broker.namesrvAddr);

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
  * Scenario families the harness knows; `--only` picks a subset. A new row: add its name here and its measurement to
  * `rowSpecs` in `bench/run.ts` (one `add(...)` call).
  */
-export const SCENARIOS = ['ceiling', 'ceiling-sync', 'remoting', 'sync', 'async', 'async-otel', 'oneway', 'publish', 'acl', 'compressed', 'peer-sync', 'peer-async', 'rss'] as const;
+export const SCENARIOS = ['ceiling', 'ceiling-sync', 'remoting', 'remoting-binary', 'sync', 'async', 'async-binary', 'async-otel', 'oneway', 'publish', 'acl', 'compressed', 'peer-sync', 'peer-async', 'rss'] as const;
 /** What runs without `--only`: everything except the long RSS run (1M messages), which `--rss` adds. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((name) => name !== 'rss');
 /** One of {@link SCENARIOS}. */

@@ -4,7 +4,7 @@
  * no validation, route, queue selection, compression, hooks or retry.
  */
 import { RemotingClient } from '../../src/remoting/remoting-client.js';
-import { createRequest } from '../../src/remoting/remoting-command.js';
+import { createRequest, SerializeType, type SerializeTypeValue } from '../../src/remoting/remoting-command.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 import { compressBody, COMPRESSED_ZLIB_SYSFLAG } from '../../src/message/compression.js';
 import { createUniqueId } from '../../src/message/message-id.js';
@@ -17,9 +17,9 @@ export interface RemotingDriver {
   close(): Promise<void>;
 }
 
-/** Connects a {@link RemotingClient} to the broker at `brokerAddr`. */
-export function startRemoting(brokerAddr: string, brokerName: string, queues = 4): RemotingDriver {
-  const client = new RemotingClient();
+/** Connects a {@link RemotingClient} to the broker at `brokerAddr`, sending `serializeType` headers. */
+export function startRemoting(brokerAddr: string, brokerName: string, queues = 4, serializeType: SerializeTypeValue = SerializeType.JSON): RemotingDriver {
+  const client = new RemotingClient({ serializeType });
   return {
     issue(body) {
       // Compressed once here: compression is producer work, not remoting work.
