@@ -11,6 +11,7 @@ import { createRequest, createResponse, SerializeType, type RemotingCommand } fr
 import { RemotingClient } from '../../src/remoting/remoting-client.js';
 import { RequestCode } from '../../src/remoting/request-code.js';
 import { serializeTopicRouteData } from '../../src/route/topic-route.js';
+import { CAPTURE_ACL, USER } from '../helpers/acl.js';
 import { startCluster, startProducer, stopAll, unique } from './cluster-fixture.js';
 
 describe('serializeType option', () => {
@@ -295,3 +296,22 @@ for (const version of ['4.9', '5.x'] as const) {
     });
   });
 }
+
+describe("serializeType 'ROCKETMQ' with ACL credentials", () => {
+  let cluster: EmbeddedCluster;
+  before(async () => {
+    cluster = await startCluster({ brokers: 1, acl: CAPTURE_ACL });
+  });
+  after(stopAll);
+
+  it('signed binary requests pass the broker check; a wrong secret is refused (the signature covers the same fields)', async () => {
+    const producer = await startProducer(cluster, { serializeType: 'ROCKETMQ', credentials: USER });
+    const topic = unique('BinaryAcl');
+    const result = await producer.send({ topic, body: 'signed' });
+    assert.equal(result.sendStatus, 'SEND_OK');
+    assert.equal(cluster.brokers[0]!.messages({ topic }).length, 1);
+    const wrong = await startProducer(cluster, { serializeType: 'ROCKETMQ', credentials: { ...USER, secretKey: 'notTheSecret1' }, retryTimesWhenSendFailed: 0 });
+    await assert.rejects(wrong.send({ topic, body: 'refused' }), (error: unknown) => error instanceof RocketMQError);
+    assert.equal(cluster.brokers[0]!.messages({ topic }).length, 1);
+  });
+});
