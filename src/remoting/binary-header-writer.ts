@@ -49,7 +49,11 @@ function writeText(buf: Buffer, pos: number, text: string): number {
     }
     return length;
   }
-  return buf.write(javaUtf8Text(text), pos, 'utf8');
+  const written = buf.write(text, pos, 'utf8');
+  // As many bytes as units: all ASCII, so no surrogate. Otherwise write it again if it has a lone one.
+  if (written === length) return written;
+  const java = javaUtf8Text(text);
+  return java === text ? written : buf.write(java, pos, 'utf8');
 }
 
 /** When the worst case (3 bytes per unit) does not fit before `limit`: throws unless the exact bytes do. */
