@@ -99,7 +99,8 @@ export class ClientInstance {
       clientOnewaySemaphoreValue: options.clientOnewaySemaphoreValue,
       rpcHooks: hooks,
       tls: options.tls?.reveal() ?? null,
-      serializeType: options.serializeType === 'ROCKETMQ' ? SerializeType.ROCKETMQ : SerializeType.JSON,
+      // JSON: every request goes as created (createRequest makes JSON ones), the default path untouched.
+      serializeType: options.serializeType === 'ROCKETMQ' ? SerializeType.ROCKETMQ : null,
     });
     this.ready = this.credentials === null ? Promise.resolve() : this.credentials.start();
     // Observed by the producer's start(); this keeps an unobserved failure from being reported twice.
