@@ -3,8 +3,8 @@
  * (SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE) in the exact compact form that Java's fastjson writes for it,
  * in the field order of the 4.9 and of the 5.x brokers. Such a header is read straight from its bytes, as a
  * template: the constant pieces compared byte by byte, integers read from their digits, the three or four values
- * that change checked to be plain printable ASCII and taken as substrings of one latin1 text of the header (no UTF-8
- * decoding, no general JSON parse).
+ * that change checked to be plain printable ASCII and taken as latin1 strings of their own (no UTF-8 decoding of
+ * the header, no general JSON parse).
  *
  * Anything else (another shape or field order, whitespace, escapes, non-ASCII, a remark, `-0`, a number of more than
  * 15 digits, a truncated or malformed header) makes it answer `null`, and the caller decodes the header with the
@@ -34,12 +34,10 @@ const TRUE = ascii('true"');
 const FALSE = ascii('false"');
 const DEFAULT_REGION = ascii('DefaultRegion"');
 
-/** The header being read, where the reader is, and the header's latin1 text once a value needs it. */
+/** The header being read and where the reader is. */
 let bytes: Buffer = Buffer.alloc(0);
-let base = 0;
 let limit = 0;
 let pos = 0;
-let text: string | null = null;
 
 /** Whether `literal` is at `pos`; moves past it when it is. */
 function skip(literal: Uint8Array): boolean {
@@ -100,8 +98,10 @@ function readPlainString(): string | null {
     at++;
   }
   pos = at + 1;
-  if (text === null) text = b.toString('latin1', base, end);
-  return text.substring(from - base, at - base);
+  // One character: V8's single-character strings, no allocation. Otherwise a string of exactly the value (not a
+  // slice of a text of the whole header, which would cost more bytes than it saves calls).
+  if (at - from === 1) return String.fromCharCode(b[from]!);
+  return b.toString('latin1', from, at);
 }
 
 /** `"true"`, `"false"` or the value as {@link readPlainString} reads it. */
@@ -122,13 +122,10 @@ function readRegion(): string | null {
  */
 export function readSendAnswerHeader(header: Buffer, start: number, end: number, body: Buffer | null): RemotingCommand | null {
   bytes = header;
-  base = start;
   limit = end;
   pos = start;
-  text = null;
   const command = readAnswer(body);
   bytes = EMPTY;
-  text = null;
   return command;
 }
 
