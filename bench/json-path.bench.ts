@@ -4,7 +4,7 @@
  * Interleaved rounds; with SRC, each tree's code is loaded into this process and the rounds alternate between them.
  *
  *   npx tsx bench/json-path.bench.ts [--ops 500000] [--rounds 5]
- *   SRC=/path/to/other/checkout/src,src npx tsx bench/json-path.bench.ts
+ *   SRC=/path/to/other/checkout/src,src npx tsx bench/json-path.bench.ts [--only encode]
  */
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -83,7 +83,8 @@ function cpuPerOp(task: () => void, ops: number): number {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const trees = await Promise.all(sources.map(async (dir) => ({ dir, tasks: await setup(dir) })));
-const names = Object.keys(trees[0]!.tasks);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
+const names = Object.keys(trees[0]!.tasks).filter((name) => name.includes(only));
 const results = trees.map(() => new Map<string, number[]>(names.map((name) => [name, []])));
 for (const tree of trees) for (const name of names) cpuPerOp(tree.tasks[name]!, OPS / 5);
 for (let round = 0; round < ROUNDS; round++) {
