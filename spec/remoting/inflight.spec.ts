@@ -82,4 +82,95 @@ describe('InflightTable', () => {
     table.rejectAll(new RemotingSendRequestError('closed'));
     assert.ok(entries.every((entry) => entry.outcome === 'RMQ_ERR_REMOTING_SEND_REQUEST'));
   });
+
+  it('keeps opaques that share a slot apart (multiples of the table size, negative opaques) and grows in order', () => {
+    const table = new InflightTable();
+    const failed: number[] = [];
+    const opaques = [7, 7 + 256, 7 + 512, 7 - 65536, -2147483648, 2147483647, -1, 0, 256, 65536 * 3 + 7];
+    // Then enough consecutive ones to make the table grow twice, with the colliding ones still in it.
+    for (let i = 1; i < 600; i++) opaques.push(1_000_000 + i);
+    const entries = opaques.map((opaque) => {
+      const entry = new Entry(opaque, 60_000);
+      entry.fail = (): void => void failed.push(opaque);
+      return entry;
+    });
+    for (const entry of entries) assert.equal(table.add(entry), true, `add ${entry.opaque}`);
+    for (const entry of entries) assert.equal(table.add(new Entry(entry.opaque, 60_000)), false, `duplicate ${entry.opaque}`);
+    assert.equal(table.size, entries.length);
+    assert.equal(table.has(7 + 1024), false);
+    assert.equal(table.resolve(response(7 + 1024)), false);
+    // Resolve some colliding ones, remove another, then fail the rest: in the order they were added.
+    assert.equal(table.resolve(response(7 + 256, 3)), true);
+    assert.equal(entries[1]!.outcome, 'response 3');
+    assert.equal(table.resolve(response(-2147483648, 4)), true);
+    table.remove(new Entry(7, 60_000));
+    assert.equal(table.has(7), true, 'another entry with the same opaque is not removed');
+    table.remove(entries[2]!);
+    assert.equal(table.has(7 + 512), false);
+    assert.equal(table.has(7), true);
+    assert.equal(table.size, entries.length - 3);
+    table.rejectAll(new RemotingSendRequestError('closed'));
+    assert.deepEqual(failed, opaques.filter((opaque) => opaque !== 7 + 256 && opaque !== -2147483648 && opaque !== 7 + 512));
+    assert.equal(table.size, 0);
+    assert.equal(table.has(7), false);
+    // Usable again after rejectAll.
+    assert.equal(table.add(new Entry(7, 60_000)), true);
+    assert.equal(table.resolve(response(7)), true);
+  });
+
+  it('expires colliding and grown entries in the order they were added', async () => {
+    const table = new InflightTable();
+    const expired: number[] = [];
+    const opaques = [5, 5 + 256, 5 + 512, ...Array.from({ length: 300 }, (_, i) => 10_000 + i)];
+    for (const opaque of opaques) {
+      const entry = new Entry(opaque, 20);
+      entry.expire = (): void => void expired.push(opaque);
+      table.add(entry);
+    }
+    const survivor = new Entry(5 + 768, 60_000);
+    table.add(survivor);
+    await sleep(80);
+    assert.deepEqual(expired, opaques);
+    assert.equal(table.size, 1);
+    assert.equal(table.resolve(response(5 + 768)), true);
+    assert.equal(survivor.outcome, 'response 0');
+  });
+
+  it('matches a Map-based table under random adds, resolves and removes (property)', () => {
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const table = new InflightTable();
+    const model = new Map<number, Entry>();
+    for (let step = 0; step < 20_000; step++) {
+      const opaque = random(4) === 0 ? random(3000) * 256 : 100_000 + random(2000);
+      const action = random(3);
+      if (action === 0) {
+        const entry = new Entry(opaque, 60_000);
+        assert.equal(table.add(entry), !model.has(opaque));
+        if (!model.has(opaque)) model.set(opaque, entry);
+      } else if (action === 1) {
+        const entry = model.get(opaque);
+        assert.equal(table.resolve(response(opaque)), entry !== undefined);
+        if (entry !== undefined) {
+          assert.equal(entry.outcome, 'response 0');
+          model.delete(opaque);
+        }
+      } else {
+        const entry = model.get(opaque);
+        if (entry !== undefined) {
+          table.remove(entry);
+          model.delete(opaque);
+        }
+      }
+      assert.equal(table.size, model.size);
+    }
+    for (const opaque of model.keys()) assert.equal(table.has(opaque), true);
+    const failed: Entry[] = [];
+    for (const entry of model.values()) entry.fail = (): void => void failed.push(entry);
+    table.rejectAll(new RemotingSendRequestError('closed'));
+    assert.deepEqual(failed, [...model.values()], 'rejectAll goes in insertion order, as the Map');
+  });
 });

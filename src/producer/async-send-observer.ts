@@ -22,6 +22,8 @@ export interface InflightTracker {
 /** A send subscriber that lets go of the producer's in-flight count itself when it is unsubscribed. @internal */
 export interface SelfTracked {
   tracker: InflightTracker | null;
+  /** Its slot among the producer's sends in flight while it is counted there, else -1. */
+  trackedSlot: number;
 }
 
 /** Lets go of `subscriber`'s in-flight count, once (called from its `unsubscribe`). @internal */
@@ -44,6 +46,7 @@ export class AsyncSendObserver extends SlotSubscriber<SendResult> {
   private fired = false;
   /** Counts this send in flight until it is unsubscribed (settled or abandoned), without a teardown closure. */
   tracker: InflightTracker | null = null;
+  trackedSlot = -1;
 
   constructor(
     private readonly callback: SendCallback,

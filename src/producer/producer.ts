@@ -6,7 +6,8 @@ import { InvalidOptionError, MQClientError } from '../errors.js';
 import type { Message, SendResult } from '../message/message.js';
 import { localIPv4 } from '../message/message-id.js';
 import { AsyncSendObserver } from './async-send-observer.js';
-import type { InflightTracker } from './async-send-observer.js';
+import type { InflightTracker, SelfTracked } from './async-send-observer.js';
+import { InflightSends } from './inflight-sends.js';
 import { ClientInstance } from './client-instance.js';
 import type { ProducerOptions, ResolvedProducerOptions } from './config.js';
 import { LATENCY_TABLES_4_9, resolveOptions } from './config.js';
@@ -148,7 +149,7 @@ export class Producer {
   private readonly groupOnWire: string;
   private clientIP: string;
   /** The subscribers of the sends in flight: shutdown waits for them, then fails those still there. */
-  private readonly inflight = new Set<Subscriber<never>>();
+  private readonly inflight = new InflightSends();
   private drained: (() => void) | null = null;
   /** OpenTelemetry of this producer; `null` without a provider (the send path then checks only this). */
   private telemetry: ProducerTelemetry | null = null;
@@ -425,7 +426,7 @@ export class Producer {
         clearTimeout(timer);
         this.drained = null;
         const error = notRunningError('SHUTDOWN_ALREADY');
-        for (const subscriber of [...this.inflight]) subscriber.error(error);
+        for (const subscriber of this.inflight.snapshot()) subscriber.error(error);
         resolve();
       };
       const timer = setTimeout(finish, this.options.shutdownTimeoutMillis);
@@ -477,7 +478,7 @@ export class Producer {
     const choice = queueChoiceOf(message, options);
     if (subscriber instanceof AsyncSendObserver || subscriber instanceof PublishSend) {
       // Counted in flight without a teardown closure: the observer lets go of itself when it is unsubscribed.
-      this.inflight.add(subscriber);
+      this.inflight.addSelfTracked(subscriber as Subscriber<never> & SelfTracked);
       subscriber.tracker = this.inflightTracker;
     } else {
       this.track(subscriber);
@@ -556,8 +557,13 @@ export class Producer {
     if (this.inflight.size === 0) this.drained?.();
   }
 
-  /** {@link untrack} for the subscribers that let go of themselves (`sendAsync`'s and `publish`'s). */
-  private readonly inflightTracker: InflightTracker = { untrack: (subscriber) => this.untrack(subscriber as Subscriber<never>) };
+  /** What the subscribers that let go of themselves (`sendAsync`'s and `publish`'s) tell when they do. */
+  private readonly inflightTracker: InflightTracker = {
+    untrack: (subscriber) => {
+      this.inflight.deleteSelfTracked(subscriber as SelfTracked);
+      if (this.inflight.size === 0) this.drained?.();
+    },
+  };
 
   /** `send`, counted as a send in flight while subscribed (see {@link track}). */
   private tracked<T>(send: Observable<T>): Observable<T> {

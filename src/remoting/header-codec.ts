@@ -5,6 +5,7 @@
  */
 import { RemotingProtocolError } from '../errors.js';
 import { javaUtf8Text } from './binary-header-writer.js';
+import { readSendAnswerHeader } from './json-header-reader.js';
 import { languageFromCode, languageToCode, SerializeType, type RemotingCommand } from './remoting-command.js';
 
 /**
@@ -86,8 +87,21 @@ export function writeBinaryHeader(command: RemotingCommand, target: Buffer, offs
   return pos;
 }
 
-/** Decodes a JSON header from `bytes[start, end)`. Throws {@link RemotingProtocolError} when it is not one. */
+/**
+ * Decodes a JSON header from `bytes[start, end)`. Throws {@link RemotingProtocolError} when it is not one.
+ * A send's success answer in fastjson's compact form is read by a template reader (`json-header-reader.ts`, the
+ * same command, less than half the CPU); every other header by {@link decodeJsonHeaderInGeneral}.
+ */
 export function decodeJsonHeader(bytes: Buffer, start: number, end: number, body: Buffer | null): RemotingCommand {
+  return readSendAnswerHeader(bytes, start, end, body) ?? decodeJsonHeaderInGeneral(bytes, start, end, body);
+}
+
+/**
+ * Decodes any JSON header from `bytes[start, end)` with `JSON.parse`, as Java does (any key order, numbers and
+ * booleans inside extFields, missing optional fields). Throws {@link RemotingProtocolError} when it is not one.
+ * @internal
+ */
+export function decodeJsonHeaderInGeneral(bytes: Buffer, start: number, end: number, body: Buffer | null): RemotingCommand {
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8', start, end));

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
 import { MQBrokerError, RemotingProtocolError } from '../../../src/errors.js';
-import { toSendResult } from '../../../src/producer/operators/to-send-result.js';
+import fc from 'fast-check';
+import { sendResultOf, toSendResult } from '../../../src/producer/operators/to-send-result.js';
 import { createResponse } from '../../../src/remoting/remoting-command.js';
 import { UNIQ, encoded } from '../context-fixture.js';
 
@@ -70,6 +71,34 @@ describe('toSendResult', () => {
     await assert.rejects(
       firstValueFrom(of(c).pipe(toSendResult({ namespace: null, retryResponseCodes: new Set(), faultStrategy: recorder() }))),
       (e: unknown) => e instanceof RemotingProtocolError,
+    );
+  });
+
+  it('reads queueId / queueOffset as Java parseLong does: sign and decimal digits only, safe integers (property)', () => {
+    const reference = (text: string): number | null => {
+      const value = /^[+-]?[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+      return Number.isSafeInteger(value) ? value : null;
+    };
+    const text = fc.oneof(
+      fc.stringMatching(/^[+-]?[0-9]{0,20}$/),
+      fc.constantFrom('', '+', '-', '-0', '+0', ' 1', '1 ', '0x10', '1e3', '1.0', '9007199254740991', '9007199254740992', '000000000000000000001', '١'),
+      fc.string({ maxLength: 8 }),
+    );
+    const c = encoded();
+    fc.assert(
+      fc.property(text, text, (queueId, queueOffset) => {
+        const response = createResponse(c.request, 0, { extFields: { ...EXT, queueId, queueOffset } });
+        const expectedId = reference(queueId);
+        const expectedOffset = reference(queueOffset);
+        const attempt = { topic: 'T', uniqueId: UNIQ, brokerName: 'b', brokerAddr: '127.0.0.1:1' };
+        if (expectedId === null || expectedOffset === null) {
+          assert.throws(() => sendResultOf(response, attempt, { namespace: null, retryResponseCodes: new Set() }), RemotingProtocolError);
+        } else {
+          const result = sendResultOf(response, attempt, { namespace: null, retryResponseCodes: new Set() });
+          assert.ok(Object.is(result.messageQueue.queueId, expectedId) && Object.is(result.queueOffset, expectedOffset));
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -33,13 +33,34 @@ const DECIMAL = /^[+-]?[0-9]+$/;
 
 function integerField(ext: Record<string, string>, name: string, address: string): number {
   const text = stringField(ext, name);
-  // As Java's Integer/Long.parseLong: decimal digits with an optional sign, nothing else (Number() would also take
-  // '', ' 1 ', '0x10' and '1e3').
-  const value = text !== undefined && DECIMAL.test(text) ? Number(text) : Number.NaN;
+  const value = text === undefined ? Number.NaN : javaInteger(text);
   if (!Number.isSafeInteger(value)) {
     throw new RemotingProtocolError(`send response lacks a valid ${name}: ${String(text)}`, { address });
   }
   return value;
+}
+
+/**
+ * `text` as Java's Integer/Long.parseLong reads it: decimal digits with an optional sign, nothing else (Number()
+ * would also take '', ' 1 ', '0x10' and '1e3'); NaN when it is not one. Up to 15 digits read digit by digit (exact
+ * in a double); longer texts through the regular expression and `Number`.
+ */
+function javaInteger(text: string): number {
+  const length = text.length;
+  if (length === 0 || length > 15) return DECIMAL.test(text) ? Number(text) : Number.NaN;
+  let at = 0;
+  const first = text.charCodeAt(0);
+  if (first === 0x2b || first === 0x2d) {
+    if (length === 1) return Number.NaN;
+    at = 1;
+  }
+  let value = 0;
+  for (; at < length; at++) {
+    const digit = text.charCodeAt(at) - 0x30;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return first === 0x2d ? -value : value;
 }
 
 /** What {@link sendResultOf} needs to know about the attempt a response answers. @internal */

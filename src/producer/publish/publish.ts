@@ -191,6 +191,7 @@ export class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implem
   private settled = false;
   /** Counts this send in the producer's sends in flight until it is unsubscribed, without a teardown closure. */
   tracker: InflightTracker | null = null;
+  trackedSlot = -1;
   /** Neighbours in the run's in-flight list. */
   before: PublishSend<M> | null = null;
   after: PublishSend<M> | null = null;
