@@ -3,17 +3,19 @@
  * fresh zlib context per body, so the bytes are those of `deflateSync(body, { level })` (`java.util.zip.Deflater`)
  * by construction — and the bodies waiting when a worker is free go to it together, in one message each way.
  *
- * Why not libuv's thread pool (`zlib.createDeflate` streams): every body there is one thread-pool job, i.e. a thread
- * woken, a context last touched on another core, a completion handed back and a stream callback chain on the event
- * loop, body by body. Under a stream of large bodies that costs about as much CPU again as the deflate itself, and
- * the results trickle out one at a time, so each becomes its own socket write (and the broker's own read). A worker
- * deflates a batch in one tight loop with warm caches and hands the results back at once, which the connection then
- * writes in one go.
+ * Why not libuv's thread pool (long-lived `zlib.createDeflate` streams, before): there every body is one thread-pool
+ * job — a thread woken, a zlib context last touched on another core, a completion handed back through the stream's
+ * callback chain on the event loop — and the results trickle out one at a time, so each becomes a socket write of its
+ * own (and a read of its own in the broker). In the 16 KiB `sendAsync` bench row that cost ~70 µs more event-loop
+ * CPU per message than this, ~50 µs more deflate time (cache-cold contexts) and twice the broker's CPU. A worker
+ * deflates a batch in one loop with warm caches and hands the results back at once, which the connection then
+ * writes together.
  *
- * The caller's bytes are copied (into one buffer per batch that is moved, not copied, to the worker), never
- * transferred or written: the caller's message is untouched. Workers start on first use, are `unref`ed while they
- * have no work (they never keep the process alive) and are replaced when one dies (its bodies fail with
- * `RMQ_ERR_COMPRESS_FAILED`).
+ * The caller's bytes are copied into a buffer shared with the worker (one per worker, reused batch after batch),
+ * never transferred or written; the outputs come back through a second shared buffer and are copied out into one
+ * buffer per batch (a compressed body is a view of it), so no result is overwritten by a later batch. Workers start
+ * on first use, are `unref`ed while they have no work (they never keep the process alive) and are replaced when one
+ * dies (its bodies fail with `RMQ_ERR_COMPRESS_FAILED`).
  * @internal
  */
 import { availableParallelism } from 'node:os';
@@ -241,7 +243,13 @@ export class DeflateWorkerPool {
   }
 
   private start(): DeflateWorker {
-    const worker = new Worker(this.workerSource, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const worker = new Worker(this.workerSource, {
+      eval: true,
+      // Plain CommonJS on node's own modules: none of the process's flags or loaders (a TypeScript loader, a
+      // profiler) is needed, and starting without them is faster.
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     worker.unref();
     this.startedSoFar++;
     // Empty until the first batch: it sends the buffers it needs.
