@@ -62,6 +62,8 @@ parentPort.on('message', (batch) => {
 const MAX_BATCH_BODIES = 32;
 /** Most input bytes in one batch (a larger body goes alone). */
 const MAX_BATCH_BYTES = 1024 * 1024;
+/** Shared buffers larger than this (grown for one very large body) are let go once that batch is done. */
+const MAX_KEPT_BUFFER_BYTES = 2 * MAX_BATCH_BYTES;
 
 /**
  * A worker's young generation (MiB). Its live heap is tiny, but each `deflateSync` leaves an output buffer behind: a
@@ -179,7 +181,14 @@ export class DeflateWorkerPool {
           return this.failWaiting(error);
         }
       }
-      this.run(target, this.takeBatch(share));
+      const batch = this.takeBatch(share);
+      try {
+        this.run(target, batch);
+      } catch (error) {
+        // E.g. no memory for a body's shared buffer: that batch fails, the worker stays free for the next.
+        target.batch = null;
+        for (const job of batch) job.reject(failed(error instanceof Error ? error.message : String(error), error));
+      }
     }
   };
 
@@ -267,11 +276,15 @@ export class DeflateWorkerPool {
     if (batch === null || result.id !== slot.batchId) return;
     slot.batch = null;
     slot.worker.unref();
+    const shared = slot.output;
+    // The worker keeps a let-go buffer until the next batch brings it smaller ones.
+    if (slot.input.byteLength > MAX_KEPT_BUFFER_BYTES) slot.input = sharedBytes(0);
+    if (slot.output.byteLength > MAX_KEPT_BUFFER_BYTES) slot.output = sharedBytes(0);
     let total = 0;
     for (const size of result.sizes) if (size > 0) total += size;
     // Copied out of the shared buffer (the next batch overwrites it): one buffer for the batch, a view per body.
     const outputs = Buffer.allocUnsafeSlow(total);
-    outputs.set(slot.output.subarray(0, total));
+    outputs.set(shared.subarray(0, total));
     let at = 0;
     let nextError = 0;
     for (let i = 0; i < batch.length; i++) {
