@@ -103,6 +103,7 @@ const deflateBound = (length: number): number => length + ((length + 7) >> 3) + 
 /**
  * Most workers: one per core, at most 4. More bodies at once than cores only adds threads competing for the same
  * cores.
+ * @internal
  */
 export const DEFAULT_DEFLATE_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 
