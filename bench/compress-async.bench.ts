@@ -1,7 +1,7 @@
 /**
  * CPU per body of the asynchronous compression path (`compressBodyAsync`, what `sendAsync` / `publish` use), by how
  * many bodies are requested at once, against `deflateSync` on the calling thread. CPU is the whole process's (all
- * threads: event loop and thread pool); "loop" is the event loop's busy time per body (`eventLoopUtilization`).
+ * threads: event loop, thread pool and workers); "loop" is the event loop's busy time per body (`eventLoopUtilization`).
  *
  * Each row is measured `--rounds` times, interleaved, and printed as the median round and the lowest (the least
  * disturbed by other processes on a shared machine).

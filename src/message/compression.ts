@@ -11,7 +11,7 @@
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { MQClientError } from '../errors.js';
-import { deflateOffLoop } from './deflate-pool.js';
+import { deflateOffLoop } from './deflate-workers.js';
 import { MessageErrorCode } from './error-codes.js';
 import { decodeLz4Frames, encodeLz4Frame, tooLarge } from './lz4-frame.js';
 import { loadOptionalPackage, OptionalPackage, resolveOptionalPackage } from './optional-package.js';
@@ -131,9 +131,9 @@ export function compressBody(body: Uint8Array, level: number = DEFAULT_COMPRESS_
 }
 
 /**
- * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on libuv's thread pool (on a
- * few long-lived zlib contexts, see `deflate-pool.ts`) and ZSTD on a worker thread (same bytes as on the calling thread); LZ4 runs on the calling thread (its WebAssembly
- * codec takes about as long as a hand-off would).
+ * {@link compressBody} for bodies that should not hold up the event loop: ZLIB deflates on worker threads, in
+ * batches (see `deflate-workers.ts`), and ZSTD on a worker thread of its own (same bytes as on the calling thread);
+ * LZ4 runs on the calling thread (its WebAssembly codec takes about as long as a hand-off would).
  * @param body - the original body
  * @param level - zlib level −1…9, or ZSTD level 1…22 (LZ4 has no level)
  * @param type - the codec

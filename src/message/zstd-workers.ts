@@ -1,7 +1,6 @@
 /**
- * ZSTD compression on worker threads. The WebAssembly codec cannot use libuv's thread pool as zlib does, so bodies
- * that async sends compress go to a small pool of workers (started on first use, `unref`ed so they never keep the
- * process alive), each with its own instance of the codec. The caller's body is copied to the worker, never
+ * ZSTD compression on worker threads. Bodies that async sends compress go to a small pool of workers (started on
+ * first use, `unref`ed so they never keep the process alive), each with its own instance of the codec. The caller's body is copied to the worker, never
  * transferred, so the caller's message is untouched.
  * @internal
  */

@@ -85,8 +85,7 @@ export interface ProducerOptions {
   retryResponseCodes?: readonly number[];
   /**
    * Bodies of at least this many bytes are compressed (with `compressType`). In `sendAsync`, `sendOneway` and
-   * `publish`, a ZLIB body is deflated on libuv's thread pool and a ZSTD body on a worker thread, off the event
-   * loop; `send` compresses on the calling thread, as the Java client does (bodies of 256 KiB or more excepted).
+   * `publish`, a ZLIB or ZSTD body is compressed on worker threads, off the event loop; `send` compresses on the calling thread, as the Java client does (bodies of 256 KiB or more excepted).
    * @defaultValue `4096`
    */
   compressMsgBodyOverHowmuch?: number;

@@ -15,7 +15,7 @@ export interface CompressOptions {
 }
 
 /**
- * A sync send deflates a body of this size or more on the thread pool after all: deflating it takes milliseconds,
+ * A sync send deflates a body of this size or more on a worker thread after all: deflating it takes milliseconds,
  * during which nothing else (other sends, responses, timers) could run.
  */
 const SYNC_MODE_ASYNC_OVER_BYTES = 256 * 1024;
@@ -26,7 +26,7 @@ const SYNC_MODE_ASYNC_OVER_BYTES = 256 * 1024;
  *
  * Where it runs: a sync send compresses on the calling thread, as the Java client does (a sync send waits for its
  * result anyway, and the hand-off would only add CPU and latency), up to {@link SYNC_MODE_ASYNC_OVER_BYTES}; async and
- * oneway sends (and so `publish`) deflate on libuv's thread pool (ZSTD: on worker threads), so that a stream of large
+ * oneway sends (and so `publish`) compress on worker threads (ZLIB and ZSTD each on their own), so that a stream of large
  * bodies does not hold up the event loop. LZ4 always runs on the calling thread (its WebAssembly codec costs about
  * what a hand-off does).
  *
