@@ -11,7 +11,7 @@
  * `--alloc` reports the bytes allocated per sync send instead (V8's sampling heap profiler, counting objects that
  * GCs already collected), with the top allocation sites when `TOP=n` is set.
  *
- * `--invoke` adds `await remotingClient.invoke(…)` of a SEND_MESSAGE_V2 request built per send: the remoting layer
+ * `--only raw|invoke|this` runs one client alone (for `perf record -p`). `--invoke` adds `await remotingClient.invoke(…)` of a SEND_MESSAGE_V2 request built per send: the remoting layer
  * alone, between the raw client and the producer.
  *
  *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--size 1024] [--against /other/checkout] [--alloc] [--invoke]
@@ -156,10 +156,13 @@ const raw: Client = {
   close: async () => {},
 };
 
+/** `--only raw|invoke|this`: that client alone (e.g. under `perf record`). */
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : null;
+const wanted = (label: string): boolean => only === null || only === label;
 const clients: (Client & { sendOnce?: () => Promise<unknown> })[] = [];
-if (!ALLOC) clients.push(raw);
-if (!ALLOC && args.includes('--invoke')) clients.push(await invokeClient(here));
-clients.push(await producerClient(here, 'this'));
+if (!ALLOC && wanted('raw')) clients.push(raw);
+if (!ALLOC && (args.includes('--invoke') || only === 'invoke')) clients.push(await invokeClient(here));
+if (wanted('this')) clients.push(await producerClient(here, 'this'));
 if (against !== null) clients.push(await producerClient(against, 'against'));
 
 const median = (values: number[]): number => {

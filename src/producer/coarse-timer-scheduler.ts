@@ -78,6 +78,12 @@ class CoarseAction<T> extends Subscription implements SchedulerAction<T>, Coarse
 /** @internal */
 export class CoarseTimerScheduler implements SchedulerLike {
   private readonly buckets = new Map<number, (CoarseTimerEntry | null)[]>();
+  /**
+   * The due times of {@link buckets}, ascending, so that a firing looks at the due buckets only: sends going one at
+   * a time under a 3 s timeout keep ~300 buckets (most of them emptied by their responses long ago), and the timer
+   * fires every 10 ms. Buckets are nearly always made in due order, so keeping the order is an append.
+   */
+  private readonly dueTimes: number[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** Due time the timer is armed for (Infinity when unarmed). */
   private armedFor = Infinity;
@@ -114,6 +120,7 @@ export class CoarseTimerScheduler implements SchedulerLike {
     if (bucket === undefined) {
       bucket = [];
       this.buckets.set(due, bucket);
+      this.addDueTime(due);
     }
     action.bucket = bucket;
     action.slot = bucket.length;
@@ -131,6 +138,24 @@ export class CoarseTimerScheduler implements SchedulerLike {
     if (--this.pending === 0 && this.timer !== null) this.timer.unref();
   }
 
+  /** Puts a new bucket's due time into {@link dueTimes}, in order. */
+  private addDueTime(due: number): void {
+    const times = this.dueTimes;
+    let at = times.length;
+    if (at === 0 || times[at - 1]! < due) {
+      times.push(due);
+      return;
+    }
+    // An earlier deadline than the latest bucket's (a shorter timeout): its place, by binary search.
+    let low = 0;
+    while (low < at) {
+      const mid = (low + at) >>> 1;
+      if (times[mid]! < due) low = mid + 1;
+      else at = mid;
+    }
+    times.splice(low, 0, due);
+  }
+
   private arm(due: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.armedFor = due;
@@ -146,16 +171,15 @@ export class CoarseTimerScheduler implements SchedulerLike {
     this.timer = null;
     this.armedFor = Infinity;
     const now = Date.now();
-    // Keys only: with sends going one at a time under a 3 s timeout the map holds ~300 buckets, and iterating its
-    // entries would allocate a [time, bucket] pair for each of them on every firing (every 10 ms).
-    let dueTimes: number[] | null = null;
-    for (const time of this.buckets.keys()) if (time <= now) (dueTimes ??= []).push(time);
+    const times = this.dueTimes;
+    let count = 0;
+    while (count < times.length && times[count]! <= now) count++;
     let failure: { error: unknown } | null = null;
-    if (dueTimes !== null) {
-      // The map keeps insertion order, not due order: after a stalled event loop several buckets are due at once, and
-      // a later-scheduled but earlier-due bucket must still run first.
-      if (dueTimes.length > 1) dueTimes.sort((a, b) => a - b);
-      // Every due bucket leaves the map before any action runs: what the actions schedule goes into new buckets.
+    if (count > 0) {
+      // In due order: after a stalled event loop several buckets are due at once, and a later-scheduled but
+      // earlier-due bucket must still run first. Every due bucket leaves the map before any action runs: what the
+      // actions schedule goes into new buckets.
+      const dueTimes = times.splice(0, count);
       const due: (CoarseTimerEntry | null)[][] = [];
       for (const time of dueTimes) {
         due.push(this.buckets.get(time)!);
@@ -176,9 +200,7 @@ export class CoarseTimerScheduler implements SchedulerLike {
     }
     // Actions run above may have scheduled new ones (and armed the timer); arm for what is left otherwise.
     if (this.armedFor === Infinity) {
-      let next = Infinity;
-      for (const time of this.buckets.keys()) if (time < next) next = time;
-      if (next !== Infinity) this.arm(next);
+      if (times.length > 0) this.arm(times[0]!);
     } else if (this.pending === 0) {
       this.unrefTimer();
     }

@@ -110,18 +110,11 @@ export class InflightSyncSends implements InflightTracker {
 }
 
 /**
- * The Observable's subscribe function: a partial observer or callbacks reach here through RxJS's own subscriber,
- * which then tears the send down when it is unsubscribed (the send is its teardown).
- */
-function subscribeSyncSend(this: Observable<SendResult>, subscriber: Subscriber<SendResult>): SyncSendSubscriber {
-  return (this as SyncSendObservable).startInto(subscriber);
-}
-
-/**
  * The cold Observable of one sync send, for `firstValueFrom`: subscribing it with a `Subscriber` starts the send
  * straight into a {@link SyncSendSubscriber} for it (no RxJS `subscribe` wrapping); any other observer goes through
- * RxJS's `subscribe`, which comes back here with its own subscriber. The subscriber must not be unsubscribed before
- * the send settles (a promise cannot be abandoned): the send lets go of what it holds as it settles.
+ * RxJS's `subscribe` of an Observable that comes back here with RxJS's own subscriber. A `Subscriber` handed in
+ * directly is not unsubscribed before the send settles (`firstValueFrom`'s: a promise cannot be abandoned), so the
+ * send is not its teardown: it lets go of what it holds itself as it settles.
  * @internal
  */
 export class SyncSendObservable extends Observable<SendResult> {
@@ -130,7 +123,7 @@ export class SyncSendObservable extends Observable<SendResult> {
     private readonly message: Message,
     private readonly options: SendOptions,
   ) {
-    super(subscribeSyncSend);
+    super();
   }
 
   override subscribe(
@@ -142,7 +135,10 @@ export class SyncSendObservable extends Observable<SendResult> {
       this.startInto(observerOrNext as Subscriber<SendResult>);
       return observerOrNext as Subscriber<SendResult>;
     }
-    return super.subscribe(observerOrNext as never, error as never, complete as never);
+    // A partial observer or callbacks: through RxJS's own subscriber, which then tears the send down when it is
+    // unsubscribed (the send is its teardown).
+    const viaSubscriber = new Observable<SendResult>((subscriber) => this.startInto(subscriber));
+    return viaSubscriber.subscribe(observerOrNext as never, error as never, complete as never);
   }
 
   /** @internal One send into `subscriber`; a throw fails it, as `subscribe` would. */
