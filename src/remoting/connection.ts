@@ -200,6 +200,10 @@ export class Connection {
   /** The write buffer frames are encoded into, and where its free part starts. */
   private slab: Buffer = EMPTY;
   private slabPos = 0;
+  /** The last view of a write buffer handed to the socket, and where it starts (see {@link Connection.viewOf}). */
+  private lastView: Buffer = EMPTY;
+  private lastViewSlab: Buffer = EMPTY;
+  private lastViewStart = 0;
   /** Who gets inbound commands first (the client or server owning the connection), before `commands$`. */
   private commandListener: ((command: RemotingCommand) => void) | null = null;
   private queuedBytesValue = 0;
@@ -583,7 +587,7 @@ export class Connection {
         runSlab = null;
       }
     }
-    const last = runSlab === null ? EMPTY : runSlab.subarray(runStart, runEnd);
+    const last = runSlab === null ? EMPTY : this.viewOf(runSlab, runStart, runEnd);
     const left = this.queueLength - index;
     if (left > 0) {
       // Backpressure stopped the batch: what is left moves to the front, for the flush after 'drain'.
@@ -614,6 +618,22 @@ export class Connection {
     if (this.queueLength === 0 && socket.writableLength === 0) this.slabPos = 0;
   }
 
+  /**
+   * `slab[start, end)` as a Buffer for the socket: the view handed over last when it covers the same bytes, else a
+   * new one. A connection sending one request at a time writes the same range of its reused write buffer send after
+   * send (the frame at its start, of the same size); a view only names the bytes, which the write buffer's reuse
+   * rules keep from being overwritten while the socket still holds them, so handing over the same view again is safe.
+   */
+  private viewOf(slab: Buffer, start: number, end: number): Buffer {
+    const last = this.lastView;
+    if (this.lastViewSlab === slab && this.lastViewStart === start && last.length === end - start) return last;
+    const view = slab.subarray(start, end);
+    this.lastView = view;
+    this.lastViewSlab = slab;
+    this.lastViewStart = start;
+    return view;
+  }
+
   /** An outbound connection ended: a close if it was open, else a failed connect. */
   private publishClosed(error: RemotingError | null): void {
     if (this.wasOpen) {
@@ -639,6 +659,7 @@ export class Connection {
     const dropped = error ?? new RemotingSendRequestError(`Connection to ${this.address} closed`, { address: this.address });
     this.slab = EMPTY;
     this.slabPos = 0;
+    this.lastView = this.lastViewSlab = EMPTY;
     for (const frame of queue) if (frame !== null && !frame.cancelled) frame.written?.(dropped);
     this.commands.complete();
     if (this.connectStartedAt >= 0) this.publishClosed(error);
