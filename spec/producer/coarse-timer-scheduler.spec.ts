@@ -36,6 +36,45 @@ describe('CoarseTimerScheduler', () => {
     assert.deepEqual(ran, ['now', 'early']);
   });
 
+  it('an action that schedules a later one while it runs does not hold back an earlier pending one', async () => {
+    const scheduler = new CoarseTimerScheduler();
+    const ran: [string, number][] = [];
+    const t0 = Date.now();
+    const until = async (name: string): Promise<void> => {
+      const deadline = Date.now() + 1500;
+      while (!ran.some(([n]) => n === name) && Date.now() < deadline) await sleep(5);
+    };
+    // As a send attempt cut off by its deadline that starts its retry with a long deadline, while another send's
+    // deadline is due soon after.
+    const retry = { subscription: null as { unsubscribe(): void } | null };
+    scheduler.schedule(() => {
+      ran.push(['first', Date.now() - t0]);
+      retry.subscription = scheduler.schedule(() => ran.push(['retry', Date.now() - t0]), 2000);
+    }, 20);
+    scheduler.schedule(() => ran.push(['other', Date.now() - t0]), 60);
+    await until('other');
+    assert.deepEqual(
+      ran.map(([name]) => name),
+      ['first', 'other'],
+      `ran at ${JSON.stringify(ran)}`,
+    );
+    // Not held back until the retry's due time (2 s).
+    assert.ok(ran[1]![1] >= 60 && ran[1]![1] < 1000, `ran at ${JSON.stringify(ran)}`);
+    assert.equal(scheduler.pendingCount, 1);
+    // Buckets whose actions were all cancelled do not hold the timer either: a later pending action still runs.
+    for (let i = 0; i < 20; i++) scheduler.schedule(() => ran.push(['cancelled', Date.now() - t0]), 5 * i).unsubscribe();
+    const started = Date.now() - t0;
+    scheduler.schedule(() => ran.push(['after cancelled', Date.now() - t0]), 40);
+    await until('after cancelled');
+    assert.deepEqual(
+      ran.slice(2).map(([name]) => name),
+      ['after cancelled'],
+    );
+    assert.ok(ran[2]![1] >= started + 40, `ran at ${JSON.stringify(ran)}`);
+    retry.subscription!.unsubscribe();
+    assert.equal(scheduler.pendingCount, 0);
+  });
+
   it('never runs a cancelled action, and counts it out at once', async () => {
     const scheduler = new CoarseTimerScheduler();
     let ran = 0;

@@ -151,4 +151,39 @@ describe('shutdown under a stalled broker', () => {
     assert.equal((broker.requestCounts.get(RequestCode.SEND_MESSAGE_V2) ?? 0) - sendsBefore, 1, 'one attempt, no retry');
     assert.equal(producer.inflightCount, 0);
   });
+
+  it('sync sends are counted in flight while they wait; one still pending at shutdownTimeoutMillis is rejected once, one answered in time resolves', async () => {
+    const broker = cluster.brokers[0]!;
+    const producer = new Producer({
+      producerGroup: 'PendingSyncPG',
+      namesrvAddr: cluster.namesrvAddr,
+      sendMsgTimeout: 5000,
+      shutdownTimeoutMillis: 300,
+    });
+    await producer.start();
+    await producer.send({ topic: 'StalledSyncTopic', body: 'warm' });
+    assert.equal(producer.inflightCount, 0);
+    const sendsBefore = broker.requestCounts.get(RequestCode.SEND_MESSAGE_V2) ?? 0;
+    broker.faults.delay(100, { requestCode: RequestCode.SEND_MESSAGE_V2, times: 1 });
+    const answered = producer.send({ topic: 'StalledSyncTopic', body: 'delayed' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    broker.faults.swallow({ requestCode: RequestCode.SEND_MESSAGE_V2 });
+    const outcomes: string[] = [];
+    const swallowed = producer.send({ topic: 'StalledSyncTopic', body: 'swallowed' }).then(
+      () => outcomes.push('success'),
+      (e: unknown) => outcomes.push(e instanceof RocketMQError ? e.code : 'untyped'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(producer.inflightCount, 2, 'both sync sends are in flight');
+    const started = performance.now();
+    await producer.shutdown();
+    const took = performance.now() - started;
+    assert.ok(took >= 250 && took < 1500, `shutdown took ${took} ms`);
+    assert.equal((await answered).sendStatus, 'SEND_OK');
+    await swallowed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(outcomes, ['RMQ_ERR_PRODUCER_SHUT_DOWN']);
+    assert.equal((broker.requestCounts.get(RequestCode.SEND_MESSAGE_V2) ?? 0) - sendsBefore, 2, 'one attempt each, no retry');
+    assert.equal(producer.inflightCount, 0);
+  });
 });

@@ -75,6 +75,57 @@ describe('InflightTable', () => {
     assert.equal(table.size, 0);
   });
 
+  it('one request at a time and many at once mix: each response reaches its own entry, whichever came first', async () => {
+    const table = new InflightTable();
+    // The first entry of an empty table, then others while it waits, then the first answered before the rest.
+    const first = new Entry(10, 10_000);
+    const second = new Entry(11, 10_000);
+    const third = new Entry(12, 40);
+    assert.equal(table.add(first), true);
+    assert.equal(table.add(new Entry(10, 10_000)), false, "the first entry's opaque is taken");
+    assert.equal(table.add(second), true);
+    assert.equal(table.add(third), true);
+    assert.equal(table.size, 3);
+    assert.equal(table.has(10), true);
+    assert.equal(table.resolve(response(10, 1)), true);
+    assert.equal(first.outcome, 'response 1');
+    assert.equal(table.resolve(response(10)), false, 'answered once');
+    assert.equal(table.has(10), false);
+    // A new entry while others still wait, with the first one's opaque: free again.
+    const again = new Entry(10, 10_000);
+    assert.equal(table.add(again), true);
+    table.remove(new Entry(11, 10_000));
+    assert.equal(table.has(11), true, 'remove() leaves another entry of the same opaque');
+    table.remove(second);
+    assert.equal(table.size, 2);
+    await sleep(80);
+    assert.equal(third.outcome, 'expired');
+    assert.equal(again.outcome, null);
+    // Alone again: sent one at a time, each answered before the next.
+    assert.equal(table.resolve(response(10, 2)), true);
+    assert.equal(again.outcome, 'response 2');
+    for (let opaque = 100; opaque < 110; opaque++) {
+      const entry = new Entry(opaque, 10_000);
+      assert.equal(table.add(entry), true);
+      assert.equal(table.size, 1);
+      assert.equal(table.resolve(response(opaque, 3)), true);
+      assert.equal(entry.outcome, 'response 3');
+      assert.equal(table.size, 0);
+    }
+    const lone = new Entry(200, 30);
+    table.add(lone);
+    await sleep(70);
+    assert.equal(lone.outcome, 'expired', 'a lone entry expires at its deadline too');
+    const pending = [new Entry(300, 10_000), new Entry(301, 10_000)];
+    for (const entry of pending) table.add(entry);
+    table.rejectAll(new RemotingSendRequestError('closed'));
+    assert.deepEqual(
+      pending.map((entry) => entry.outcome),
+      ['RMQ_ERR_REMOTING_SEND_REQUEST', 'RMQ_ERR_REMOTING_SEND_REQUEST'],
+    );
+    assert.equal(table.size, 0);
+  });
+
   it('rejectAll fails every entry at once and stops the timer', () => {
     const table = new InflightTable();
     const entries = Array.from({ length: 1000 }, (_, i) => new Entry(i, 60_000));

@@ -5,7 +5,8 @@
  * pure overhead.
  *
  * Actions are kept in buckets by due time, rounded up to {@link GRANULARITY_MILLIS}; the timer is armed for the
- * earliest bucket and, when it fires, runs every due action and re-arms for the next bucket. An action therefore
+ * earliest bucket with an action pending and, when it fires, runs every due action and re-arms for the next such
+ * bucket. An action therefore
  * never runs early and runs at most about one granularity late; actions of one bucket run in scheduling order. Cancelling an action clears its slot in O(1); a
  * bucket whose actions were all cancelled is dropped when its time comes. While no action is pending the timer
  * does not keep the process alive (as a cleared `setInterval` would not).
@@ -26,16 +27,25 @@ type Work<T> = (this: SchedulerAction<T>, state?: T) => void;
  */
 export interface CoarseTimerEntry {
   /** The bucket holding this entry while it is pending (`null` otherwise), and its slot there. */
-  bucket: (CoarseTimerEntry | null)[] | null;
+  bucket: CoarseTimerBucket | null;
   slot: number;
   /** Runs when the entry is due. */
   onTimer(): void;
 }
 
+/** The entries due at one time (a multiple of {@link GRANULARITY_MILLIS}), and how many of them are still pending. @internal */
+export class CoarseTimerBucket {
+  /** In scheduling order; a cancelled entry's slot is `null`. */
+  readonly entries: (CoarseTimerEntry | null)[] = [];
+  /** Entries neither run nor cancelled. */
+  live = 0;
+  constructor(readonly due: number) {}
+}
+
 /** One scheduled piece of work; also its own cancelling Subscription (as RxJS actions are). @internal */
 class CoarseAction<T> extends Subscription implements SchedulerAction<T>, CoarseTimerEntry {
   /** The bucket holding this action while it is pending, and its slot there. */
-  bucket: (CoarseTimerEntry | null)[] | null = null;
+  bucket: CoarseTimerBucket | null = null;
   slot = -1;
 
   constructor(
@@ -77,7 +87,15 @@ class CoarseAction<T> extends Subscription implements SchedulerAction<T>, Coarse
 
 /** @internal */
 export class CoarseTimerScheduler implements SchedulerLike {
-  private readonly buckets = new Map<number, (CoarseTimerEntry | null)[]>();
+  private readonly buckets = new Map<number, CoarseTimerBucket>();
+  /**
+   * The buckets of {@link buckets}, by due time: a firing looks at the due ones only, and the timer is armed for the
+   * first bucket with a pending entry, not for buckets whose entries were all cancelled. Sends going one at a time
+   * under a 3 s timeout keep ~300 buckets, all but the last emptied by their responses long ago: the timer then
+   * fires about once per timeout instead of every 10 ms. Buckets are nearly always made in due order, so keeping
+   * the order is an append.
+   */
+  private readonly ordered: CoarseTimerBucket[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** Due time the timer is armed for (Infinity when unarmed). */
   private armedFor = Infinity;
@@ -112,12 +130,14 @@ export class CoarseTimerScheduler implements SchedulerLike {
     const due = Math.ceil((now + Math.max(0, delay)) / GRANULARITY_MILLIS) * GRANULARITY_MILLIS;
     let bucket = this.buckets.get(due);
     if (bucket === undefined) {
-      bucket = [];
+      bucket = new CoarseTimerBucket(due);
       this.buckets.set(due, bucket);
+      this.addOrdered(bucket);
     }
     action.bucket = bucket;
-    action.slot = bucket.length;
-    bucket.push(action);
+    action.slot = bucket.entries.length;
+    bucket.entries.push(action);
+    bucket.live++;
     if (this.pending++ === 0 && this.timer !== null) this.timer.ref();
     if (due < this.armedFor) this.arm(due);
   }
@@ -126,9 +146,29 @@ export class CoarseTimerScheduler implements SchedulerLike {
   dequeue(action: CoarseTimerEntry): void {
     const bucket = action.bucket;
     if (bucket === null) return;
-    bucket[action.slot] = null;
+    bucket.entries[action.slot] = null;
+    bucket.live--;
     action.bucket = null;
     if (--this.pending === 0 && this.timer !== null) this.timer.unref();
+  }
+
+  /** Puts a new bucket into {@link ordered}, in due order. */
+  private addOrdered(bucket: CoarseTimerBucket): void {
+    const ordered = this.ordered;
+    const due = bucket.due;
+    let at = ordered.length;
+    if (at === 0 || ordered[at - 1]!.due < due) {
+      ordered.push(bucket);
+      return;
+    }
+    // An earlier deadline than the latest bucket's (a shorter timeout): its place, by binary search.
+    let low = 0;
+    while (low < at) {
+      const mid = (low + at) >>> 1;
+      if (ordered[mid]!.due < due) low = mid + 1;
+      else at = mid;
+    }
+    ordered.splice(low, 0, bucket);
   }
 
   private arm(due: number): void {
@@ -146,25 +186,22 @@ export class CoarseTimerScheduler implements SchedulerLike {
     this.timer = null;
     this.armedFor = Infinity;
     const now = Date.now();
-    // Keys only: with sends going one at a time under a 3 s timeout the map holds ~300 buckets, and iterating its
-    // entries would allocate a [time, bucket] pair for each of them on every firing (every 10 ms).
-    let dueTimes: number[] | null = null;
-    for (const time of this.buckets.keys()) if (time <= now) (dueTimes ??= []).push(time);
+    const ordered = this.ordered;
+    let count = 0;
+    while (count < ordered.length && ordered[count]!.due <= now) count++;
     let failure: { error: unknown } | null = null;
-    if (dueTimes !== null) {
-      // The map keeps insertion order, not due order: after a stalled event loop several buckets are due at once, and
-      // a later-scheduled but earlier-due bucket must still run first.
-      if (dueTimes.length > 1) dueTimes.sort((a, b) => a - b);
-      // Every due bucket leaves the map before any action runs: what the actions schedule goes into new buckets.
-      const due: (CoarseTimerEntry | null)[][] = [];
-      for (const time of dueTimes) {
-        due.push(this.buckets.get(time)!);
-        this.buckets.delete(time);
-      }
+    if (count > 0) {
+      // In due order: after a stalled event loop several buckets are due at once, and a later-scheduled but
+      // earlier-due bucket must still run first. Every due bucket leaves the map before any action runs: what the
+      // actions schedule goes into new buckets.
+      const due = ordered.splice(0, count);
+      for (const bucket of due) this.buckets.delete(bucket.due);
       for (const bucket of due) {
-        for (const action of bucket) {
+        if (bucket.live === 0) continue;
+        for (const action of bucket.entries) {
           if (action === null || action.bucket !== bucket) continue;
           action.bucket = null;
+          bucket.live--;
           this.pending--;
           try {
             action.onTimer();
@@ -174,14 +211,15 @@ export class CoarseTimerScheduler implements SchedulerLike {
         }
       }
     }
-    // Actions run above may have scheduled new ones (and armed the timer); arm for what is left otherwise.
-    if (this.armedFor === Infinity) {
-      let next = Infinity;
-      for (const time of this.buckets.keys()) if (time < next) next = time;
-      if (next !== Infinity) this.arm(next);
-    } else if (this.pending === 0) {
-      this.unrefTimer();
+    // Armed for the first bucket with an entry still pending (the emptied ones before it go when the timer next
+    // fires), unless an action run above already armed it for an earlier one.
+    for (const bucket of ordered) {
+      if (bucket.live > 0) {
+        if (bucket.due < this.armedFor) this.arm(bucket.due);
+        break;
+      }
     }
+    if (this.pending === 0) this.unrefTimer();
     // As a timer callback would: report the first throw after every due action has run.
     if (failure !== null) throw failure.error;
   }

@@ -43,6 +43,8 @@ import { SendTraceHook } from '../trace/send-trace-hook.js';
 import { BrokerLatencyRecorder } from './broker-latency.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import { attachLogger } from './producer-logger.js';
+import { InflightSyncSends, SyncSendObservable, SyncSendSubscriber } from './sync-send.js';
+import type { SyncSendStart } from './sync-send.js';
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
@@ -150,6 +152,10 @@ export class Producer {
   private clientIP: string;
   /** The subscribers of the sends in flight: shutdown waits for them, then fails those still there. */
   private readonly inflight = new InflightSends();
+  /** The sync sends in flight (`send()`), kept apart from {@link inflight}: they count themselves in and out. */
+  private readonly syncInflight = new InflightSyncSends(() => {
+    if (this.inflightCount === 0) this.drained?.();
+  });
   private drained: (() => void) | null = null;
   /** OpenTelemetry of this producer; `null` without a provider (the send path then checks only this). */
   private telemetry: ProducerTelemetry | null = null;
@@ -204,7 +210,7 @@ export class Producer {
 
   /** Sends subscribed and not settled yet. */
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.inflight.size + this.syncInflight.size;
   }
 
   /**
@@ -316,7 +322,7 @@ export class Producer {
       this.telemetry = new ProducerTelemetry(resolved, {
         producerGroup: o.producerGroup,
         clientId: instance.clientId,
-        inflight: () => this.inflight.size,
+        inflight: () => this.inflightCount,
         permitWaits: () => {
           const stats = instance.remoting.permitStats();
           return { async: stats.async.waits, oneway: stats.oneway.waits };
@@ -370,7 +376,7 @@ export class Producer {
     const instance = this.instance;
     const lft = this.faultStrategy.latencyFaultTolerance;
     return {
-      inflightSends: this.inflight.size,
+      inflightSends: this.inflightCount,
       permits: instance === null ? null : instance.remoting.permitStats(),
       brokers: this.latencies.snapshot(),
       faults: lft.faultItems().map((item) => ({
@@ -420,13 +426,13 @@ export class Producer {
    * fail with `RMQ_ERR_PRODUCER_SHUT_DOWN` (exactly once, as any settlement).
    */
   private settleInflight(): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
+    if (this.inflightCount === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const finish = (): void => {
         clearTimeout(timer);
         this.drained = null;
         const error = notRunningError('SHUTDOWN_ALREADY');
-        for (const subscriber of this.inflight.snapshot()) subscriber.error(error);
+        for (const subscriber of [...this.inflight.snapshot(), ...this.syncInflight.snapshot()]) subscriber.error(error);
         resolve();
       };
       const timer = setTimeout(finish, this.options.shutdownTimeoutMillis);
@@ -476,7 +482,9 @@ export class Producer {
       return;
     }
     const choice = queueChoiceOf(message, options);
-    if (subscriber instanceof AsyncSendObserver || subscriber instanceof PublishSend) {
+    if (subscriber instanceof SyncSendSubscriber) {
+      this.syncInflight.add(subscriber);
+    } else if (subscriber instanceof AsyncSendObserver || subscriber instanceof PublishSend) {
       // Counted in flight without a teardown closure: the observer lets go of itself when it is unsubscribed.
       this.inflight.addSelfTracked(subscriber as Subscriber<never> & SelfTracked);
       subscriber.tracker = this.inflightTracker;
@@ -554,14 +562,14 @@ export class Producer {
   /** Ends what {@link track} started. */
   private untrack(subscriber: Subscriber<never>): void {
     this.inflight.delete(subscriber);
-    if (this.inflight.size === 0) this.drained?.();
+    if (this.inflightCount === 0) this.drained?.();
   }
 
   /** What the subscribers that let go of themselves (`sendAsync`'s and `publish`'s) tell when they do. */
   private readonly inflightTracker: InflightTracker = {
     untrack: (subscriber) => {
       this.inflight.deleteSelfTracked(subscriber as SelfTracked);
-      if (this.inflight.size === 0) this.drained?.();
+      if (this.inflightCount === 0) this.drained?.();
     },
   };
 
@@ -875,8 +883,13 @@ export class Producer {
    * @throws the last attempt's error (see {@link Producer.send$} for the codes).
    */
   send(message: Message, options: Omit<SendOptions, 'mode'> = {}): Promise<SendResult> {
-    return firstValueFrom(this.modeSend$(message, options, 'sync'));
+    return firstValueFrom(new SyncSendObservable(this.startSync, message, options));
   }
+
+  /** One sync send into its own subscriber (what {@link Producer.send}'s Observable does when subscribed). */
+  private readonly startSync: SyncSendStart = (message, options, subscriber) => {
+    this.startSend(message, options, 'sync', options.timeout ?? this.options.sendMsgTimeout, subscriber);
+  };
 
   /**
    * Sends without waiting: exactly one callback fires, exactly once (a throwing callback is reported on

@@ -14,6 +14,8 @@ export class ClientChannel {
   readonly table = new InflightTable();
   /** Set when the connection has closed: what requests still arriving for this channel fail with. */
   closedWith: RemotingError | null = null;
+  /** The `version` of the last response on this connection (`-1` before any): the client's map is written on a change only. */
+  peerVersion = -1;
   constructor(
     readonly address: string,
     readonly connection: Connection,

@@ -86,6 +86,8 @@ export interface QueuedFrame {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A settled promise: a reaction to it is a plain microtask (see {@link Connection}'s flush scheduling). */
+const FLUSH_TICK: Promise<void> = Promise.resolve();
 
 /** Bodies above this size are written as their own buffer; smaller ones are copied into the write buffer. */
 const COPY_BODY_LIMIT = 4096;
@@ -189,10 +191,19 @@ export class Connection {
   private readonly tls: boolean;
   private tcpConnected = false;
   private receivedData = false;
-  private queue: QueuedFrame[] = [];
+  /**
+   * The frames waiting for the next flush: `queue[0, queueLength)`. The array is kept from flush to flush (its
+   * slots cleared as they are written), so that queueing a lone frame allocates nothing.
+   */
+  private readonly queue: (QueuedFrame | null)[] = [];
+  private queueLength = 0;
   /** The write buffer frames are encoded into, and where its free part starts. */
   private slab: Buffer = EMPTY;
   private slabPos = 0;
+  /** The last view of a write buffer handed to the socket, and where it starts (see {@link Connection.viewOf}). */
+  private lastView: Buffer = EMPTY;
+  private lastViewSlab: Buffer = EMPTY;
+  private lastViewStart = 0;
   /** Who gets inbound commands first (the client or server owning the connection), before `commands$`. */
   private commandListener: ((command: RemotingCommand) => void) | null = null;
   private queuedBytesValue = 0;
@@ -204,7 +215,16 @@ export class Connection {
     if (listener !== null) listener(command);
     if (this.commands.observed) this.commands.next(command);
   };
-  private readonly flushTask = (): void => this.flush();
+  private readonly flushTask = (): void => {
+    try {
+      this.flush();
+    } catch (error) {
+      // Run as a promise reaction (see push): a throw is reported as an uncaught exception, as queueMicrotask would.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
   /** When an outbound connect started (diagnostics); `-1` for an accepted socket. */
   private readonly connectStartedAt: number;
 
@@ -410,7 +430,7 @@ export class Connection {
    */
   private newSlab(bytes: number): Buffer {
     const current = this.slab.length;
-    const size = this.queue.length > 0 ? Math.min(MAX_SLAB_BYTES, 2 * current) : current;
+    const size = this.queueLength > 0 ? Math.min(MAX_SLAB_BYTES, 2 * current) : current;
     this.slabPos = 0;
     this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size, bytes));
     return this.slab;
@@ -421,13 +441,15 @@ export class Connection {
       frame.written?.(new RemotingSendRequestError(`Connection to ${this.address} is closed`, { address: this.address }));
       return false;
     }
-    this.queue.push(frame);
+    this.queue[this.queueLength++] = frame;
     this.queuedBytesValue += frameBytes(frame);
     if (this.stateValue === 'open' && !this.blocked) {
       if (this.queuedBytesValue >= FLUSH_HIGH_WATER) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        queueMicrotask(this.flushTask);
+        // A reaction of a settled promise is the same microtask queueMicrotask would queue, without the async
+        // resource (and bound function) Node makes for each queueMicrotask call.
+        void FLUSH_TICK.then(this.flushTask);
       }
     }
     return !this.blocked && this.queuedBytesValue < FLUSH_HIGH_WATER;
@@ -518,7 +540,7 @@ export class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.stateValue !== 'open' || this.blocked || this.queue.length === 0) return;
+    if (this.stateValue !== 'open' || this.blocked || this.queueLength === 0) return;
     const queue = this.queue;
     const socket = this.socket;
     // The run of contiguous bytes not handed to the socket yet: `runSlab[runStart, runEnd)`.
@@ -533,8 +555,9 @@ export class Connection {
     let corked = false;
     // Stop handing frames to the socket as soon as it reports backpressure: the rest waits here for 'drain', so
     // the socket's own buffer never holds more than about one batch beyond its high-water mark.
-    while (index < queue.length && ok) {
-      const frame = queue[index++]!;
+    while (index < this.queueLength && ok) {
+      const frame = queue[index]!;
+      queue[index++] = null;
       this.queuedBytesValue -= frameBytes(frame);
       if (frame.cancelled) continue;
       frame.sent();
@@ -564,8 +587,14 @@ export class Connection {
         runSlab = null;
       }
     }
-    const last = runSlab === null ? EMPTY : runSlab.subarray(runStart, runEnd);
-    this.queue = index === queue.length ? [] : queue.slice(index);
+    const last = runSlab === null ? EMPTY : this.viewOf(runSlab, runStart, runEnd);
+    const left = this.queueLength - index;
+    if (left > 0) {
+      // Backpressure stopped the batch: what is left moves to the front, for the flush after 'drain'.
+      queue.copyWithin(0, index, this.queueLength);
+      queue.fill(null, left, this.queueLength);
+    }
+    this.queueLength = left;
     if (notify !== null) {
       const frames = notify;
       // The callback of the batch's last write fires after everything written before it.
@@ -586,7 +615,23 @@ export class Connection {
     // write buffer's bytes are free again, so the next frames reuse it from the start instead of a new one. Without
     // this a busy connection allocates its whole traffic as new buffers, and their external memory drives V8 into
     // full collections.
-    if (this.queue.length === 0 && socket.writableLength === 0) this.slabPos = 0;
+    if (this.queueLength === 0 && socket.writableLength === 0) this.slabPos = 0;
+  }
+
+  /**
+   * `slab[start, end)` as a Buffer for the socket: the view handed over last when it covers the same bytes, else a
+   * new one. A connection sending one request at a time writes the same range of its reused write buffer send after
+   * send (the frame at its start, of the same size); a view only names the bytes, which the write buffer's reuse
+   * rules keep from being overwritten while the socket still holds them, so handing over the same view again is safe.
+   */
+  private viewOf(slab: Buffer, start: number, end: number): Buffer {
+    const last = this.lastView;
+    if (this.lastViewSlab === slab && this.lastViewStart === start && last.length === end - start) return last;
+    const view = slab.subarray(start, end);
+    this.lastView = view;
+    this.lastViewSlab = slab;
+    this.lastViewStart = start;
+    return view;
   }
 
   /** An outbound connection ended: a close if it was open, else a failed connect. */
@@ -607,13 +652,15 @@ export class Connection {
     this.stateValue = 'closed';
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-    const queue = this.queue;
-    this.queue = [];
+    const queue = this.queue.slice(0, this.queueLength);
+    this.queue.fill(null, 0, this.queueLength);
+    this.queueLength = 0;
     this.queuedBytesValue = 0;
     const dropped = error ?? new RemotingSendRequestError(`Connection to ${this.address} closed`, { address: this.address });
     this.slab = EMPTY;
     this.slabPos = 0;
-    for (const frame of queue) if (!frame.cancelled) frame.written?.(dropped);
+    this.lastView = this.lastViewSlab = EMPTY;
+    for (const frame of queue) if (frame !== null && !frame.cancelled) frame.written?.(dropped);
     this.commands.complete();
     if (this.connectStartedAt >= 0) this.publishClosed(error);
     this.closed.next({ error, wasOpen: this.wasOpen });

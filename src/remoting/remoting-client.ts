@@ -362,7 +362,10 @@ export class RemotingClient implements CallHost {
 
   private onCommand(channel: ClientChannel, command: RemotingCommand): void {
     if (isResponse(command)) {
-      if (this.peerVersions.get(channel.address) !== command.version) this.peerVersions.set(channel.address, command.version);
+      if (channel.peerVersion !== command.version) {
+        channel.peerVersion = command.version;
+        this.peerVersions.set(channel.address, command.version);
+      }
       // Unknown opaques (late or unsolicited responses) are ignored.
       channel.table.resolve(command);
       return;

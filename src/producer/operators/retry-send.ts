@@ -2,7 +2,7 @@ import type { ObservableInput, OperatorFunction, SchedulerAction, SchedulerLike,
 import { Observable, asyncScheduler, concat, defer, from, ignoreElements, of, retry, throwError } from 'rxjs';
 import { LinkedSubscriber, lightSwitchInto } from './light-step.js';
 import { CoarseTimerScheduler } from '../coarse-timer-scheduler.js';
-import type { CoarseTimerEntry } from '../coarse-timer-scheduler.js';
+import type { CoarseTimerBucket, CoarseTimerEntry } from '../coarse-timer-scheduler.js';
 import { MQAclError, MQBrokerError, RemotingTimeoutError, RocketMQError } from '../../errors.js';
 import type { SendMode } from '../hooks.js';
 
@@ -93,7 +93,7 @@ class AttemptSubscriber<C, R> extends LinkedSubscriber<R, R> implements CoarseTi
   private timer: Subscription | null = null;
   /** The shared coarse timer this attempt is its own entry of, while armed there. */
   private coarse: CoarseTimerScheduler | null = null;
-  bucket: (CoarseTimerEntry | null)[] | null = null;
+  bucket: CoarseTimerBucket | null = null;
   slot = -1;
   private seen = false;
   /** A sync attempt whose value started the next attempt: what it does after that is of no interest. */
