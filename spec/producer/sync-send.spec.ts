@@ -3,12 +3,32 @@ import { describe, it } from 'node:test';
 import { firstValueFrom, Subscription } from 'rxjs';
 import type { Subscriber } from 'rxjs';
 import type { Message, SendResult } from '../../src/message/message.js';
-import { InflightSyncSends, SyncSendObservable, SyncSendSubscriber } from '../../src/producer/sync-send.js';
+import { InflightSends } from '../../src/producer/inflight-sends.js';
+import { SyncSendObservable, SyncSendSubscriber } from '../../src/producer/sync-send.js';
 import type { SyncSendStart } from '../../src/producer/sync-send.js';
 
 const message: Message = { topic: 'T', body: 'x' };
 const result = (msgId: string): SendResult =>
   ({ sendStatus: 'SEND_OK', msgId, offsetMsgId: '', messageQueue: { topic: 'T', brokerName: 'b', queueId: 0 }, queueOffset: 0 }) as SendResult;
+
+/** The producer's in-flight sends as the producer counts sync sends: a slot each, let go by the send itself. */
+class InflightSyncSends {
+  readonly sends = new InflightSends();
+  constructor(private readonly onRemoved: () => void) {}
+  get size(): number {
+    return this.sends.size;
+  }
+  add(send: SyncSendSubscriber): void {
+    this.sends.addSelfTracked(send as unknown as Subscriber<never> & SyncSendSubscriber);
+    send.tracker = { untrack: (subscriber) => {
+      this.sends.deleteSelfTracked(subscriber as SyncSendSubscriber);
+      this.onRemoved();
+    } };
+  }
+  snapshot(): SyncSendSubscriber[] {
+    return this.sends.snapshot() as unknown as SyncSendSubscriber[];
+  }
+}
 
 /** A start function that counts the send in `list` and hands its subscriber (and a teardown probe) to `run`. */
 function starter(list: InflightSyncSends, run: (send: SyncSendSubscriber, torn: { count: number }) => void): SyncSendStart {
@@ -80,7 +100,7 @@ describe('sync send subscriber', () => {
     assert.deepEqual(seen, []);
   });
 
-  it('the in-flight list counts any number of sends and lets each go wherever it is in the list', () => {
+  it('the in-flight slots count any number of sends and lets each go wherever it is in the list', () => {
     let removed = 0;
     const list = new InflightSyncSends(() => removed++);
     const sink = { next() {}, error() {}, complete() {} } as unknown as Subscriber<SendResult>;

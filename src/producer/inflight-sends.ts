@@ -1,11 +1,11 @@
 /**
  * The producer's sends in flight: what `inflightCount` counts, what shutdown waits for and fails when it times out.
  *
- * The sends that let go of themselves (`sendAsync`'s and `publish`'s, see {@link SelfTracked}) take a numbered slot
+ * The sends that let go of themselves (`send`'s, `sendAsync`'s and `publish`'s, see {@link SelfTracked}) take a numbered slot
  * in an array, reused from a free list once they are let go; their slot number is kept on the subscriber. With
  * hundreds of async sends in flight this is one array store at the start and one at the end of a send, where a
  * `Set` added and deleted an entry per send (and rehashed its churned table), which cost the async row measurably
- * more client CPU. Other subscribers (`send`, `send$`) are kept in a `Set`.
+ * more client CPU. Other subscribers (`send$`'s, telemetry's) are kept in a `Set`.
  * @internal
  */
 import type { Subscriber } from 'rxjs';

@@ -43,7 +43,7 @@ import { SendTraceHook } from '../trace/send-trace-hook.js';
 import { BrokerLatencyRecorder } from './broker-latency.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 import { attachLogger } from './producer-logger.js';
-import { InflightSyncSends, SyncSendObservable, SyncSendSubscriber } from './sync-send.js';
+import { SyncSendObservable, SyncSendSubscriber } from './sync-send.js';
 import type { SyncSendStart } from './sync-send.js';
 
 function sameTables(a: readonly number[], b: readonly number[]): boolean {
@@ -152,10 +152,6 @@ export class Producer {
   private clientIP: string;
   /** The subscribers of the sends in flight: shutdown waits for them, then fails those still there. */
   private readonly inflight = new InflightSends();
-  /** The sync sends in flight (`send()`), kept apart from {@link inflight}: they count themselves in and out. */
-  private readonly syncInflight = new InflightSyncSends(() => {
-    if (this.inflightCount === 0) this.drained?.();
-  });
   private drained: (() => void) | null = null;
   /** OpenTelemetry of this producer; `null` without a provider (the send path then checks only this). */
   private telemetry: ProducerTelemetry | null = null;
@@ -210,7 +206,7 @@ export class Producer {
 
   /** Sends subscribed and not settled yet. */
   get inflightCount(): number {
-    return this.inflight.size + this.syncInflight.size;
+    return this.inflight.size;
   }
 
   /**
@@ -432,7 +428,7 @@ export class Producer {
         clearTimeout(timer);
         this.drained = null;
         const error = notRunningError('SHUTDOWN_ALREADY');
-        for (const subscriber of [...this.inflight.snapshot(), ...this.syncInflight.snapshot()]) subscriber.error(error);
+        for (const subscriber of this.inflight.snapshot()) subscriber.error(error);
         resolve();
       };
       const timer = setTimeout(finish, this.options.shutdownTimeoutMillis);
@@ -482,9 +478,7 @@ export class Producer {
       return;
     }
     const choice = queueChoiceOf(message, options);
-    if (subscriber instanceof SyncSendSubscriber) {
-      this.syncInflight.add(subscriber);
-    } else if (subscriber instanceof AsyncSendObserver || subscriber instanceof PublishSend) {
+    if (subscriber instanceof SyncSendSubscriber || subscriber instanceof AsyncSendObserver || subscriber instanceof PublishSend) {
       // Counted in flight without a teardown closure: the observer lets go of itself when it is unsubscribed.
       this.inflight.addSelfTracked(subscriber as Subscriber<never> & SelfTracked);
       subscriber.tracker = this.inflightTracker;

@@ -28,9 +28,7 @@ export type SyncSendStart = (message: Message, options: SendOptions, subscriber:
 export class SyncSendSubscriber extends SlotSubscriber<SendResult> implements SelfTracked {
   /** Counts this send in flight until it settles, without a teardown closure. */
   tracker: InflightTracker | null = null;
-  /** Neighbours in the {@link InflightSyncSends} list while counted there. */
-  previousInFlight: SyncSendSubscriber | null = null;
-  nextInFlight: SyncSendSubscriber | null = null;
+  trackedSlot = -1;
 
   /** @param target - where the outcome goes (`firstValueFrom`'s subscriber) */
   constructor(private readonly target: Subscriber<SendResult>) {
@@ -59,53 +57,6 @@ export class SyncSendSubscriber extends SlotSubscriber<SendResult> implements Se
     if (this.closed) return;
     super.unsubscribe();
     releaseTracker(this);
-  }
-}
-
-/**
- * The producer's sync sends in flight, as an intrusive list (each send is its own list node): counting one in and
- * out allocates nothing, where a `Set` whose one entry comes and goes reallocates its table every few sends.
- * @internal
- */
-export class InflightSyncSends implements InflightTracker {
-  private head: SyncSendSubscriber | null = null;
-  private count = 0;
-
-  /** @param onRemoved - told after each send it lets go of (e.g. to see whether shutdown may go on) */
-  constructor(private readonly onRemoved: () => void) {}
-
-  /** Sync sends counted now. */
-  get size(): number {
-    return this.count;
-  }
-
-  /** Counts `send` until it settles (it lets go of itself through its `tracker`). */
-  add(send: SyncSendSubscriber): void {
-    const head = this.head;
-    send.nextInFlight = head;
-    send.previousInFlight = null;
-    if (head !== null) head.previousInFlight = send;
-    this.head = send;
-    this.count++;
-    send.tracker = this;
-  }
-
-  untrack(subscriber: object): void {
-    const send = subscriber as SyncSendSubscriber;
-    const { previousInFlight: previous, nextInFlight: next } = send;
-    if (previous !== null) previous.nextInFlight = next;
-    else this.head = next;
-    if (next !== null) next.previousInFlight = previous;
-    send.previousInFlight = send.nextInFlight = null;
-    this.count--;
-    this.onRemoved();
-  }
-
-  /** The sends counted now, as an array (settling them changes the list). */
-  snapshot(): SyncSendSubscriber[] {
-    const sends: SyncSendSubscriber[] = [];
-    for (let send = this.head; send !== null; send = send.nextInFlight) sends.push(send);
-    return sends;
   }
 }
 
