@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RemotingProtocolError } from '../../src/errors.js';
 import { encodeFrame } from '../../src/remoting/frame-codec.js';
-import { EAGER_FRAME_BYTES, FrameDecoder } from '../../src/remoting/frame-decoder.js';
+import { FrameDecoder } from '../../src/remoting/frame-decoder.js';
 import { createRequest, createResponse, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
 import { goldenFile, goldenFrames } from '../helpers/golden.js';
 
@@ -188,9 +188,10 @@ describe('FrameDecoder', () => {
     );
   });
 
-  describe('frames larger than a chunk (assembled in place up to EAGER_FRAME_BYTES, joined beyond)', () => {
-    // Batch-sized frames (68 KiB), frames around the in-place bound, a larger one, small ones in between.
-    const sizes = [68 * 1024, 10, 68 * 1024, 300, EAGER_FRAME_BYTES - 200, 5000, EAGER_FRAME_BYTES + 1000, 68 * 1024, 0];
+  describe('frames larger than a socket chunk (batch-sized and up to a few MiB)', () => {
+    // Batch-sized frames (68 KiB), frames around 1 MiB, small ones in between.
+    const MIB = 1024 * 1024;
+    const sizes = [68 * 1024, 10, 68 * 1024, 300, MIB - 200, 5000, MIB + 1000, 68 * 1024, 0];
     const big = sizes.map((size, i) =>
       createRequest(320, { a: 'PG', i: String(i) }, { opaque: 100 + i, body: size === 0 ? null : Buffer.alloc(size, (i * 37 + 11) & 0xff) }),
     );
@@ -220,7 +221,7 @@ describe('FrameDecoder', () => {
       );
     });
 
-    it('socket-like chunks of 64 KiB and odd sizes, and a reset in the middle of an in-place frame', () => {
+    it('socket-like chunks of 64 KiB and odd sizes, and a reset in the middle of a frame', () => {
       for (const step of [65536, 65535, 4093, 16384 + 3]) {
         const chunks: Buffer[] = [];
         for (let from = 0; from < stream.length; from += step) chunks.push(stream.subarray(from, from + step));
@@ -234,7 +235,7 @@ describe('FrameDecoder', () => {
       assert.deepEqual(decodeAll(decoder, [stream.subarray(0, 50_000), stream.subarray(50_000)]), whole);
     });
 
-    it('a bad frame header found after in-place assembly fails the decoder (or is skipped with onUndecodableFrame)', () => {
+    it('a bad header in a frame joined from chunks fails the decoder (or is skipped with onUndecodableFrame)', () => {
       const body = Buffer.alloc(100_000, 1);
       const bad = Buffer.alloc(8 + body.length);
       bad.writeInt32BE(bad.length - 4, 0);
@@ -250,7 +251,7 @@ describe('FrameDecoder', () => {
       assert.deepEqual(out.map((command) => command.opaque), [7]);
     });
 
-    it('a length prefix beyond the in-place bound allocates nothing of its size until its bytes arrive', () => {
+    it('a large length prefix allocates nothing of its size until its bytes arrive', () => {
       const decoder = new FrameDecoder();
       const prefix = Buffer.alloc(4);
       prefix.writeInt32BE(15 * 1024 * 1024, 0);

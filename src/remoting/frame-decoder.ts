@@ -2,18 +2,12 @@
  * Streaming frame decoder: turns a TCP byte stream, split anywhere, into remoting commands.
  *
  * A frame that arrives inside one chunk is decoded in place: its body is a `subarray` view of that chunk, never a
- * copy. A frame that straddles chunks is copied, once, into a buffer of its exact size: for frames up to
- * {@link EAGER_FRAME_BYTES} that buffer is allocated as soon as the length prefix is known and every chunk is copied
- * in as it arrives (so no chunk is kept alive by a partial frame, and no list of chunks is joined at the end);
- * larger frames are joined only after all their bytes have arrived, so a hostile length prefix never makes us
- * allocate more than that bound before the bytes are there.
+ * copy. Only a frame that straddles chunks is joined, once, into a buffer of its exact size, and only after all its
+ * bytes have arrived, so a hostile length prefix never makes us allocate what it claims.
  */
 import { RemotingProtocolError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFramePayload } from './frame-codec.js';
 import type { RemotingCommand } from './remoting-command.js';
-
-/** Frames (length prefix included) up to this size are assembled in a buffer allocated once their length is known. */
-export const EAGER_FRAME_BYTES = 1024 * 1024;
 
 /**
  * Streaming decoder of remoting frames: `push()` the socket's chunks as they come (split anywhere); it calls back
@@ -33,10 +27,6 @@ export class FrameDecoder {
   private buffered = 0;
   /** Size of the frame being assembled from `chunks` (prefix included), or -1 while its prefix is incomplete. */
   private frameSize = -1;
-  /** The frame being assembled in place (frames up to {@link EAGER_FRAME_BYTES}), or `null`. */
-  private frame: Buffer | null = null;
-  /** Bytes of `frame` filled so far. */
-  private filled = 0;
   private failed: RemotingProtocolError | null = null;
   private readonly onUndecodableFrame: ((error: RemotingProtocolError) => void) | null;
 
@@ -53,7 +43,7 @@ export class FrameDecoder {
 
   /** Bytes received but not yet decoded. */
   get bufferedBytes(): number {
-    return this.frame === null ? this.buffered : this.filled;
+    return this.buffered;
   }
 
   /**
@@ -64,23 +54,6 @@ export class FrameDecoder {
   push(chunk: Buffer, emit: (command: RemotingCommand) => void): void {
     if (this.failed !== null) throw this.failed;
     if (chunk.length === 0) return;
-    const inPlace = this.frame;
-    if (inPlace !== null) {
-      // A frame assembled in place: copy in what it still needs, decode it once full, go on with the rest.
-      const need = inPlace.length - this.filled;
-      if (chunk.length < need) {
-        chunk.copy(inPlace, this.filled);
-        this.filled += chunk.length;
-        return;
-      }
-      chunk.copy(inPlace, this.filled, 0, need);
-      this.frame = null;
-      this.filled = 0;
-      const command = this.decode(inPlace, 4, inPlace.length);
-      if (command !== null) emit(command);
-      if (need < chunk.length) this.decodeContiguous(chunk.subarray(need), emit);
-      return;
-    }
     if (this.buffered === 0) {
       this.decodeContiguous(chunk, emit);
       return;
@@ -90,10 +63,6 @@ export class FrameDecoder {
     if (this.frameSize < 0) {
       if (this.buffered < 4) return;
       this.frameSize = this.checkedFrameSize(this.peekLength());
-      if (this.buffered < this.frameSize && this.frameSize <= EAGER_FRAME_BYTES) {
-        this.assembleInPlace();
-        return;
-      }
     }
     if (this.buffered < this.frameSize) return;
 
@@ -123,21 +92,7 @@ export class FrameDecoder {
     this.chunks = [];
     this.buffered = 0;
     this.frameSize = -1;
-    this.frame = null;
-    this.filled = 0;
     this.failed = null;
-  }
-
-  /** Moves the buffered start of a frame of known size (≤ {@link EAGER_FRAME_BYTES}) into a buffer of its own. */
-  private assembleInPlace(): void {
-    const frame = Buffer.allocUnsafe(this.frameSize);
-    let filled = 0;
-    for (const part of this.chunks) filled += part.copy(frame, filled);
-    this.chunks = [];
-    this.buffered = 0;
-    this.frameSize = -1;
-    this.frame = frame;
-    this.filled = filled;
   }
 
   private decodeContiguous(buffer: Buffer, emit: (command: RemotingCommand) => void): void {
@@ -155,7 +110,6 @@ export class FrameDecoder {
       this.chunks.push(rest);
       this.buffered = rest.length;
       this.frameSize = rest.length >= 4 ? this.checkedFrameSize(rest.readInt32BE(0)) : -1;
-      if (this.frameSize > 0 && this.frameSize <= EAGER_FRAME_BYTES) this.assembleInPlace();
     }
   }
 
@@ -199,8 +153,6 @@ export class FrameDecoder {
     this.chunks = [];
     this.buffered = 0;
     this.frameSize = -1;
-    this.frame = null;
-    this.filled = 0;
     return error;
   }
 }
