@@ -43,19 +43,22 @@ export class PooledBody implements BodyLease {
 }
 
 /**
- * A small pool of batch body buffers (one per batch sender): at most `maxBuffers` free buffers, none above
- * `maxBodyBytes` (larger bodies are allocated and left to the GC).
+ * A small pool of batch body buffers (one per batch sender): at most `maxBuffers` free buffers and `maxFreeBytes` in
+ * them, none above `maxBodyBytes` (larger bodies are allocated and left to the GC), so that an idle producer keeps
+ * little memory after a burst of large batches.
  * @internal
  */
 export class BatchBodyPool {
   private free: Buffer[] = [];
-  /** Buffers handed out and taken back since the pool was made (for tests and benches). */
+  private freeBytes = 0;
+  /** Bodies allocated, and bodies served from a reused buffer, since the pool was made (for tests and benches). */
   allocated = 0;
   reused = 0;
 
   constructor(
     private readonly maxBuffers = 32,
     private readonly maxBodyBytes = 1024 * 1024,
+    private readonly maxFreeBytes = 8 * 1024 * 1024,
   ) {}
 
   /** Free buffers held now. */
@@ -71,6 +74,7 @@ export class BatchBodyPool {
       if (buffer.length >= bytes && buffer.length - bytes < 4 * SIZE_STEP) {
         free[i] = free[free.length - 1]!;
         free.pop();
+        this.freeBytes -= buffer.length;
         this.reused += 1;
         return new PooledBody(this, buffer, buffer.subarray(0, bytes));
       }
@@ -83,7 +87,11 @@ export class BatchBodyPool {
   /** Takes a buffer back (kept if the pool has room and it is not oversized). */
   give(buffer: Buffer): void {
     if (buffer.length > this.maxBodyBytes) return;
-    if (this.free.length >= this.maxBuffers) this.free.shift();
+    // The oldest free buffers make room (the newest are the likeliest to fit the next bodies).
+    while (this.free.length > 0 && (this.free.length >= this.maxBuffers || this.freeBytes + buffer.length > this.maxFreeBytes)) {
+      this.freeBytes -= this.free.shift()!.length;
+    }
     this.free.push(buffer);
+    this.freeBytes += buffer.length;
   }
 }
