@@ -254,7 +254,8 @@ async function measure(name: string, drive: (stop: () => boolean, done: () => vo
   }
 }
 
-const only = process.env.PUBLISH_BENCH_ONLY?.split(',');
+// Row name prefixes, '|'-separated (row names contain commas).
+const only = process.env.PUBLISH_BENCH_ONLY?.split('|');
 const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][] = [
   [`send$ per message, ${WINDOW}`, sendPerMessage],
   [`publish, ${WINDOW}`, publishRow(false)],

@@ -62,6 +62,7 @@ export { Connection, parseAddress } from './remoting/connection.js';
 export type { ConnectionOptions, ConnectionState, ConnectionClosed } from './remoting/connection.js';
 export { RemotingClient } from './remoting/remoting-client.js';
 export type { RemotingClientOptions, InvokeOptions, RPCHook, ServerRequest, ServerRequestHandler } from './remoting/remoting-client.js';
+export type { BodyLease } from './remoting/body-lease.js';
 export type { ResponseObserver } from './remoting/response-observer.js';
 export { RemotingServer } from './remoting/remoting-server.js';
 export type { RemotingServerOptions, RemotingServerTls, ServerConnection, RequestHandler } from './remoting/remoting-server.js';

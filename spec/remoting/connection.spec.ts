@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { firstValueFrom, toArray, lastValueFrom } from 'rxjs';
-import { Connection, parseAddress, type OutboundFrame } from '../../src/remoting/connection.js';
+import { Connection, parseAddress, type OutboundFrame, type QueuedFrame } from '../../src/remoting/connection.js';
 import { encodeFrame, encodeFrameHead } from '../../src/remoting/frame-codec.js';
 import { FrameDecoder } from '../../src/remoting/frame-decoder.js';
 import { createRequest, SerializeType, type RemotingCommand } from '../../src/remoting/remoting-command.js';
@@ -64,6 +64,23 @@ class Frame implements OutboundFrame {
   written = (error: RemotingError | null): void => {
     this.result = error;
   };
+}
+
+/** A frame queued by `enqueueCommand` that records when the connection lets go of its body. */
+class LeasedFrame implements QueuedFrame {
+  slab: Buffer = Buffer.alloc(0);
+  slabStart = 0;
+  slabEnd = 0;
+  largeBody: Buffer | null = null;
+  cancelled = false;
+  sentCount = 0;
+  releasedCount = 0;
+  sent(): void {
+    this.sentCount++;
+  }
+  released(): void {
+    this.releasedCount++;
+  }
 }
 
 describe('Connection', () => {
@@ -215,6 +232,74 @@ describe('Connection', () => {
     } finally {
       await listener.close();
     }
+  });
+
+  /** Queues 64 frames of 512 KiB to a peer that does not read, until the connection is blocked. */
+  async function blockedWithLeasedFrames(): Promise<{ p: Peer; connection: Connection; handed: LeasedFrame[]; waiting: LeasedFrame[] }> {
+    const { p, connection } = await open((socket) => socket.pause());
+    const body = Buffer.alloc(512 * 1024, 2);
+    const frames = Array.from({ length: 64 }, (_, i) => {
+      const frame = new LeasedFrame();
+      connection.enqueueCommand(frame, createRequest(1, null, { opaque: 10 + i, body }));
+      assert.equal(frame.releasedCount, 0, 'a referenced body is not released as it is queued');
+      assert.equal(frame.largeBody, body);
+      return frame;
+    });
+    await sleep(200);
+    assert.equal(connection.writeBlocked, true);
+    const handed = frames.filter((frame) => frame.sentCount === 1);
+    const waiting = frames.filter((frame) => frame.sentCount === 0);
+    assert.ok(handed.length > 0 && waiting.length > 2, `${handed.length} handed to the socket, ${waiting.length} queued`);
+    // Released: only frames the socket wrote to the kernel, in order; never one still queued here or in the socket.
+    const released = frames.filter((frame) => frame.releasedCount > 0);
+    assert.ok(released.every((frame) => frame.releasedCount === 1 && frame.sentCount === 1));
+    assert.deepEqual(released, handed.slice(0, released.length), 'released in write order');
+    assert.ok(released.length < handed.length, 'the socket still holds frames it has not written: they are not released');
+    return { p, connection, handed, waiting };
+  }
+
+  it('released(): a body copied into the write buffer at once; a referenced one only once the socket wrote it', async () => {
+    const { p, connection } = await open();
+    const small = new LeasedFrame();
+    connection.enqueueCommand(small, createRequest(1, null, { opaque: 1, body: Buffer.alloc(4096, 1) }));
+    assert.equal(small.releasedCount, 1);
+    assert.equal(small.largeBody, null);
+    const none = new LeasedFrame();
+    connection.enqueueCommand(none, createRequest(1, null, { opaque: 2 }));
+    assert.equal(none.releasedCount, 1);
+    const large = new LeasedFrame();
+    connection.enqueueCommand(large, createRequest(1, null, { opaque: 3, body: Buffer.alloc(4097, 3) }));
+    assert.equal(large.releasedCount, 0);
+    await until(() => large.releasedCount === 1, 'the write');
+    await until(() => p.received.length === 3, 'the frames');
+    assert.deepEqual(p.received[2]!.body, Buffer.alloc(4097, 3));
+    assert.equal(small.releasedCount + none.releasedCount + large.releasedCount, 3, 'each once');
+  });
+
+  it('released(): a blocked socket keeps bodies; a frame cancelled while queued is released when the flush skips it', async () => {
+    const { p, handed, waiting } = await blockedWithLeasedFrames();
+    const skipped = waiting[0]!;
+    skipped.cancelled = true;
+    assert.equal(skipped.releasedCount, 0, 'not before the flush');
+    for (const socket of p.sockets) socket.resume();
+    await until(() => [...handed, ...waiting].every((frame) => frame.releasedCount === 1), 'every frame released');
+    assert.equal(skipped.sentCount, 0);
+    await until(() => p.received.length === handed.length + waiting.length - 1, 'the frames');
+    assert.ok(!p.received.some((command) => command.opaque === 10 + handed.length), 'the cancelled frame was not written');
+    await sleep(20);
+    assert.ok([...handed, ...waiting].every((frame) => frame.releasedCount === 1), 'exactly once');
+  });
+
+  it('released(): closing a blocked connection releases every frame it or its socket still held, exactly once', async () => {
+    const { connection, handed, waiting } = await blockedWithLeasedFrames();
+    connection.close();
+    assert.ok(waiting.every((frame) => frame.releasedCount === 1), 'queued frames at once');
+    await until(() => handed.every((frame) => frame.releasedCount === 1), 'the socket gave up its writes');
+    const late = new LeasedFrame();
+    assert.equal(connection.enqueueCommand(late, createRequest(1, null, { opaque: 99, body: Buffer.alloc(8192) })), 0);
+    assert.equal(late.releasedCount, 1, 'a closed connection keeps nothing');
+    await sleep(20);
+    assert.ok([...handed, ...waiting].every((frame) => frame.releasedCount === 1), 'exactly once');
   });
 
   it('backpressure: when the peer stops reading, frames wait in the queue, not in the socket', async () => {

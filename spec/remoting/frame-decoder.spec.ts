@@ -187,4 +187,78 @@ describe('FrameDecoder', () => {
       ['AAAA', 'BBBB'],
     );
   });
+
+  describe('frames larger than a socket chunk (batch-sized and up to a few MiB)', () => {
+    // Batch-sized frames (68 KiB), frames around 1 MiB, small ones in between.
+    const MIB = 1024 * 1024;
+    const sizes = [68 * 1024, 10, 68 * 1024, 300, MIB - 200, 5000, MIB + 1000, 68 * 1024, 0];
+    const big = sizes.map((size, i) =>
+      createRequest(320, { a: 'PG', i: String(i) }, { opaque: 100 + i, body: size === 0 ? null : Buffer.alloc(size, (i * 37 + 11) & 0xff) }),
+    );
+    // Distinct bytes inside each body, so that a misplaced chunk cannot go unnoticed.
+    for (const command of big) if (command.body !== null) for (let j = 0; j < command.body.length; j += 997) command.body[j] = (j >> 3) & 0xff;
+    const frames = big.map(encodeFrame);
+    const stream = Buffer.concat(frames);
+    const whole = decodeAll(new FrameDecoder(), [stream]);
+
+    it('decodes them byte-exact whatever the chunk split (fuzzed), and counts the partial frame in bufferedBytes', () => {
+      assert.equal(whole.length, big.length);
+      for (let i = 0; i < big.length; i++) assert.deepEqual(whole[i]!.body ?? null, big[i]!.body);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 60 }), (cuts) => {
+          const decoder = new FrameDecoder();
+          const out: RemotingCommand[] = [];
+          let fed = 0;
+          for (const chunk of split(stream, cuts)) {
+            decoder.push(chunk, (command) => out.push(command));
+            fed += chunk.length;
+            const decodedBytes = frames.slice(0, out.length).reduce((sum, frame) => sum + frame.length, 0);
+            assert.equal(decoder.bufferedBytes, fed - decodedBytes);
+          }
+          assert.deepEqual(out, whole);
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('socket-like chunks of 64 KiB and odd sizes, and a reset in the middle of a frame', () => {
+      for (const step of [65536, 65535, 4093, 16384 + 3]) {
+        const chunks: Buffer[] = [];
+        for (let from = 0; from < stream.length; from += step) chunks.push(stream.subarray(from, from + step));
+        assert.deepEqual(decodeAll(new FrameDecoder(), chunks), whole, `chunks of ${step}`);
+      }
+      const decoder = new FrameDecoder();
+      decoder.push(stream.subarray(0, 1000), () => {});
+      assert.equal(decoder.bufferedBytes, 1000);
+      decoder.reset();
+      assert.equal(decoder.bufferedBytes, 0);
+      assert.deepEqual(decodeAll(decoder, [stream.subarray(0, 50_000), stream.subarray(50_000)]), whole);
+    });
+
+    it('a bad header in a frame joined from chunks fails the decoder (or is skipped with onUndecodableFrame)', () => {
+      const body = Buffer.alloc(100_000, 1);
+      const bad = Buffer.alloc(8 + body.length);
+      bad.writeInt32BE(bad.length - 4, 0);
+      bad.writeInt32BE(0x05000000 | 4, 4); // unknown serialize type 5
+      body.copy(bad, 8);
+      const good = encodeFrame(createRequest(1, null, { opaque: 7 }));
+      const stream2 = Buffer.concat([bad, good]);
+      const parts = [stream2.subarray(0, 30_000), stream2.subarray(30_000, 70_000), stream2.subarray(70_000)];
+      assert.throws(() => decodeAll(new FrameDecoder(), parts), RemotingProtocolError);
+      const skipped: RemotingProtocolError[] = [];
+      const out = decodeAll(new FrameDecoder(undefined, (error) => skipped.push(error)), parts);
+      assert.equal(skipped.length, 1);
+      assert.deepEqual(out.map((command) => command.opaque), [7]);
+    });
+
+    it('a large length prefix allocates nothing of its size until its bytes arrive', () => {
+      const decoder = new FrameDecoder();
+      const prefix = Buffer.alloc(4);
+      prefix.writeInt32BE(15 * 1024 * 1024, 0);
+      const before = process.memoryUsage().arrayBuffers;
+      decoder.push(Buffer.concat([prefix, Buffer.alloc(100)]), () => {});
+      assert.ok(process.memoryUsage().arrayBuffers - before < 4 * 1024 * 1024, 'the claimed 15 MiB were not allocated');
+      assert.equal(decoder.bufferedBytes, 104);
+    });
+  });
 });

@@ -47,7 +47,7 @@ export function encodeBatchBody(records: readonly BatchRecord[]): Buffer {
     propertyLengths[i] = length;
     total += RECORD_FIXED_BYTES + record.body.length + length;
   }
-  return writeBatchRecords(records, propertyLengths, total);
+  return writeBatchRecords(records, propertyLengths, Buffer.allocUnsafe(total));
 }
 
 /**
@@ -57,18 +57,28 @@ export function encodeBatchBody(records: readonly BatchRecord[]): Buffer {
  * @param records - the messages, in send order
  * @param propertyLengths - the exact UTF-8 bytes of each record's `properties` (`Buffer.byteLength`): the caller
  *   guarantees it, the records are written by it
+ * @param allocate - gives the buffer of exactly the body's size the records are written into (a pooled one);
+ *   default `Buffer.allocUnsafe`
  * @returns the SEND_BATCH_MESSAGE body, byte for byte what {@link encodeBatchBody} returns
  * @throws MQClientError `RMQ_ERR_PROPERTIES_TOO_LARGE` as {@link encodeBatchBody}
  * @internal
  */
-export function encodeBatchBodyWithLengths(records: readonly BatchRecord[], propertyLengths: readonly number[]): Buffer {
+export function encodeBatchBodyWithLengths(
+  records: readonly BatchRecord[],
+  propertyLengths: readonly number[],
+  allocate: (bytes: number) => Buffer = allocateBody,
+): Buffer {
   let total = 0;
   for (let i = 0; i < records.length; i++) {
     const length = propertyLengths[i]!;
     if (length > MAX_PROPERTIES_BYTES) throw propertiesTooLarge(i, length);
     total += RECORD_FIXED_BYTES + records[i]!.body.length + length;
   }
-  return writeBatchRecords(records, propertyLengths, total);
+  return writeBatchRecords(records, propertyLengths, allocate(total));
+}
+
+function allocateBody(bytes: number): Buffer {
+  return Buffer.allocUnsafe(bytes);
 }
 
 function propertiesTooLarge(index: number, length: number): MQClientError {
@@ -88,9 +98,8 @@ function putInt32(out: Buffer, pos: number, value: number): void {
   out[pos + 3] = value;
 }
 
-/** The records, straight into one buffer of exactly `total` bytes. */
-function writeBatchRecords(records: readonly BatchRecord[], propertyLengths: readonly number[], total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
+/** The records, straight into `out` (exactly their size). */
+function writeBatchRecords(records: readonly BatchRecord[], propertyLengths: readonly number[], out: Buffer): Buffer {
   let pos = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { Message, MessageQueue, SendResult } from '../message/message.js';
+import type { BodyLease } from '../remoting/body-lease.js';
 import type { RemotingCommand } from '../remoting/remoting-command.js';
 import type { TopicPublishInfo } from '../route/topic-publish-info.js';
 import type { SendTrace } from '../telemetry/send-telemetry.js';
@@ -65,6 +66,8 @@ export interface SendContext {
   wireBody: Buffer | null;
   /** MessageSysFlag of the request (`f`). */
   sysFlag: number;
+  /** A `wireBody` lent from a pool (batches): remoting tells it when no queued frame reads the body any more. */
+  bodyLease: BodyLease | null;
 
   // Per attempt.
   /** Attempts started so far (1 during the first attempt). */
@@ -136,6 +139,7 @@ export function createSendContext(
     route: null,
     wireBody: null,
     sysFlag: 0,
+    bodyLease: null,
     attempt: 0,
     attemptTimeout: timeoutMillis,
     attemptStartedAt: now,

@@ -83,6 +83,13 @@ export interface QueuedFrame {
   sent(): void;
   /** If present: called once the socket has written the frame (`null`), or failed to (the error). */
   written?: (error: RemotingError | null) => void;
+  /**
+   * If present (frames queued by {@link Connection.enqueueCommand}): called exactly once when the connection no
+   * longer reads the frame's body: at once when the body was copied into the write buffer (or there is none) or the
+   * connection was already closed, else when the socket's write of `largeBody` completed or failed, when the frame
+   * was skipped as cancelled, or when it was dropped at close. Until then `largeBody` must not change.
+   */
+  released?(): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -381,6 +388,7 @@ export class Connection {
   enqueueCommand(frame: QueuedFrame, command: RemotingCommand): number {
     if (this.stateValue === 'closed') {
       frame.written?.(new RemotingSendRequestError(`Connection to ${this.address} is closed`, { address: this.address }));
+      frame.released?.();
       return 0;
     }
     const body = command.body;
@@ -419,6 +427,8 @@ export class Connection {
     frame.slab = slab;
     frame.slabStart = start;
     frame.slabEnd = end;
+    // A copied body (or none) is not read again; a referenced one is released by flush() or finish().
+    if (frame.largeBody === null) frame.released?.();
     this.push(frame);
     return end - start + (copied > 0 ? 0 : bodyLength);
   }
@@ -559,7 +569,10 @@ export class Connection {
       const frame = queue[index]!;
       queue[index++] = null;
       this.queuedBytesValue -= frameBytes(frame);
-      if (frame.cancelled) continue;
+      if (frame.cancelled) {
+        if (frame.largeBody !== null) frame.released?.();
+        continue;
+      }
       frame.sent();
       if (frame.slab === runSlab && frame.slabStart === runEnd) {
         runEnd = frame.slabEnd;
@@ -575,8 +588,8 @@ export class Connection {
         runStart = frame.slabStart;
         runEnd = frame.slabEnd;
       }
-      if (frame.written !== undefined) (notify ??= []).push(frame);
       const largeBody = frame.largeBody;
+      if (frame.written !== undefined || (largeBody !== null && frame.released !== undefined)) (notify ??= []).push(frame);
       if (largeBody !== null || runEnd - runStart >= FLUSH_HIGH_WATER) {
         if (!corked) {
           socket.cork();
@@ -604,7 +617,10 @@ export class Connection {
             error === null || error === undefined
               ? null
               : new RemotingSendRequestError(`Write to ${this.address} failed`, { cause: error, address: this.address });
-          for (const frame of frames) frame.written!(failure);
+          for (const frame of frames) {
+            frame.written?.(failure);
+            if (frame.largeBody !== null) frame.released?.();
+          }
         }) && ok;
     } else if (last.length > 0) {
       ok = socket.write(last) && ok;
@@ -660,7 +676,11 @@ export class Connection {
     this.slab = EMPTY;
     this.slabPos = 0;
     this.lastView = this.lastViewSlab = EMPTY;
-    for (const frame of queue) if (frame !== null && !frame.cancelled) frame.written?.(dropped);
+    for (const frame of queue) {
+      if (frame === null) continue;
+      if (!frame.cancelled) frame.written?.(dropped);
+      if (frame.largeBody !== null) frame.released?.();
+    }
     this.commands.complete();
     if (this.connectStartedAt >= 0) this.publishClosed(error);
     this.closed.next({ error, wasOpen: this.wasOpen });

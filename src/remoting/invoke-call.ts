@@ -4,6 +4,7 @@
  * @internal
  */
 import { RemotingSendRequestError, RemotingTimeoutError, RemotingTooMuchRequestError, type RemotingError } from '../errors.js';
+import type { BodyLease } from './body-lease.js';
 import type { CallHost, ClientChannel } from './client-channel.js';
 import { EMPTY_HEAD } from './client-channel.js';
 import type { QueuedFrame } from './connection.js';
@@ -44,6 +45,8 @@ export class InvokeCall implements InflightEntry, QueuedFrame, PermitWaiter {
     private readonly timeoutMillis: number,
     private readonly permitPool: Permits | null,
     private readonly subscriber: ResponseObserver,
+    /** The request body's owner, told when the queued frame no longer reads the body (see {@link BodyLease}). */
+    private lease: BodyLease | null = null,
   ) {
     this.opaque = request.opaque;
     this.deadline = performance.now() + timeoutMillis;
@@ -97,9 +100,12 @@ export class InvokeCall implements InflightEntry, QueuedFrame, PermitWaiter {
   private enqueue(): void {
     const request = this.request;
     this.state = CallState.Queued;
+    // The body's owner holds it for this frame until the connection calls released().
+    this.lease?.retain();
     try {
       this.frameBytes = this.channel!.connection.enqueueCommand(this, this.opaque === request.opaque ? request : { ...request, opaque: this.opaque });
     } catch (error) {
+      this.released();
       this.channel!.table.remove(this);
       this.finishWithError(new RemotingSendRequestError('Request cannot be encoded', { cause: error, address: this.address }));
     }
@@ -107,6 +113,15 @@ export class InvokeCall implements InflightEntry, QueuedFrame, PermitWaiter {
 
   sent(): void {
     this.state = CallState.Sent;
+  }
+
+  /** The connection no longer reads this frame's body: give it back to its owner (once). */
+  released(): void {
+    const lease = this.lease;
+    if (lease !== null) {
+      this.lease = null;
+      lease.release();
+    }
   }
 
   resolve(response: RemotingCommand): void {

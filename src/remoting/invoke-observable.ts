@@ -11,6 +11,7 @@
  * @internal
  */
 import { config, Observable, Subscription, type Observer, type Subscriber } from 'rxjs';
+import type { BodyLease } from './body-lease.js';
 import type { CallHost } from './client-channel.js';
 import { InvokeCall } from './invoke-call.js';
 import type { Permits } from './permits.js';
@@ -25,6 +26,7 @@ export class InvokeObservable extends Observable<RemotingCommand> {
     private readonly request: RemotingCommand,
     private readonly timeoutMillis: number,
     private readonly permits: Permits | null,
+    private readonly lease: BodyLease | null = null,
   ) {
     super();
   }
@@ -35,7 +37,7 @@ export class InvokeObservable extends Observable<RemotingCommand> {
     complete?: (() => void) | null,
   ): Subscription {
     if (isSubscriber(observerOrNext)) {
-      const call = new InvokeCall(this.host, this.address, this.request, this.timeoutMillis, this.permits, observerOrNext);
+      const call = new InvokeCall(this.host, this.address, this.request, this.timeoutMillis, this.permits, observerOrNext, this.lease);
       startReporting(call, observerOrNext);
       observerOrNext.add(call);
       return observerOrNext;
@@ -53,7 +55,7 @@ export class InvokeObservable extends Observable<RemotingCommand> {
       return viaSubscriber.subscribe(observerOrNext as never, error as never, complete as never);
     }
     const subscription = new DirectSubscription(observerOrNext);
-    const call = new InvokeCall(this.host, this.address, this.request, this.timeoutMillis, this.permits, subscription);
+    const call = new InvokeCall(this.host, this.address, this.request, this.timeoutMillis, this.permits, subscription, this.lease);
     subscription.call = call;
     startReporting(call, subscription);
     return subscription;

@@ -5,6 +5,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { firstValueFrom, Subject, type Observable, type Unsubscribable } from 'rxjs';
 import { RemotingConnectError, RemotingSendRequestError, type RemotingError } from '../errors.js';
+import type { BodyLease } from './body-lease.js';
 import { ClientChannel, type CallHost } from './client-channel.js';
 import { Connection } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
@@ -91,6 +92,12 @@ export interface InvokeOptions {
    * @defaultValue false
    */
   async?: boolean;
+  /**
+   * The request's body is lent, not given: remoting tells the lease when no queued frame reads it any more, so that
+   * its owner may reuse the buffer (see {@link BodyLease}). Without it the body must simply never change.
+   * @defaultValue none
+   */
+  bodyLease?: BodyLease;
 }
 
 /** A request the server sent to this client (e.g. the broker's CHECK_TRANSACTION_STATE). */
@@ -197,7 +204,7 @@ export class RemotingClient implements CallHost {
    *   `RangeError` when `timeoutMillis` is not a number ≥ 0.
    */
   invoke$(addr: string, request: RemotingCommand, timeoutMillis: number, options?: InvokeOptions): Observable<RemotingCommand> {
-    return new InvokeObservable(this, addr, request, timeoutMillis, options?.async === true ? this.asyncPermits : null);
+    return new InvokeObservable(this, addr, request, timeoutMillis, options?.async === true ? this.asyncPermits : null, options?.bodyLease ?? null);
   }
 
   /**
@@ -222,7 +229,7 @@ export class RemotingClient implements CallHost {
    * ```
    */
   invokeWith(addr: string, request: RemotingCommand, timeoutMillis: number, options: InvokeOptions | undefined, observer: ResponseObserver): Unsubscribable {
-    const call = new InvokeCall(this, addr, request, timeoutMillis, options?.async === true ? this.asyncPermits : null, observer);
+    const call = new InvokeCall(this, addr, request, timeoutMillis, options?.async === true ? this.asyncPermits : null, observer, options?.bodyLease ?? null);
     call.start();
     return call;
   }

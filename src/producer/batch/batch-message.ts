@@ -212,13 +212,16 @@ export function splitBatch(items: readonly BatchItem[], maxBytes: number, maxMes
   return chunks;
 }
 
-/** The SEND_BATCH_MESSAGE body of prepared items (spec §10.2). @internal */
-export function encodeBatchItems(items: readonly BatchItem[]): Buffer {
+/**
+ * The SEND_BATCH_MESSAGE body of prepared items (spec §10.2), written into `allocate(size)` (default a fresh buffer).
+ * @internal
+ */
+export function encodeBatchItems(items: readonly BatchItem[], allocate?: (bytes: number) => Buffer): Buffer {
   // Each item's properties length is in its recordBytes already (kept right by whoever changes its properties).
   const lengths = new Array<number>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     lengths[i] = item.recordBytes - RECORD_OVERHEAD - item.body.length;
   }
-  return encodeBatchBodyWithLengths(items, lengths);
+  return encodeBatchBodyWithLengths(items, lengths, allocate);
 }

@@ -10,7 +10,7 @@
  * @internal
  */
 import type { Observable } from 'rxjs';
-import { defer, map, of, throwError } from 'rxjs';
+import { defer, finalize, map, of, throwError } from 'rxjs';
 import type { Message, SendResult } from '../../message/message.js';
 import { buildPropertiesString } from '../../message/properties.js';
 import type { SendTrace } from '../../telemetry/send-telemetry.js';
@@ -23,6 +23,7 @@ import type { PreparedContext, SendContext } from '../send-context.js';
 import { createSendContext } from '../send-context.js';
 import type { SendPipelineDeps } from '../send-pipeline.js';
 import { createRetryingAttempt } from '../send-pipeline.js';
+import { BatchBodyPool, type PooledBody } from './batch-body-pool.js';
 import type { BatchItem } from './batch-message.js';
 import { BatchErrorCode, BatchMessageError, encodeBatchItems } from './batch-message.js';
 
@@ -68,6 +69,10 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
   const retry = createRetryingAttempt(deps, 'batch');
+  // Bodies are reused once their send ended and remoting released every frame that carried them. Not while hooks
+  // are registered: a hook is given the body and may keep it.
+  const pool = new BatchBodyPool();
+  const poolable = (): boolean => o.sendMessageHooks.length === 0 && o.checkForbiddenHooks.length === 0;
   const route = resolveRoute<PreparedContext & SendContext>({
     lookup: deps.lookupRoute,
     cached: deps.cachedRoute,
@@ -83,8 +88,15 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
       if (first === undefined) {
         return throwError(() => new BatchMessageError('a batch needs at least one message', BatchErrorCode.EMPTY, -1, -1));
       }
-      const body = encodeBatchItems(items);
+      let lease: PooledBody | null = null;
+      const body = poolable()
+        ? encodeBatchItems(items, (bytes) => {
+            lease = pool.take(bytes);
+            return lease.body;
+          })
+        : encodeBatchItems(items);
       if (body.length > o.maxMessageSize) {
+        (lease as PooledBody | null)?.release();
         return throwError(
           () =>
             new BatchMessageError(
@@ -107,10 +119,15 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
         context.trace = trace;
         trace.attached(context);
       }
-      return of(context as PreparedContext & SendContext).pipe(
+      const send = of(context as PreparedContext & SendContext).pipe(
         route,
         retry[mode],
         map((result) => fanOutBatchResult(result, items)),
       );
+      const held = lease as PooledBody | null;
+      if (held === null) return send;
+      context.bodyLease = held;
+      // The send's own hold ends with the send (result, error or unsubscribe); frames still queued hold it on.
+      return send.pipe(finalize(() => held.release()));
     });
 }

@@ -44,7 +44,10 @@ export function writeWire<C extends EncodedContext>(deps: WriteWireDeps): Operat
         defer(() => deps.client.invokeOneway(brokerAddr, request, attemptTimeout)).subscribe(inner);
         return;
       }
-      deps.client.invoke$(brokerAddr, request, attemptTimeout, context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE).subscribe(inner);
+      const lease = context.bodyLease;
+      const options =
+        lease === null ? (context.mode === 'async' ? ASYNC_INVOKE : SYNC_INVOKE) : { async: context.mode === 'async', bodyLease: lease };
+      deps.client.invoke$(brokerAddr, request, attemptTimeout, options).subscribe(inner);
     },
     onAnswer,
     onFailure,

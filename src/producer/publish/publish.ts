@@ -412,12 +412,28 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         }
       };
 
+      // One clock read per burst: the sends one pump starts, and the outcomes of the responses one socket read
+      // settles, share the time read first (valid until the microtasks of that synchronous run have run).
+      let burstTime = 0;
+      let burstTimeValid = false;
+      const endBurst = (): void => {
+        burstTimeValid = false;
+      };
+      const burstNow = (): number => {
+        if (!burstTimeValid) {
+          burstTime = Date.now();
+          burstTimeValid = true;
+          queueMicrotask(endBurst);
+        }
+        return burstTime;
+      };
+
       const failure = (message: M, index: number, error: unknown, startedAt: number | null): PublishFailure<M> => ({
         ok: false,
         message,
         error: asError(error),
         index,
-        latencyMillis: startedAt === null ? 0 : Date.now() - startedAt,
+        latencyMillis: startedAt === null ? 0 : burstNow() - startedAt,
       });
 
       // Send options of an unkeyed message: the same object for every send of this run.
@@ -429,7 +445,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         settle: (send, results, error) => {
           unlink(send);
           const startedAt = send.startedAt;
-          const latency = Date.now() - startedAt;
+          const latency = burstNow() - startedAt;
           const messages = send.messages;
           if (messages === null) {
             // One message: its result, or the error (an empty batch result cannot happen here; checked anyway).
@@ -457,7 +473,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       const start = (send: PublishSend<M>): void => {
         active += 1;
         activeBytes += send.bytes;
-        send.startedAt = Date.now();
+        send.startedAt = burstNow();
         // Linked before subscribing: a send that settles during subscribe() unlinks itself again.
         link(send);
         if (send.items !== null) {
