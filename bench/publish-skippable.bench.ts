@@ -7,7 +7,7 @@
  *   npx tsx bench/publish-skippable.bench.ts [seconds-per-row]
  */
 import { MQFaultStrategy } from '../src/producer/fault/mq-fault-strategy.js';
-import { CoarseTimerScheduler, type CoarseTimerEntry } from '../src/producer/coarse-timer-scheduler.js';
+import { CoarseTimerScheduler, type CoarseTimerBucket, type CoarseTimerEntry } from '../src/producer/coarse-timer-scheduler.js';
 import { vipChannelAddress } from '../src/producer/namespace.js';
 import { hasSendQueues, masterAddress, topicRouteToPublishInfo } from '../src/route/topic-publish-info.js';
 
@@ -22,7 +22,7 @@ const routes = new Map([['BenchTopic', { info: route, stale: false }]]);
 const strategy = new MQFaultStrategy({ sendLatencyFaultEnable: false });
 const scheduler = new CoarseTimerScheduler();
 class Entry implements CoarseTimerEntry {
-  bucket: (CoarseTimerEntry | null)[] | null = null;
+  bucket: CoarseTimerBucket | null = null;
   slot = -1;
   onTimer(): void {}
 }
