@@ -14,6 +14,7 @@ import { createBatchSender } from '../../../src/producer/batch/batch-pipeline.js
 import { resolveOptions } from '../../../src/producer/config.js';
 import { MQFaultStrategy } from '../../../src/producer/fault/mq-fault-strategy.js';
 import type { SendMessageHook } from '../../../src/producer/hooks.js';
+import type { RPCHook } from '../../../src/remoting/remoting-client.js';
 import type { Producer } from '../../../src/producer/producer.js';
 import type { BodyLease } from '../../../src/remoting/body-lease.js';
 import type { InvokeOptions } from '../../../src/remoting/remoting-client.js';
@@ -95,8 +96,8 @@ describe('publish batch bodies reused from a pool', () => {
 describe('batch sender body pool (remoting stand-in that holds frames)', () => {
   const route = twoBrokerRoute('PoolTopic');
   /** A batch sender whose remoting answers SEND_OK at once but keeps a lease on each body until told to let go. */
-  function sender(hooks: SendMessageHook[] = []) {
-    const options = resolveOptions({ producerGroup: 'PG', namesrvAddr: '127.0.0.1:9876', sendMessageHooks: hooks });
+  function sender(hooks: SendMessageHook[] = [], rpcHooks: RPCHook[] = []) {
+    const options = resolveOptions({ producerGroup: 'PG', namesrvAddr: '127.0.0.1:9876', sendMessageHooks: hooks, rpcHooks });
     const bodies: Buffer[] = [];
     const held: BodyLease[] = [];
     const client = {
@@ -158,6 +159,15 @@ describe('batch sender body pool (remoting stand-in that holds frames)', () => {
       for (const lease of held.splice(0)) lease.release();
     }
     assert.equal(held.length, 0);
+    assert.equal(new Set(bodies.map((body) => body.buffer)).size, 3);
+  });
+
+  it('not pooled while RPC hooks are registered (a hook is given the request and may keep its body)', async () => {
+    const { send, bodies, held, batch } = sender([], [{ doBeforeRequest: () => {}, doAfterResponse: () => {} }]);
+    for (let i = 0; i < 3; i++) {
+      await firstValueFrom(send(batch(i), 'async', 3000));
+      for (const lease of held.splice(0)) lease.release();
+    }
     assert.equal(new Set(bodies.map((body) => body.buffer)).size, 3);
   });
 });

@@ -69,10 +69,10 @@ export function createBatchSender(deps: SendPipelineDeps): BatchSender {
   const scheduler = deps.scheduler ?? coarseTimerScheduler;
   const now = (): number => scheduler.now();
   const retry = createRetryingAttempt(deps, 'batch');
-  // Bodies are reused once their send ended and remoting released every frame that carried them. Not while hooks
-  // are registered: a hook is given the body and may keep it.
+  // Bodies are reused once their send ended and remoting released every frame that carried them. Not while user
+  // hooks are registered: a send-message or RPC hook is given the body (or the request carrying it) and may keep it.
   const pool = new BatchBodyPool();
-  const poolable = (): boolean => o.sendMessageHooks.length === 0 && o.checkForbiddenHooks.length === 0;
+  const poolable = (): boolean => o.sendMessageHooks.length === 0 && o.checkForbiddenHooks.length === 0 && o.rpcHooks.length === 0;
   const route = resolveRoute<PreparedContext & SendContext>({
     lookup: deps.lookupRoute,
     cached: deps.cachedRoute,
