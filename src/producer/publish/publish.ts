@@ -19,6 +19,7 @@ import type { BatchItem } from '../batch/batch-message.js';
 import { prepareBatchItem, sameBatch } from '../batch/batch-message.js';
 import type { BatchSender } from '../batch/batch-pipeline.js';
 import { releaseTracker, type InflightTracker } from '../async-send-observer.js';
+import { SlotSubscriber } from '../operators/light-step.js';
 import type { SendOptions } from '../send-options.js';
 import { selectByHash } from '../queue-selector.js';
 import type { Demand } from './pull-source.js';
@@ -185,9 +186,10 @@ interface SendSettler<M> {
  * list, so that teardown can cancel it without a `Map` entry per send), then its outcomes are emitted; its slot is
  * freed when `pending` reaches 0. The send's result (or error, or completion without a result) goes to `settle`
  * once. Built from RxJS's public API only (the public notifications overridden), so a published message costs no
- * operator chain, no closure and no wrapper of its own.
+ * operator chain, no closure and no wrapper of its own. A `SlotSubscriber`, as `sendAsync`'s observer is: the send's
+ * first subscriber is held in a field, not in a teardown array RxJS allocates per send (and searches on release).
  */
-export class PublishSend<M> extends Subscriber<SendResult | SendResult[]> implements Keyed {
+export class PublishSend<M> extends SlotSubscriber<SendResult | SendResult[]> implements Keyed {
   private settled = false;
   /** Counts this send in the producer's sends in flight until it is unsubscribed, without a teardown closure. */
   tracker: InflightTracker | null = null;
