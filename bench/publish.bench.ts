@@ -14,7 +14,8 @@
  * - `batch fan-out`: `fanOutBatchResult` per 64.
  *
  * With `PUBLISH_BENCH_ALLOC=1`, each row also reports the bytes allocated per message (V8's sampling heap
- * profiler, counting objects the GCs already collected; slower, so CPU figures of such a run do not count).
+ * profiler, counting objects the GCs already collected; slower, so CPU figures of such a run do not count), and
+ * with `PUBLISH_BENCH_SITES=1` as well, its largest allocation sites.
  *
  *   npx tsx bench/publish.bench.ts [seconds-per-case] [window]
  */
@@ -218,6 +219,21 @@ session?.connect();
 interface HeapNode {
   selfSize: number;
   children: HeapNode[];
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+/** With `PUBLISH_BENCH_SITES=1`: the allocation sites of a row, bytes per message, largest first. */
+function printSites(head: HeapNode, count: number): void {
+  const sites = new Map<string, number>();
+  const visit = (node: HeapNode): void => {
+    const frame = node.callFrame;
+    const site = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${frame.lineNumber + 1}`;
+    sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+    for (const child of node.children) visit(child);
+  };
+  visit(head);
+  for (const [site, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    if (bytes / count >= 1) console.log(`    ${(bytes / count).toFixed(0).padStart(6)} B/msg  ${site}`);
+  }
 }
 function heapTotal(node: HeapNode): number {
   let total = node.selfSize;
@@ -245,6 +261,7 @@ async function measure(name: string, drive: (stop: () => boolean, done: () => vo
     if (measured && session !== null) {
       const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
       allocated = `  ${(heapTotal(profile.head) / count).toFixed(0).padStart(6)} B allocated/msg`;
+      if (process.env.PUBLISH_BENCH_SITES === '1') printSites(profile.head, count);
     }
     if (measured) {
       console.log(

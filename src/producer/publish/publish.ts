@@ -579,7 +579,22 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
             return;
           }
         }
-        ready.push(new PublishSend<M>(settler, key, bytes, message, index, null, null, null));
+        const send = new PublishSend<M>(settler, key, bytes, message, index, null, null, null);
+        // Nothing waits before it and it fits: it starts at once, as pump() would start it, without the round trip
+        // through the ready queue. Nothing else pump() does can be due here: the source is emitting (so it waits for
+        // no wake-up and has not completed), and this message only adds to what is held.
+        if (
+          key === null &&
+          !pumping &&
+          ready.waiting === 0 &&
+          active < maxInFlight &&
+          (active === 0 || activeBytes + bytes <= maxInFlightBytes) &&
+          !subscriber.closed
+        ) {
+          start(send);
+          return;
+        }
+        ready.push(send);
         pump();
       };
 
