@@ -115,17 +115,18 @@ export function prepareBatchItem(message: Message, index: number, options: Prepa
   if (message.topic.startsWith(RETRY_TOPIC_PREFIX)) {
     throw new BatchMessageError(`message #${index} goes to the retry topic ${message.topic}; batches cannot`, BatchErrorCode.RETRY_TOPIC, index);
   }
-  const uniqueId = (options.createUniqueId ?? createUniqueId)();
+  const ownIds = options.createUniqueId === undefined;
+  const uniqueId = ownIds ? createUniqueId() : options.createUniqueId();
   const waitStoreMsgOK = message.waitStoreMsgOK !== false;
   const { tags, keys } = message;
   let properties: string;
   let propertiesBytes: number;
   if (!tags && !keys && !message.properties && !contentType) {
     // The usual record: UNIQ_KEY and WAIT only, i.e. the constant template around the id (ASCII throughout, so
-    // its UTF-8 length is its length unless the id generator was swapped for one that is not).
+    // its UTF-8 length is its length unless the id generator was swapped for one that is not; our own ids are hex).
     const template = waitStoreMsgOK ? PLAIN_WAIT_TRUE : PLAIN_WAIT_FALSE;
     properties = template.before + uniqueId + template.after;
-    propertiesBytes = isAscii(uniqueId) ? properties.length : Buffer.byteLength(properties, 'utf8');
+    propertiesBytes = ownIds || isAscii(uniqueId) ? properties.length : Buffer.byteLength(properties, 'utf8');
   } else {
     properties = buildPropertiesString({
       tags: tags ?? null,

@@ -45,19 +45,26 @@ export type BatchSender = (
  */
 export function fanOutBatchResult(result: SendResult, items: readonly BatchItem[]): SendResult[] {
   const offsetIds = result.offsetMsgId.split(',');
-  return items.map((item, index) => {
+  const { sendStatus, messageQueue, regionId, traceOn } = result;
+  const firstOffset = result.queueOffset;
+  const transactional = result.transactionId !== undefined;
+  // A plain loop into a presized array: one result object per message and nothing else (no closure per batch).
+  const out = new Array<SendResult>(items.length);
+  for (let index = 0; index < items.length; index++) {
+    const uniqueId = items[index]!.uniqueId;
     const one: SendResult = {
-      sendStatus: result.sendStatus,
-      msgId: item.uniqueId,
+      sendStatus,
+      msgId: uniqueId,
       offsetMsgId: offsetIds[index] ?? '',
-      messageQueue: result.messageQueue,
-      queueOffset: result.queueOffset + index,
-      regionId: result.regionId,
-      traceOn: result.traceOn,
+      messageQueue,
+      queueOffset: firstOffset + index,
+      regionId,
+      traceOn,
     };
-    if (result.transactionId !== undefined) one.transactionId = item.uniqueId;
-    return one;
-  });
+    if (transactional) one.transactionId = uniqueId;
+    out[index] = one;
+  }
+  return out;
 }
 
 /**
