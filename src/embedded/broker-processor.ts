@@ -467,17 +467,7 @@ export class BrokerProcessor {
     // storeReplyMessageEnable (default true): the reply is stored, with the properties string as sent, after the push.
     if (Buffer.byteLength(propertiesText) <= MAX_PROPERTIES_LENGTH && body.length <= options.maxMessageSize) {
       const result = this.putAndTell(
-        {
-          topic,
-          queueId,
-          flag: header.flag ?? 0,
-          sysFlag: header.sysFlag ?? 0,
-          bornTimestamp: header.bornTimestamp ?? 0,
-          bornHost: origin.remoteAddress,
-          reconsumeTimes: header.reconsumeTimes ?? 0,
-          body,
-          properties: propertiesText,
-        },
+        sendPutInput(header, origin.remoteAddress, topic, queueId, body, propertiesText),
         properties.UNIQ_KEY ?? null,
       );
       queueOffset = result.queueOffset;
@@ -526,20 +516,7 @@ export class BrokerProcessor {
     if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
     }
-    const result = this.putAndTell(
-      {
-        topic,
-        queueId,
-        flag: header.flag ?? 0,
-        sysFlag: header.sysFlag ?? 0,
-        bornTimestamp: header.bornTimestamp ?? 0,
-        bornHost: origin.remoteAddress,
-        reconsumeTimes: header.reconsumeTimes ?? 0,
-        body,
-        properties: propertiesText,
-      },
-      uniqueId ?? null,
-    );
+    const result = this.putAndTell(sendPutInput(header, origin.remoteAddress, topic, queueId, body, propertiesText), uniqueId ?? null);
     return this.sendOk(request, queueId, result.queueOffset, result.msgId, uniqueId);
   }
 
@@ -617,18 +594,10 @@ export class BrokerProcessor {
     if (Buffer.byteLength(propertiesText) > MAX_PROPERTIES_LENGTH || body.length > options.maxMessageSize) {
       return this.sendError(request, ResponseCode.MESSAGE_ILLEGAL, ILLEGAL_MESSAGE_REMARK(options.maxMessageSize));
     }
-    const result = this.put({
-      topic: storeTopic,
-      queueId: storeQueueId,
-      flag: header.flag ?? 0,
-      sysFlag,
-      bornTimestamp: header.bornTimestamp ?? 0,
-      bornHost: origin.remoteAddress,
-      reconsumeTimes: header.reconsumeTimes ?? 0,
-      body,
-      properties: propertiesText,
-      ...(deliverableAt === undefined ? {} : { deliverableAt }),
-    });
+    const input = sendPutInput(header, origin.remoteAddress, storeTopic, storeQueueId, body, propertiesText);
+    input.sysFlag = sysFlag;
+    if (deliverableAt !== undefined) input.deliverableAt = deliverableAt;
+    const result = this.put(input);
     if (storeTopic === HALF_TOPIC && properties.UNIQ_KEY !== undefined && properties.PGROUP !== undefined) {
       this.pendingTransactions.set(properties.UNIQ_KEY, {
         uniqueId: properties.UNIQ_KEY,
@@ -893,17 +862,9 @@ export class BrokerProcessor {
     const ids: string[] = [];
     let firstOffset = options.store.nextQueueOffset(topic, queueId);
     records.forEach((record, index) => {
-      const result = options.store.put({
-        topic,
-        queueId,
-        flag: record.flag,
-        sysFlag: header.sysFlag ?? 0,
-        bornTimestamp: header.bornTimestamp ?? 0,
-        bornHost: origin.remoteAddress,
-        reconsumeTimes: header.reconsumeTimes ?? 0,
-        body: record.body,
-        properties: texts[index] ?? '',
-      });
+      const input = sendPutInput(header, origin.remoteAddress, topic, queueId, record.body, texts[index] ?? '');
+      input.flag = record.flag;
+      const result = options.store.put(input);
       if (index === 0) firstOffset = result.queueOffset;
       ids.push(result.msgId);
       options.onMessageStored?.({
@@ -1132,6 +1093,28 @@ function readHeaderV1(ext: Record<string, string>): SendHeader {
 const DEFAULT_DELAY_LEVEL_MILLIS: readonly number[] = [
   1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200,
 ].map((seconds) => seconds * 1000);
+
+/** What the store is given for a message of a send request: the header's fields, Java's defaults for absent ones. */
+function sendPutInput(
+  header: SendHeader,
+  bornHost: string,
+  topic: string,
+  queueId: number,
+  body: Buffer,
+  properties: string,
+): Parameters<MessageStore['put']>[0] {
+  return {
+    topic,
+    queueId,
+    flag: header.flag ?? 0,
+    sysFlag: header.sysFlag ?? 0,
+    bornTimestamp: header.bornTimestamp ?? 0,
+    bornHost,
+    reconsumeTimes: header.reconsumeTimes ?? 0,
+    body,
+    properties,
+  };
+}
 
 /** The fields of a stored message needed to write it again. */
 function putInputOf(message: StoredMessage): Parameters<MessageStore['put']>[0] {
