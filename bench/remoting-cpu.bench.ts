@@ -11,7 +11,7 @@
  *   npx tsx bench/remoting-cpu.bench.ts [--messages 200000] [--sync-messages 20000] [--in-flight 512] [--rounds 3]
  *   SRC=/path/to/other/checkout/src npx tsx bench/remoting-cpu.bench.ts   (the same bench against another tree)
  */
-import { spawn } from 'node:child_process';
+import { startMinimalResponder } from './lib/minimal-responder.js';
 import { connect, type Socket } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -73,48 +73,6 @@ const RESPONSE = jsonHeaderText(
     extFields: { queueId: '1', TRACE_ON: 'true', MSG_REGION: 'DefaultRegion', msgId: '7F00000100002A9F0000000000001234', queueOffset: '7' },
   }),
 ).split(String(0x7ead));
-
-const RESPONDER = `
-const { createServer } = require('node:net');
-const [before, after] = JSON.parse(process.argv[1]);
-const OPAQUE_KEY = Buffer.from('"opaque":');
-const server = createServer((socket) => {
-  socket.setNoDelay(true);
-  let pending = null;
-  socket.on('error', () => {});
-  socket.on('data', (chunk) => {
-    const buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
-    let pos = 0;
-    const out = [];
-    while (buf.length - pos >= 4) {
-      const size = buf.readInt32BE(pos) + 4;
-      if (buf.length - pos < size) break;
-      const headerEnd = pos + 8 + (buf.readInt32BE(pos + 4) & 0xffffff);
-      let at = buf.indexOf(OPAQUE_KEY, pos + 8) + OPAQUE_KEY.length;
-      let sign = 1;
-      if (buf[at] === 45) { sign = -1; at++; }
-      let opaque = 0;
-      while (at < headerEnd && buf[at] >= 48 && buf[at] <= 57) opaque = opaque * 10 + (buf[at++] - 48);
-      const header = before + ((opaque * sign) | 0) + after;
-      const response = Buffer.allocUnsafe(8 + header.length);
-      response.writeInt32BE(4 + header.length, 0);
-      response.writeInt32BE(header.length, 4);
-      response.latin1Write(header, 8);
-      out.push(response);
-      pos += size;
-    }
-    pending = pos < buf.length ? buf.subarray(pos) : null;
-    if (out.length > 0) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-  });
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
-`;
-
-async function startResponder(): Promise<{ address: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', RESPONDER, JSON.stringify(RESPONSE)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
-  return { address: `127.0.0.1:${port}`, stop: () => child.kill() };
-}
 
 /** Windowed invoke$: `inFlight` outstanding until `count` completed. */
 function invokeWindowed(client: RemotingClientType, address: string, count: number, inFlight: number): Promise<void> {
@@ -209,7 +167,7 @@ async function cpuPerOp(count: number, run: () => Promise<void>): Promise<{ cpu:
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const responder = await startResponder();
+const responder = await startMinimalResponder(RESPONSE);
 const client = new RemotingClient();
 try {
   await client.invoke(responder.address, newRequest(0), 3000);

@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/remoting-serialize.bench.ts [--messages 100000] [--in-flight 512] [--rounds 5]
  */
-import { spawn } from 'node:child_process';
+import { startMinimalResponder } from './lib/minimal-responder.js';
 import { encodeFrame } from '../src/remoting/frame-codec.js';
 import { jsonHeaderText } from '../src/remoting/header-codec.js';
 import { RemotingClient } from '../src/remoting/remoting-client.js';
@@ -43,54 +43,10 @@ const BINARY_FRAME = encodeFrame(
   createResponse({ opaque: 0, serializeType: SerializeType.ROCKETMQ }, 0, {
     extFields: { msgId: MSG_ID, queueId: '1', queueOffset: '7', TRACE_ON: 'true', MSG_REGION: 'DefaultRegion' },
   }),
-).toString('hex');
+);
 
-const RESPONDER = `
-const { createServer } = require('node:net');
-const [before, after, binaryHex] = JSON.parse(process.argv[1]);
-const binary = Buffer.from(binaryHex, 'hex');
-const OPAQUE_KEY = Buffer.from('"opaque":');
-const server = createServer((socket) => {
-  socket.setNoDelay(true);
-  let pending = null;
-  socket.on('error', () => {});
-  socket.on('data', (chunk) => {
-    const buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
-    let pos = 0;
-    const out = [];
-    while (buf.length - pos >= 4) {
-      const size = buf.readInt32BE(pos) + 4;
-      if (buf.length - pos < size) break;
-      if (buf[pos + 4] === 1) {
-        const response = Buffer.from(binary);
-        response.writeInt32BE(buf.readInt32BE(pos + 13), 13);
-        out.push(response);
-      } else {
-        const headerEnd = pos + 8 + (buf.readInt32BE(pos + 4) & 0xffffff);
-        let at = buf.indexOf(OPAQUE_KEY, pos + 8) + OPAQUE_KEY.length;
-        let sign = 1;
-        if (buf[at] === 45) { sign = -1; at++; }
-        let opaque = 0;
-        while (at < headerEnd && buf[at] >= 48 && buf[at] <= 57) opaque = opaque * 10 + (buf[at++] - 48);
-        const header = before + ((opaque * sign) | 0) + after;
-        const response = Buffer.allocUnsafe(8 + header.length);
-        response.writeInt32BE(4 + header.length, 0);
-        response.writeInt32BE(header.length, 4);
-        response.latin1Write(header, 8);
-        out.push(response);
-      }
-      pos += size;
-    }
-    pending = pos < buf.length ? buf.subarray(pos) : null;
-    if (out.length > 0) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-  });
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
-`;
-
-const child = spawn(process.execPath, ['-e', RESPONDER, JSON.stringify([...JSON_PARTS, BINARY_FRAME])], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
-const address = `127.0.0.1:${port}`;
+const responder = await startMinimalResponder(JSON_PARTS, BINARY_FRAME);
+const address = responder.address;
 
 function invokeWindowed(client: RemotingClient, count: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -135,5 +91,5 @@ try {
   }
 } finally {
   for (const client of clients.values()) await client.close();
-  child.kill();
+  responder.stop();
 }
