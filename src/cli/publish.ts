@@ -12,9 +12,10 @@ import { pullFrom } from '../producer/publish/pull-source.js';
 import { readLines, type Line } from './line-reader.js';
 import { PublishProgress, formatSummary, type PublishSummary } from './progress.js';
 import { addSecurityOptions, securityProducerOptions, type SecurityFlags } from './security-options.js';
+import { addWireOptions, wireProducerOptions, type WireFlags } from './wire-options.js';
 
 /** Options of the `publish` subcommand, as parsed. */
-export interface PublishCommandOptions extends SecurityFlags {
+export interface PublishCommandOptions extends SecurityFlags, WireFlags {
   namesrv: string;
   topic: string;
   tags?: string;
@@ -94,6 +95,7 @@ export async function runPublishCommand(file: string | undefined, options: Publi
     producerGroup: options.group,
     namesrvAddr: options.namesrv,
     ...securityProducerOptions(options, io.env ?? process.env),
+    ...wireProducerOptions(options, io.env ?? process.env),
     ...(options.timeout === undefined ? {} : { sendMsgTimeout: options.timeout }),
   });
   await producer.start();
@@ -157,7 +159,7 @@ export function registerPublishCommand(program: Command): void {
     .option('-g, --group <group>', 'producer group', 'rocketmq_rx_cli')
     .option('--timeout <ms>', 'send timeout (sendMsgTimeout)', integer(1))
     .option('--max-errors <n>', 'most error lines printed', integer(0), 100);
-  addSecurityOptions(command).action(async (file: string | undefined, options: PublishCommandOptions) => {
+  addWireOptions(addSecurityOptions(command)).action(async (file: string | undefined, options: PublishCommandOptions) => {
       const summary = await runPublishCommand(file, options, {
         stdin: process.stdin,
         out: (line) => process.stdout.write(`${line}\n`),

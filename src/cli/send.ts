@@ -6,9 +6,10 @@ import type { Message, SendResult } from '../message/message.js';
 import { Producer } from '../producer/producer.js';
 import type { SendMode } from '../producer/hooks.js';
 import { addSecurityOptions, securityProducerOptions, type SecurityFlags } from './security-options.js';
+import { addWireOptions, wireProducerOptions, type WireFlags } from './wire-options.js';
 
 /** Options of the `send` subcommand, as parsed. */
-export interface SendCommandOptions extends SecurityFlags {
+export interface SendCommandOptions extends SecurityFlags, WireFlags {
   namesrv: string;
   topic: string;
   body: string;
@@ -32,6 +33,7 @@ export async function runSendCommand(
     producerGroup: options.group,
     namesrvAddr: options.namesrv,
     ...securityProducerOptions(options, env),
+    ...wireProducerOptions(options, env),
     ...(options.timeout === undefined ? {} : { sendMsgTimeout: options.timeout }),
   });
   await producer.start();
@@ -74,7 +76,7 @@ export function registerSendCommand(program: Command): void {
       if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
       return value;
     });
-  addSecurityOptions(command).action(async (options: SendCommandOptions) => {
+  addWireOptions(addSecurityOptions(command)).action(async (options: SendCommandOptions) => {
       await runSendCommand(options, (line) => process.stdout.write(`${line}\n`));
     });
 }
