@@ -5,6 +5,8 @@
  * both and their difference (publish − sendAsync), then the medians. On a shared machine a round's two figures
  * see about the same load, so the per-round difference is steadier than either figure.
  *
+ * With `PVA_ONLY=async` or `PVA_ONLY=publish`, only that row runs (e.g. to profile it alone).
+ *
  *   npx tsx bench/publish-vs-async.bench.ts [rounds] [messages] [window]
  */
 import { readFileSync } from 'node:fs';
@@ -62,8 +64,16 @@ const asyncCpu: number[] = [];
 const publishCpu: number[] = [];
 const diffs: number[] = [];
 const rateRatios: number[] = [];
+const onlyRow = process.env.PVA_ONLY;
 try {
-  for (let round = 0; round < rounds; round++) {
+  if (onlyRow === 'async' || onlyRow === 'publish') {
+    for (let round = 0; round < rounds; round++) {
+      const { m, kernel } = await counted(onlyRow === 'async' ? async : publish);
+      check(onlyRow, m);
+      console.log(`round ${round + 1}: ${onlyRow} ${perMessage(m).toFixed(2)} µs/msg ${rate(m).toFixed(0)} msgs/s; ${kernel}`);
+    }
+  }
+  for (let round = 0; onlyRow === undefined && round < rounds; round++) {
     let ak: { m: Measurement; kernel: string };
     let pk: { m: Measurement; kernel: string };
     if (round % 2 === 0) {
@@ -88,7 +98,7 @@ try {
         `msgs/s ×${(rate(p) / rate(a)).toFixed(3)}`,
     );
   }
-  console.log(
+  if (onlyRow === undefined) console.log(
     `median of ${rounds}: sendAsync ${median(asyncCpu).toFixed(2)} µs/msg, publish ${median(publishCpu).toFixed(2)} µs/msg, ` +
       `publish − sendAsync ${median(diffs).toFixed(2)} µs/msg, publish msgs/s ×${median(rateRatios).toFixed(3)} of sendAsync's`,
   );
