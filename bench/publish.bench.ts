@@ -8,6 +8,9 @@
  * - `publish`: the same messages from a pull source through `publishOperator`,
  * - `publish, sendInto`: the same through a target that also offers `sendInto` (no Observable per send),
  * - `publish batched`: 64 per batch, `maxInFlight` window / 64 batches,
+ * - `Producer.sendAsync` / `Producer.publish`: the producer's own entry points (a `Producer` whose send pipeline runs
+ *   over the same canned client; its private start-up fields set by this bench), driven as the end-to-end rows
+ *   drive them: `sendAsync` with a callback object per send and a window of 512, `publish` over a generator,
  * - `publish bookkeeping`: `publish` over a target whose sends are answered with a canned `SendResult` in the
  *   next macrotask (no pipeline): the operator's and the pull source's own cost per message,
  * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
@@ -27,6 +30,7 @@ import type { BatchItem } from '../src/producer/batch/batch-message.js';
 import { createBatchSender, fanOutBatchResult } from '../src/producer/batch/batch-pipeline.js';
 import { resolveOptions } from '../src/producer/config.js';
 import { MQFaultStrategy } from '../src/producer/fault/mq-fault-strategy.js';
+import { Producer } from '../src/producer/producer.js';
 import { publishOperator, type PublishTarget } from '../src/producer/publish/publish.js';
 import { pullFrom } from '../src/producer/publish/pull-source.js';
 import { createSendRunner, type SendPipelineDeps } from '../src/producer/send-pipeline.js';
@@ -165,6 +169,48 @@ function sendPerMessage(stop: () => boolean, done: () => void): Promise<void> {
   });
 }
 
+// A started producer without a NameServer: its send pipeline over the canned client (bench only).
+const producer = new Producer({ producerGroup: 'BenchGroup', namesrvAddr: '127.0.0.1:9876', clientIP: '127.0.0.1' });
+{
+  const internals = producer as unknown as { serviceState: string; pipeline: unknown; sendDeps: unknown; batchSender: unknown };
+  internals.serviceState = 'RUNNING';
+  internals.sendDeps = deps;
+  internals.pipeline = run;
+  internals.batchSender = batchSender;
+}
+
+function producerSendAsync(stop: () => boolean, done: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let inflight = 0;
+    const start = (): void => {
+      inflight++;
+      producer.sendAsync({ topic: 'BenchTopic', body }, { onSuccess: () => settled(), onException: reject });
+    };
+    const settled = (): void => {
+      inflight--;
+      done();
+      if (!stop()) start();
+      else if (inflight === 0) resolve();
+    };
+    for (let i = 0; i < WINDOW; i++) start();
+  });
+}
+
+function producerPublish(stop: () => boolean, done: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pullFrom(messages(stop))
+      .pipe(producer.publish({ maxInFlight: WINDOW }))
+      .subscribe({
+        next: (outcome) => {
+          if (!outcome.ok) reject(outcome.error);
+          done();
+        },
+        error: reject,
+        complete: resolve,
+      });
+  });
+}
+
 function publishRow(batch: boolean, through = target) {
   return (stop: () => boolean, done: () => void): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -241,6 +287,7 @@ function heapTotal(node: HeapNode): number {
   return total;
 }
 
+const perRow = new Map<string, number[]>();
 async function measure(name: string, drive: (stop: () => boolean, done: () => void) => Promise<void>): Promise<void> {
   for (const measured of [false, true]) {
     let count = 0;
@@ -264,6 +311,7 @@ async function measure(name: string, drive: (stop: () => boolean, done: () => vo
       if (process.env.PUBLISH_BENCH_SITES === '1') printSites(profile.head, count);
     }
     if (measured) {
+      perRow.set(name, [...(perRow.get(name) ?? []), (cpu.user + cpu.system) / count]);
       console.log(
         `${name.padEnd(28)} ${(count / elapsed).toFixed(0).padStart(8)} msgs/s  ${((cpu.user + cpu.system) / count).toFixed(2).padStart(6)} µs CPU/msg${allocated}`,
       );
@@ -277,13 +325,25 @@ const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][
   [`send$ per message, ${WINDOW}`, sendPerMessage],
   [`publish, ${WINDOW}`, publishRow(false)],
   [`publish, sendInto, ${WINDOW}`, publishRow(false, intoTarget)],
+  [`Producer.sendAsync, ${WINDOW}`, producerSendAsync],
+  [`Producer.publish, ${WINDOW}`, producerPublish],
   [`publish bookkeeping, ${WINDOW}`, publishRow(false, cannedTarget)],
   [`publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, publishRow(true)],
   [`batch encode ×${BATCH}`, batchEncode],
   [`batch fan-out ×${BATCH}`, batchFanOut],
 ];
-for (const [name, drive] of cases) {
-  if (only !== undefined && !only.some((word) => name.startsWith(word))) continue;
-  await measure(name, drive);
+// With `PUBLISH_BENCH_ROUNDS=n`, the selected rows run n times, interleaved, and the median of each is printed.
+const rounds = Number(process.env.PUBLISH_BENCH_ROUNDS ?? 1);
+for (let round = 0; round < rounds; round++) {
+  for (const [name, drive] of cases) {
+    if (only !== undefined && !only.some((word) => name.startsWith(word))) continue;
+    await measure(name, drive);
+  }
+}
+if (rounds > 1) {
+  for (const [name, values] of perRow) {
+    const sorted = [...values].sort((a, b) => a - b);
+    console.log(`median of ${rounds}: ${name.padEnd(28)} ${sorted[sorted.length >> 1]!.toFixed(2)} µs CPU/msg`);
+  }
 }
 session?.disconnect();

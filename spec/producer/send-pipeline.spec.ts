@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Observable, firstValueFrom } from 'rxjs';
+import { Observable, Subscription, firstValueFrom } from 'rxjs';
 import type { Message } from '../../src/message/message.js';
 import { decodeProperties } from '../../src/message/properties.js';
 import { resolveOptions } from '../../src/producer/config.js';
@@ -91,5 +91,52 @@ describe('send pipeline (with a fake remoting client)', () => {
     const { send, log } = pipeline((req) => (n++ === 0 ? createResponse(req, 1500, { remark: 'please go away' }) : createResponse(req, 0, { extFields: OK_EXT })));
     await firstValueFrom(send({ topic: 'T', body: 'x' }, 'sync', 3000));
     assert.equal(log.closed.length, 1);
+  });
+});
+
+describe('send pipeline: the first attempt and the send share one clock read when nothing waited in between', () => {
+  /** A clock that moves 1 ms at every read, so each read shows in the attempt's timeout. */
+  function countingScheduler() {
+    let time = 1_000_000;
+    return { now: () => time++, schedule: () => new Subscription() };
+  }
+  function timedPipeline(cached: boolean) {
+    const timeouts: number[] = [];
+    const options = resolveOptions({ namesrvAddr: '127.0.0.1:9876', producerGroup: 'PG' }, {});
+    const send = createSendPipeline({
+      options,
+      producerGroup: 'PG',
+      producerId: 1,
+      clientIP: '10.0.0.1',
+      state: () => 'RUNNING',
+      client: {
+        invoke$: (_addr: string, request: RemotingCommand, timeoutMillis: number) =>
+          new Observable<RemotingCommand>((subscriber) => {
+            timeouts.push(timeoutMillis);
+            setTimeout(() => (subscriber.next(createResponse(request, 0, { extFields: OK_EXT })), subscriber.complete()), 1);
+          }),
+        invokeOneway: async () => undefined,
+        closeConnection: () => undefined,
+      },
+      lookupRoute: async (topic) => twoBrokerRoute(topic),
+      ...(cached ? { cachedRoute: (topic: string) => twoBrokerRoute(topic) } : {}),
+      invalidateRoute: () => undefined,
+      faultStrategy: new MQFaultStrategy(),
+      scheduler: countingScheduler(),
+    });
+    return { send, timeouts };
+  }
+
+  it('a route from the cache: the first attempt starts at the send start (its timeout is the whole budget)', async () => {
+    const { send, timeouts } = timedPipeline(true);
+    await firstValueFrom(send({ topic: 'T', body: 'x' }, 'async', 3000));
+    assert.deepEqual(timeouts, [3000]);
+  });
+
+  it('a route looked up: the first attempt reads the clock itself, after the look-up', async () => {
+    const { send, timeouts } = timedPipeline(false);
+    await firstValueFrom(send({ topic: 'T', body: 'x' }, 'async', 3000));
+    assert.equal(timeouts.length, 1);
+    assert.ok(timeouts[0]! < 3000, `attempt timeout ${timeouts[0]}`);
   });
 });

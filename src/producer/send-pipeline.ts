@@ -64,6 +64,22 @@ export interface SendPipelineDeps {
   readonly createUniqueId?: () => string;
 }
 
+/**
+ * The context of the send whose start is running right now (set by the send runner around its synchronous start,
+ * cleared by the first attempt that takes its start time, or when the start returns): a first attempt that starts
+ * within that run (the route came from the cache, so only the send's own steps ran since its clock read) takes the
+ * send's `startedAt` as its own start instead of reading the clock again, as Java's first attempt starts at the
+ * send's start when nothing waited in between. A clock read costs ~0.1 µs here; a send made four.
+ */
+let startingContext: object | null = null;
+
+/** The first attempt's start of the send starting right now (see {@link startingContext}), else `undefined`. */
+function firstAttemptStart(context: Routed): number | undefined {
+  if (context !== startingContext) return undefined;
+  startingContext = null;
+  return context.startedAt;
+}
+
 /** Broker codes after which the topic's route is refreshed before the retry. */
 const ROUTE_STALE_CODES: ReadonlySet<number> = new Set([ResponseCode.TOPIC_NOT_EXIST]);
 
@@ -186,6 +202,7 @@ export function createRetryingAttempt(
       isRetriable,
       scheduler,
       onAttemptSettled,
+      firstAttemptStart,
     });
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
@@ -233,7 +250,13 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
       context.trace = trace;
       trace.attached(context);
     }
-    sendContext.run(context, sends[mode], subscriber);
+    // With a trace, its start ran since the clock read: the first attempt reads the clock itself.
+    startingContext = trace === undefined || trace === null ? context : null;
+    try {
+      sendContext.run(context, sends[mode], subscriber);
+    } finally {
+      startingContext = null;
+    }
   };
 }
 

@@ -39,6 +39,12 @@ export interface RetrySendOptions<C> {
   /** Clock and timers; tests pass a TestScheduler. */
   readonly scheduler?: SchedulerLike;
   /**
+   * The start of a send's first attempt when the caller already read the clock for it (scheduler time, e.g. the
+   * send's start read a moment before in the same synchronous run, with only the send's own steps in between), else
+   * `undefined`: the attempt reads the scheduler's clock itself.
+   */
+  readonly firstAttemptStart?: (context: C) => number | undefined;
+  /**
    * Told of every attempt that produced a value (`error` null) or failed (not of one cut off by its deadline or
    * unsubscribed); a throw becomes the attempt's error.
    */
@@ -362,8 +368,10 @@ export function retrySend<C extends RetryState<R>, R extends { readonly sendStat
   };
 
   // One attempt into `downstream`: its attempt subscriber and whatever `into` subscribes, no Observable of its own.
+  const firstAttemptStart = options.firstAttemptStart;
   const startAttemptInto = (context: C, lastError: unknown, downstream: Subscriber<R>, role: Role): void => {
-    const now = scheduler.now();
+    const known = context.attempt === 0 && firstAttemptStart !== undefined ? firstAttemptStart(context) : undefined;
+    const now = known ?? scheduler.now();
     const left = context.deadline - now;
     if (left <= 0) {
       downstream.error(lastError ?? new RemotingTimeoutError('send timed out before an attempt could start', 0));
