@@ -95,7 +95,7 @@ describe('MessageStore', () => {
     // 8 KiB bodies: a 256 KiB slab holds ~31 records, so 2,000 puts with 50 kept go through many slabs and reuse them.
     const store = new MessageStore('127.0.0.1:10911', 50);
     const bodyOf = (i: number): string => `${i}:`.padEnd(8192, String.fromCharCode(97 + (i % 26)));
-    const results = [];
+    const results: ReturnType<typeof put>[] = [];
     let early: { offset: number; bytes: Buffer; copy: Buffer } | null = null;
     for (let i = 0; i < 2000; i++) {
       results.push(put(store, 'T', 0, bodyOf(i)));
