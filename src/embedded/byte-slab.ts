@@ -19,11 +19,6 @@ export class ByteSlab {
     private readonly maxFree = 4,
   ) {}
 
-  /** The slab buffers are cut from now (its next bytes go to the next {@link reserve}). */
-  get current(): Buffer {
-    return this.slab;
-  }
-
   /**
    * Gives back a slab nobody reads any more (no buffer cut from it is alive, no position into it is kept): the next
    * slab is then this one, not a fresh allocation. A long-running owner that drops its oldest pieces in order
