@@ -7,8 +7,13 @@
  * The bench's ceiling and batched rows measure this broker, so what it costs here bounds what the bench can show of a
  * client.
  *
+ * With `BROKER_BENCH_ALLOC=1`, one more round reports the bytes allocated on the V8 heap per message (V8's sampling
+ * heap profiler, objects already collected included) and its largest allocation sites: what the broker's young
+ * generation takes per message is what drives its scavenges, and with a small heap its full collections too.
+ *
  *   npx tsx bench/broker-send.bench.ts [requests] [rounds] [single|batch|both]
  */
+import { Session } from 'node:inspector/promises';
 import { BrokerProcessor } from '../src/embedded/broker-processor.js';
 import { FaultInjector } from '../src/embedded/fault-injector.js';
 import { MessageStore } from '../src/embedded/message-store.js';
@@ -131,6 +136,41 @@ async function measure(name: string, frames: Buffer[], count: number, perRequest
     `broker send path, ${name}: ${median.toFixed(2)} µs CPU per message (median of ${rounds} × ${count} requests; ` +
       `rounds ${micros.map((x) => x.toFixed(2)).join(', ')})${sink === 0 ? '' : ''}`,
   );
+  if (process.env.BROKER_BENCH_ALLOC === '1') await measureAllocation(frames, count, count * perRequest);
+}
+
+interface HeapNode {
+  selfSize: number;
+  children: HeapNode[];
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** One round under the sampling heap profiler: bytes per message, and the largest sites. */
+async function measureAllocation(frames: Buffer[], count: number, messages: number): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+  await run(frames, count);
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
+  session.disconnect();
+  const sites = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapNode): void => {
+    const frame = node.callFrame;
+    const site = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${frame.lineNumber + 1}`;
+    sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const child of node.children) visit(child);
+  };
+  visit(profile.head);
+  console.log(`    ${(total / messages).toFixed(0)} B allocated per message on the V8 heap`);
+  for (const [site, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    if (bytes / messages >= 1) console.log(`    ${(bytes / messages).toFixed(0).padStart(6)} B/msg  ${site}`);
+  }
 }
 
 if (which === 'single' || which === 'both') await measure('single 1 KiB SEND_MESSAGE_V2', singleFrames, requests, 1);

@@ -91,4 +91,32 @@ describe('MessageStore', () => {
     assert.equal(put(store, 'T', 0, 'again').queueOffset, 42);
     assert.deepEqual(store.messages().map((m) => m.body.toString()), ['again']);
   });
+  it('reuses the slabs of dropped records without changing a kept record or a record handed out', () => {
+    // 8 KiB bodies: a 256 KiB slab holds ~31 records, so 2,000 puts with 50 kept go through many slabs and reuse them.
+    const store = new MessageStore('127.0.0.1:10911', 50);
+    const bodyOf = (i: number): string => `${i}:`.padEnd(8192, String.fromCharCode(97 + (i % 26)));
+    const results: ReturnType<typeof put>[] = [];
+    let early: { offset: number; bytes: Buffer; copy: Buffer } | null = null;
+    for (let i = 0; i < 2000; i++) {
+      results.push(put(store, 'T', 0, bodyOf(i)));
+      if (i === 40) {
+        const offset = results[10]!.commitLogOffset;
+        const bytes = store.recordAt(offset)!;
+        early = { offset, bytes, copy: Buffer.from(bytes) };
+      }
+    }
+    // The record handed out before its slab was reused is unchanged (it is a copy), and gone from the store.
+    assert.deepEqual(early!.bytes, early!.copy);
+    assert.equal(store.recordAt(early!.offset), undefined);
+    // Every kept record is the one put, byte for byte (body, offsets, ids).
+    const kept = store.messages();
+    assert.equal(kept.length, 50);
+    kept.forEach((message, k) => {
+      const i = 1950 + k;
+      assert.equal(message.body.toString(), bodyOf(i));
+      assert.equal(message.msgId, results[i]!.msgId);
+      assert.equal(message.commitLogOffset, results[i]!.commitLogOffset);
+      assert.equal(store.recordAt(message.commitLogOffset)!.length, results[i]!.recordSize);
+    });
+  });
 });

@@ -7,9 +7,28 @@
 export class ByteSlab {
   private slab: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Slabs given back by {@link recycle}, taken again before a new one is allocated. */
+  private readonly free: Buffer[] = [];
 
-  /** @param slabBytes - size of each slab; a larger request gets a slab of its own size */
-  constructor(private readonly slabBytes: number) {}
+  /**
+   * @param slabBytes - size of each slab; a larger request gets a slab of its own size
+   * @param maxFree - most recycled slabs kept for reuse
+   */
+  constructor(
+    private readonly slabBytes: number,
+    private readonly maxFree = 4,
+  ) {}
+
+  /**
+   * Gives back a slab nobody reads any more (no buffer cut from it is alive, no position into it is kept): the next
+   * slab is then this one, not a fresh allocation. A long-running owner that drops its oldest pieces in order
+   * (the message store) would otherwise hand V8 a fresh external allocation per slab, which survives into the old
+   * generation and is freed only by full collections. Slabs of another size, and the current slab, are not kept.
+   */
+  recycle(slab: Buffer): void {
+    if (slab === this.slab || slab.length !== this.slabBytes || this.free.length >= this.maxFree) return;
+    this.free.push(slab);
+  }
 
   /** A buffer of `size` bytes, its content unset (as `Buffer.allocUnsafe`). */
   take(size: number): Buffer {
@@ -27,7 +46,7 @@ export class ByteSlab {
   reserve(size: number): Buffer {
     let pos = this.pos;
     if (this.slab.length - pos < size) {
-      this.slab = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, size));
+      this.slab = (size <= this.slabBytes ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(this.slabBytes, size));
       pos = 0;
     }
     this.reservedAt = pos;

@@ -430,7 +430,9 @@ export class MessageStore {
   /** The encoded record (§11 bytes) at a commit-log offset, if still kept. */
   recordAt(commitLogOffset: number): Buffer | undefined {
     const k = this.find(commitLogOffset);
-    return k < 0 ? undefined : this.recordOf(this.slot(k));
+    // A copy: the record's slab is reused once the record is dropped, and the caller may keep this (e.g. as the body
+    // of a request still waiting to be written).
+    return k < 0 ? undefined : Buffer.from(this.recordOf(this.slot(k)));
   }
 
   /** The newest kept message (the one just put), decoded. */
@@ -536,12 +538,16 @@ export class MessageStore {
   private dropOldest(): void {
     const i = this.head;
     this.topics[i] = undefined;
-    // The slab goes once no kept record is in it.
+    const slab = this.slabs[i];
     this.slabs[i] = undefined;
     this.keptBytes -= this.spans[2 * i + 1]!;
     this.head = i + 1 === this.capacity ? 0 : i + 1;
     this.count--;
     this.dropped++;
+    // Records are cut from the slabs in order and dropped in order, so a slab whose last kept record this was (the
+    // next record is in a later slab, or none is kept) holds no kept record any more: it is reused (recycle() keeps
+    // the slab still being cut from). Nothing else reads it: recordAt() and messages() hand out copies.
+    if (slab !== undefined && (this.count === 0 || this.slabs[this.head] !== slab)) this.slab.recycle(slab);
   }
 }
 

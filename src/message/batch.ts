@@ -60,13 +60,17 @@ export function encodeBatchBody(records: readonly BatchRecord[]): Buffer {
  * @param allocate - gives the buffer of exactly the body's size the records are written into (a pooled one);
  *   default `Buffer.allocUnsafe`
  * @returns the SEND_BATCH_MESSAGE body, byte for byte what {@link encodeBatchBody} returns
+ * @param writeProperties - writes record `index`'s properties bytes itself at `pos` (exactly `propertyLengths[index]`
+ *   of them, the UTF-8 of its `properties`) and returns `true`, or returns `false` to have `properties` written; for a
+ *   caller that has those bytes without the string (a constant template around an id)
  * @throws MQClientError `RMQ_ERR_PROPERTIES_TOO_LARGE` as {@link encodeBatchBody}
  * @internal
  */
-export function encodeBatchBodyWithLengths(
-  records: readonly BatchRecord[],
+export function encodeBatchBodyWithLengths<R extends BatchRecord>(
+  records: readonly R[],
   propertyLengths: readonly number[],
   allocate: (bytes: number) => Buffer = allocateBody,
+  writeProperties?: (record: R, out: Buffer, pos: number) => boolean,
 ): Buffer {
   let total = 0;
   for (let i = 0; i < records.length; i++) {
@@ -74,7 +78,7 @@ export function encodeBatchBodyWithLengths(
     if (length > MAX_PROPERTIES_BYTES) throw propertiesTooLarge(i, length);
     total += RECORD_FIXED_BYTES + records[i]!.body.length + length;
   }
-  return writeBatchRecords(records, propertyLengths, allocate(total));
+  return writeBatchRecords(records, propertyLengths, allocate(total), writeProperties);
 }
 
 function allocateBody(bytes: number): Buffer {
@@ -99,12 +103,16 @@ function putInt32(out: Buffer, pos: number, value: number): void {
 }
 
 /** The records, straight into `out` (exactly their size). */
-function writeBatchRecords(records: readonly BatchRecord[], propertyLengths: readonly number[], out: Buffer): Buffer {
+function writeBatchRecords<R extends BatchRecord>(
+  records: readonly R[],
+  propertyLengths: readonly number[],
+  out: Buffer,
+  writeProperties?: (record: R, out: Buffer, pos: number) => boolean,
+): Buffer {
   let pos = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
     const body = record.body;
-    const properties = record.properties;
     const propertiesLength = propertyLengths[i]!;
     putInt32(out, pos, RECORD_FIXED_BYTES + body.length + propertiesLength);
     putInt32(out, pos + 4, 0); // magic code: unused in a batch
@@ -117,9 +125,12 @@ function writeBatchRecords(records: readonly BatchRecord[], propertyLengths: rea
     out[pos] = propertiesLength >>> 8;
     out[pos + 1] = propertiesLength;
     pos += 2;
-    // Properties are nearly always ASCII (names, hex ids, plain values): their UTF-8 length is then their length
-    // (and only then), and their bytes are their Latin-1 bytes, which Buffer writes more cheaply than UTF-8.
-    out.write(properties, pos, propertiesLength, properties.length === propertiesLength ? 'latin1' : 'utf8');
+    if (writeProperties === undefined || !writeProperties(record, out, pos)) {
+      // Properties are nearly always ASCII (names, hex ids, plain values): their UTF-8 length is then their length
+      // (and only then), and their bytes are their Latin-1 bytes, which Buffer writes more cheaply than UTF-8.
+      const properties = record.properties;
+      out.write(properties, pos, propertiesLength, properties.length === propertiesLength ? 'latin1' : 'utf8');
+    }
     pos += propertiesLength;
   }
   return out;

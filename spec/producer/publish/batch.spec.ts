@@ -213,4 +213,18 @@ describe('batch records: the fast paths write what the general encoder writes', 
       [item.properties, properties],
     );
   });
+  it('plain messages (own ids, or a swapped generator with non-ASCII ids) encode as their properties strings do', () => {
+    const own = [0, 1, 2].map((i) => prepareBatchItem({ topic: 'TopicTest', body: `m${i}`, waitStoreMsgOK: i !== 1 }, i, { maxMessageSize: 4 << 20 }));
+    const ids = ['ид-1', 'C0A8000230390000000000000000000A'];
+    const swapped = ids.map((id, i) => prepareBatchItem({ topic: 'TopicTest', body: 'x' }, i, { maxMessageSize: 4 << 20, createUniqueId: () => id }));
+    for (const items of [own, swapped]) {
+      for (const item of items) {
+        const reference = buildPropertiesString({ waitStoreMsgOK: item.waitStoreMsgOK, uniqKey: item.uniqueId });
+        assert.equal(item.properties, reference);
+        assert.equal(item.recordBytes, 22 + item.body.length + Buffer.byteLength(reference, 'utf8'));
+      }
+      assert.deepEqual(encodeBatchItems(items), encodeBatchBody(items));
+      assert.deepEqual(decodeBatchBody(encodeBatchItems(items)).map((record) => record.properties), items.map((item) => item.properties));
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { MQClientError } from '../../errors.js';
 import { encodeBatchBodyWithLengths } from '../../message/batch.js';
 import type { Message } from '../../message/message.js';
 import { createUniqueId } from '../../message/message-id.js';
-import { buildPropertiesString } from '../../message/properties.js';
+import { buildPropertiesString, MAX_PROPERTIES_BYTES } from '../../message/properties.js';
 import { checkMessage, checkPropertiesSize } from '../../message/validators.js';
 
 /**
@@ -48,6 +48,9 @@ const RETRY_TOPIC_PREFIX = '%RETRY%';
 interface PlainTemplate {
   readonly before: string;
   readonly after: string;
+  /** Their bytes (ASCII). */
+  readonly beforeBytes: Buffer;
+  readonly afterBytes: Buffer;
 }
 
 /** Built by {@link buildPropertiesString} itself (names in its HashMap order), once per process. */
@@ -55,7 +58,9 @@ function plainTemplate(waitStoreMsgOK: boolean): PlainTemplate {
   const marker = '\u0000id\u0000';
   const text = buildPropertiesString({ waitStoreMsgOK, uniqKey: marker });
   const at = text.indexOf(marker);
-  return { before: text.slice(0, at), after: text.slice(at + marker.length) };
+  const before = text.slice(0, at);
+  const after = text.slice(at + marker.length);
+  return { before, after, beforeBytes: Buffer.from(before, 'latin1'), afterBytes: Buffer.from(after, 'latin1') };
 }
 
 const PLAIN_WAIT_TRUE = plainTemplate(true);
@@ -79,6 +84,39 @@ export interface BatchItem {
   readonly uniqueId: string;
   /** Bytes of its §10.2 record. */
   readonly recordBytes: number;
+}
+
+/**
+ * The usual item: its properties are the plain template around its ASCII id. The string is built only when asked
+ * for (a send hook or the telemetry path reads it); the batch body gets the template's bytes and the id's, written
+ * straight from them (no properties string per message, held while the batch is in flight). A copy of it (`{...item}`)
+ * is a plain object with `properties` as a value, written from that string.
+ */
+class PlainBatchItem implements BatchItem {
+  constructor(
+    readonly topic: string,
+    readonly waitStoreMsgOK: boolean,
+    readonly body: Buffer,
+    readonly flag: number,
+    readonly uniqueId: string,
+    readonly recordBytes: number,
+    readonly template: PlainTemplate,
+  ) {}
+
+  get properties(): string {
+    return this.template.before + this.uniqueId + this.template.after;
+  }
+}
+
+/** Writes a plain item's properties bytes (template, id, template); `false` for any other item. */
+function writePlainProperties(item: BatchItem, out: Buffer, pos: number): boolean {
+  if (!(item instanceof PlainBatchItem)) return false;
+  const { beforeBytes, afterBytes } = item.template;
+  const id = item.uniqueId;
+  for (let i = 0; i < beforeBytes.length; i++) out[pos++] = beforeBytes[i]!;
+  for (let i = 0; i < id.length; i++) out[pos++] = id.charCodeAt(i);
+  for (let i = 0; i < afterBytes.length; i++) out[pos++] = afterBytes[i]!;
+  return true;
 }
 
 /** Options of {@link prepareBatchItem}. @internal */
@@ -121,12 +159,16 @@ export function prepareBatchItem(message: Message, index: number, options: Prepa
   const { tags, keys } = message;
   let properties: string;
   let propertiesBytes: number;
-  if (!tags && !keys && !message.properties && !contentType) {
+  if (!tags && !keys && !message.properties && !contentType && (ownIds || isAscii(uniqueId))) {
     // The usual record: UNIQ_KEY and WAIT only, i.e. the constant template around the id (ASCII throughout, so
-    // its UTF-8 length is its length unless the id generator was swapped for one that is not; our own ids are hex).
+    // its UTF-8 length is its length; our own ids are hex, a swapped id generator's are checked).
     const template = waitStoreMsgOK ? PLAIN_WAIT_TRUE : PLAIN_WAIT_FALSE;
-    properties = template.before + uniqueId + template.after;
-    propertiesBytes = ownIds || isAscii(uniqueId) ? properties.length : Buffer.byteLength(properties, 'utf8');
+    propertiesBytes = template.before.length + uniqueId.length + template.after.length;
+    // What checkPropertiesSize checks, on the length alone (ASCII: one byte per character).
+    if (propertiesBytes > MAX_PROPERTIES_BYTES) checkPropertiesSize(template.before + uniqueId + template.after);
+    const recordBytes = RECORD_OVERHEAD + bytes.length + propertiesBytes;
+    if (recordBytes > options.maxMessageSize) throw recordTooLarge(index, recordBytes, options.maxMessageSize);
+    return new PlainBatchItem(message.topic, waitStoreMsgOK, bytes, message.flag ?? 0, uniqueId, recordBytes, template);
   } else {
     properties = buildPropertiesString({
       tags: tags ?? null,
@@ -140,14 +182,16 @@ export function prepareBatchItem(message: Message, index: number, options: Prepa
   }
   checkPropertiesSize(properties);
   const recordBytes = RECORD_OVERHEAD + bytes.length + propertiesBytes;
-  if (recordBytes > options.maxMessageSize) {
-    throw new BatchMessageError(
-      `message #${index} alone makes a ${recordBytes}-byte batch, above maxMessageSize ${options.maxMessageSize}; send it on its own`,
-      BatchErrorCode.TOO_LARGE,
-      index,
-    );
-  }
+  if (recordBytes > options.maxMessageSize) throw recordTooLarge(index, recordBytes, options.maxMessageSize);
   return { topic: message.topic, waitStoreMsgOK, body: bytes, flag: message.flag ?? 0, properties, uniqueId, recordBytes };
+}
+
+function recordTooLarge(index: number, recordBytes: number, maxMessageSize: number): BatchMessageError {
+  return new BatchMessageError(
+    `message #${index} alone makes a ${recordBytes}-byte batch, above maxMessageSize ${maxMessageSize}; send it on its own`,
+    BatchErrorCode.TOO_LARGE,
+    index,
+  );
 }
 
 /**
@@ -224,5 +268,5 @@ export function encodeBatchItems(items: readonly BatchItem[], allocate?: (bytes:
     const item = items[i]!;
     lengths[i] = item.recordBytes - RECORD_OVERHEAD - item.body.length;
   }
-  return encodeBatchBodyWithLengths(items, lengths, allocate);
+  return encodeBatchBodyWithLengths(items, lengths, allocate, writePlainProperties);
 }

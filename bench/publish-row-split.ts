@@ -1,0 +1,54 @@
+/**
+ * The `publish batched` row split over two commands, so that each side can be profiled with its own node flags
+ * (`EmbeddedCluster.spawn()` forks the broker with fixed flags, and `--cpu-prof` is refused in NODE_OPTIONS):
+ *
+ *   node --cpu-prof --import tsx bench/publish-row-split.ts broker 19876 &      # the embedded cluster, in this process
+ *   node --cpu-prof --import tsx bench/publish-row-split.ts client 19876 [batched|single] [messages]
+ *
+ * The broker side serves until the client side sends it SIGTERM (it prints its pid) or it is stopped.
+ */
+import { EmbeddedCluster } from '../src/embedded/index.js';
+import { processCpuMicros } from './lib/process-cpu.js';
+import { startRx } from './scenarios/rocketmq-rx.js';
+import { measurePublish } from './scenarios/publish.js';
+
+const role = process.argv[2];
+const port = Number(process.argv[3] ?? 19876);
+
+if (role === 'broker') {
+  const cluster = await EmbeddedCluster.start({
+    brokers: 1,
+    namesrvPort: port,
+    queuesPerTopic: 4,
+    autoCreateTopic: true,
+    maxStoredMessages: 10_000,
+  });
+  console.log(`broker ready pid ${process.pid} namesrv ${cluster.namesrvAddr}`);
+  const stop = (): void => void cluster.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} else if (role === 'client') {
+  const batched = process.argv[4] !== 'single';
+  const messages = Number(process.argv[5] ?? 200_000);
+  const brokerPid = Number(process.env.BROKER_PID ?? 0);
+  const rx = await startRx(`127.0.0.1:${port}`);
+  try {
+    const m = await measurePublish(rx.producer, {
+      body: Buffer.alloc(1024, 0x61),
+      messages,
+      warmup: Math.round(messages / 10),
+      maxInFlight: batched ? 8 : 512,
+      brokerCpu: () => (brokerPid > 0 ? processCpuMicros(brokerPid) : null),
+      ...(batched ? { batch: { maxMessages: 64 } } : {}),
+    });
+    console.log(
+      `${batched ? 'publish batched 64×8' : 'publish 512'}: ${Math.round(m.messages / m.seconds)} msgs/s, client ${(m.cpuMicros / m.messages).toFixed(2)} µs/msg, ` +
+        `broker ${m.brokerCpuMicros === null ? '—' : (m.brokerCpuMicros / m.messages).toFixed(2)} µs/msg, errors ${m.errors}`,
+    );
+  } finally {
+    await rx.close();
+  }
+} else {
+  console.error('usage: publish-row-split.ts broker|client <namesrv port> [batched|single] [messages]');
+  process.exit(2);
+}
