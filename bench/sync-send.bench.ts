@@ -11,10 +11,12 @@
  * `--alloc` reports the bytes allocated per sync send instead (V8's sampling heap profiler, counting objects that
  * GCs already collected), with the top allocation sites when `TOP=n` is set.
  *
+ * `--peer` adds ali-ons' `await producer.send(message)` (`scenarios/ali-ons.ts`) to the same rounds.
+ *
  * `--only raw|invoke|this` runs one client alone (for `perf record -p`). `--invoke` adds `await remotingClient.invoke(…)` of a SEND_MESSAGE_V2 request built per send: the remoting layer
  * alone, between the raw client and the producer.
  *
- *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--size 1024] [--against /other/checkout] [--alloc] [--invoke]
+ *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--size 1024] [--against /other/checkout] [--alloc] [--invoke] [--peer] [--no-gc]
  */
 import { mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -27,6 +29,7 @@ import type * as MessageId from '../src/message/message-id.js';
 import type * as Protocol from '../src/protocol.js';
 import { collectGarbage } from './lib/measure.js';
 import { BENCH_GROUP, BENCH_TOPIC } from './lib/fixtures.js';
+import { startAliOns } from './scenarios/ali-ons.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 
 const args = process.argv.slice(2);
@@ -38,6 +41,13 @@ const MESSAGES = option('messages', 5000);
 const ROUNDS = option('rounds', 7);
 const SIZE = option('size', 1024);
 const ALLOC = args.includes('--alloc');
+/**
+ * `--no-gc`: no full GC before each round. The full GC (as the harness does before each measured phase) collects the
+ * maps of the per-send objects when no send is in flight, which throws away the optimized code that embeds them
+ * ("weak objects" in `--trace-deopt-verbose`), so each round then also pays for running the send path unoptimized and
+ * compiling it again; without it the rounds show the steady state.
+ */
+const GC_BEFORE_ROUND = !args.includes('--no-gc');
 const against = args.includes('--against') ? resolvePath(args[args.indexOf('--against') + 1]!) : null;
 
 const here = resolvePath(fileURLToPath(new URL('..', import.meta.url)));
@@ -82,7 +92,7 @@ async function producerClient(tree: string, label: string): Promise<Client & { s
     label,
     sendOnce,
     async round(count) {
-      collectGarbage();
+      if (GC_BEFORE_ROUND) collectGarbage();
       const cpu0 = process.cpuUsage();
       for (let i = 0; i < count; i++) {
         const t = performance.now();
@@ -132,7 +142,7 @@ async function invokeClient(tree: string): Promise<Client> {
   return {
     label: 'invoke',
     async round(count) {
-      collectGarbage();
+      if (GC_BEFORE_ROUND) collectGarbage();
       const cpu0 = process.cpuUsage();
       for (let i = 0; i < count; i++) {
         const t = performance.now();
@@ -144,6 +154,29 @@ async function invokeClient(tree: string): Promise<Client> {
       return { cpu: (cpu.user + cpu.system) / count, p50: sorted[Math.floor(count / 2)]! };
     },
     close: () => client.close(),
+  };
+}
+
+/** ali-ons' producer, one `await send()` at a time (`--peer`). */
+async function peerClient(): Promise<Client> {
+  const ons = await startAliOns(cluster.namesrvAddr);
+  for (let i = 0; i < 3000; i++) await ons.sendOnce(body);
+  const latencies = new Float64Array(MESSAGES);
+  return {
+    label: 'ali-ons',
+    async round(count) {
+      if (GC_BEFORE_ROUND) collectGarbage();
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < count; i++) {
+        const t = performance.now();
+        await ons.sendOnce(body);
+        latencies[i] = performance.now() - t;
+      }
+      const cpu = process.cpuUsage(cpu0);
+      const sorted = latencies.slice(0, count).sort();
+      return { cpu: (cpu.user + cpu.system) / count, p50: sorted[Math.floor(count / 2)]! };
+    },
+    close: () => ons.close().catch(() => undefined),
   };
 }
 
@@ -164,6 +197,7 @@ if (!ALLOC && wanted('raw')) clients.push(raw);
 if (!ALLOC && (args.includes('--invoke') || only === 'invoke')) clients.push(await invokeClient(here));
 if (wanted('this')) clients.push(await producerClient(here, 'this'));
 if (against !== null) clients.push(await producerClient(against, 'against'));
+if (!ALLOC && args.includes('--peer')) clients.push(await peerClient());
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -225,3 +259,5 @@ if (ALLOC) {
 }
 for (const client of clients) await client.close();
 await cluster.stop();
+// ali-ons leaves timers and sockets behind after close(), as in `run.ts`, which exits the same way.
+process.exit(0);
