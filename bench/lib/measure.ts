@@ -32,7 +32,12 @@ export type Issue = (index: number, done: Done) => void;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** Collects garbage twice (the second pass frees what finalizers of the first released). */
+/**
+ * Collects garbage twice (the second pass frees what finalizers of the first released). The loops call it before
+ * their warm-up, not between warm-up and measured phase: a full GC while no send is in flight lets V8 drop the
+ * optimized code of the send path (its weakly held maps died, "weak objects" deopts), so a measured phase right
+ * after it would pay for re-optimizing what the warm-up had optimized, and the sync rows most (fewer messages).
+ */
 export function collectGarbage(): void {
   gc();
   gc();
@@ -126,12 +131,12 @@ export async function measureWindowed(issue: Issue, options: MeasureOptions): Pr
   const size = Math.max(options.messages, options.warmup);
   const starts = new Float64Array(size);
   const latencies = new Float64Array(size).fill(NaN);
+  collectGarbage();
   if (options.warmup > 0) {
     await windowed(issue, options.warmup, inFlight, starts, latencies);
     await options.settle?.(options.warmup);
   }
   latencies.fill(NaN);
-  collectGarbage();
   const rss = sampleRss();
   const broker0 = options.brokerCpu?.();
   const cpu0 = process.cpuUsage();
@@ -159,6 +164,7 @@ export async function measureSequential(sendOnce: (index: number) => Promise<unk
   const latencies = new Float64Array(Math.max(options.messages, 1)).fill(NaN);
   let errors = 0;
   let firstError: unknown;
+  collectGarbage();
   for (let i = 0; i < options.warmup; i++) {
     try {
       await sendOnce(i);
@@ -166,7 +172,6 @@ export async function measureSequential(sendOnce: (index: number) => Promise<unk
       // counted in the measured phase only
     }
   }
-  collectGarbage();
   const rss = sampleRss();
   const broker0 = options.brokerCpu?.();
   const cpu0 = process.cpuUsage();

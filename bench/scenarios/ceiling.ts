@@ -199,8 +199,8 @@ export async function measureCeiling(options: CeilingOptions): Promise<Measureme
     });
 
   try {
+    collectGarbage(); // before the warm-up, not after it: see collectGarbage
     if (options.warmup > 0) await phase(options.warmup);
-    collectGarbage();
     const rss = sampleRss();
     const broker0 = options.brokerCpu?.();
     const cpu0 = process.cpuUsage();

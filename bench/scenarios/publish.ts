@@ -68,9 +68,9 @@ export async function measurePublish(producer: Producer, options: PublishRowOpti
   const size = Math.max(options.messages, options.warmup);
   const starts = new Float64Array(size);
   const latencies = new Float64Array(size).fill(NaN);
+  collectGarbage(); // before the warm-up, not after it: see collectGarbage
   if (options.warmup > 0) await stream(producer, options, options.warmup, { starts, latencies });
   latencies.fill(NaN);
-  collectGarbage();
   const rss = sampleRss();
   const broker0 = options.brokerCpu?.();
   const cpu0 = process.cpuUsage();
