@@ -227,7 +227,14 @@ describe('JSON header fast writer', () => {
           for (let i = 0; i < repeat; i++) variants.push(original);
           if (original.extFields !== null) {
             const keys = Object.keys(original.extFields);
-            if (keys.length > 0) variants.push({ ...original, extFields: { ...original.extFields, [keys[repeat % keys.length]!]: `changed${repeat}` } });
+            if (keys.length > 0) {
+              // Changed twice in a row (the writer may take a value that repeats into its template), then back.
+              const key = keys[repeat % keys.length]!;
+              for (const value of [`changed${repeat}`, `changed${repeat}`, 'x'.repeat(7 + repeat), `changed${repeat}`, `changed${repeat}`]) {
+                variants.push({ ...original, opaque: original.opaque ^ 1, extFields: { ...original.extFields, [key]: value } });
+              }
+              variants.push(original);
+            }
             // The same fields in reverse order.
             variants.push({ ...original, extFields: Object.fromEntries(Object.entries(original.extFields).reverse()) });
           }

@@ -180,6 +180,8 @@ interface HeadTemplate {
   keys: string[];
   /** The field values; `undefined` for a non-string value, which never matches. */
   values: (string | undefined)[];
+  /** The value that last differed from the template's at each field (see {@link adoptField}). */
+  repeats: (string | undefined)[];
   flag: number;
   language: string;
   remark: string | null;
@@ -206,6 +208,7 @@ function newTemplate(): HeadTemplate {
     count: 0,
     keys: [],
     values: [],
+    repeats: [],
     flag: 0,
     language: '',
     remark: null,
@@ -362,6 +365,7 @@ function keepTemplate(template: HeadTemplate, command: RemotingCommand, ext: Rec
     ends[count + 2] = pos;
     keys.length = count;
     values.length = count;
+    template.repeats.length = 0;
     template.count = count;
   } catch (error) {
     if (error === NO_ROOM) return false;
@@ -405,6 +409,18 @@ function copySegments(template: HeadTemplate, first: number, last: number, buf: 
 }
 
 /**
+ * Makes `value` the template's value of field `segment` when its segment, just written to `buf[from, to)`, is as long
+ * as the template's (same key, same position, so the same bytes as the template would have had with it).
+ */
+function adoptField(template: HeadTemplate, segment: number, value: string, buf: Buffer, from: number, to: number): void {
+  const start = template.ends[segment - 1]!;
+  if (template.ends[segment]! - start !== to - from) return;
+  const bytes = template.bytes;
+  for (let i = from, at = start; i < to; i++, at++) bytes[at] = buf[i]!;
+  template.values[segment - 1] = value;
+}
+
+/**
  * The JSON header of a command with extFields, segments equal to `template`'s copied from it, at `pos`. When it copies
  * fewer segments than it writes, `template` becomes this command's head.
  */
@@ -419,6 +435,7 @@ function writeHeadFromTemplate(
   const count = template.count;
   const keys = template.keys;
   const values = template.values;
+  const repeats = template.repeats;
   // The run of template segments matched but not copied yet: first…last (none when first < 0); the prefix matches,
   // as the template was picked by code.
   let first = 0;
@@ -441,8 +458,15 @@ function writeHeadFromTemplate(
         pos = copySegments(template, first, last, buf, pos, limit);
         first = -1;
       }
+      const at = pos;
       pos = writeField(buf, pos, key, value, segment === 1, limit);
       written++;
+      if (segment <= count && key === keys[segment - 1] && typeof value === 'string') {
+        // A value seen twice in a row here (a timestamp within one millisecond) replaces the template's when its
+        // bytes are as long (the segment is rewritten in place; the views of the template stay valid).
+        if (value === repeats[segment - 1]) adoptField(template, segment, value, buf, at, pos);
+        else repeats[segment - 1] = value;
+      }
     }
   }
   const middle = count + 1;
