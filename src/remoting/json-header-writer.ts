@@ -143,7 +143,7 @@ export function encodeJsonFrameHeadInto(command: RemotingCommand, bodyLength: nu
  * fields (a queue id, a timestamp, the properties) and the opaque. So the writer keeps the encoded head of a recent
  * request of each kind, cut into segments:
  *
- *   prefix `{"code":N,"extFields":{` | field 0 `"k":"v"` | field 1 `,"k":"v"` | … | middle `},"flag":F,"language":L,"opaque":`
+ *   prefix `{"code":N,"extFields":{` | field 1 `"k":"v"` | field 2 `,"k":"v"` | … | middle `},"flag":F,"language":L,"opaque":`
  *   | (the opaque, never kept) | tail `,"remark":R` (when there is one) `,"serializeTypeCurrentRPC":"JSON","version":V}`
  *
  * and a later request copies each segment whose inputs are the same values (the same code; the same key and the
@@ -153,9 +153,13 @@ export function encodeJsonFrameHeadInto(command: RemotingCommand, bodyLength: nu
  * function whether it goes to a template or to a request, so the bytes are those of the plain writer (and of
  * `jsonHeaderText`: a property test compares them over sequences of requests).
  *
+ * A template follows its kind's traffic: a request that writes more than half of its segments itself replaces it
+ * with its own head, and a field value that comes twice in a row where the template's differs (a bornTimestamp
+ * within one millisecond) takes its place when its bytes are as long.
+ *
  * Bounded: {@link TEMPLATE_SLOTS} templates of at most {@link MAX_TEMPLATE_BYTES} bytes and
- * {@link MAX_TEMPLATE_FIELDS} fields, picked by code and first key; a request that copies fewer segments than it
- * writes replaces its slot's template with its own head.
+ * {@link MAX_TEMPLATE_FIELDS} fields, picked by code and first key (a new kind takes the slots in turn); the strings
+ * a template refers to are at most as long as its bytes.
  */
 
 /** Templates kept (one per request kind: code and first extFields key). */
@@ -464,8 +468,9 @@ function writeHeadFromTemplate(
       if (segment <= count && key === keys[segment - 1] && typeof value === 'string') {
         // A value seen twice in a row here (a timestamp within one millisecond) replaces the template's when its
         // bytes are as long (the segment is rewritten in place; the views of the template stay valid).
+        // (Only values that could fit are remembered, so what a template holds stays within its bytes' size.)
         if (value === repeats[segment - 1]) adoptField(template, segment, value, buf, at, pos);
-        else repeats[segment - 1] = value;
+        else if (value.length < template.ends[segment]! - template.ends[segment - 1]!) repeats[segment - 1] = value;
       }
     }
   }
