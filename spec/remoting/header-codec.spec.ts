@@ -187,7 +187,7 @@ describe('JSON header fast writer', () => {
   // Requests of one kind reuse the encoded segments of an earlier head (code, equal field strings at equal positions,
   // flag and language, remark and version): sequences of requests that share and change values, built from small
   // pools so that they repeat, must still give exactly the reference bytes.
-  const pooledString = fc.constantFrom('', 'BenchGroup', 'TopicA', 'TopicB', '0', '1', 'false', 'Grüße', '😀', 'tab\tx', '"q"\\', '\u0001\u0002', '\ud800', 'x'.repeat(300));
+  const pooledString = fc.constantFrom('', 'BenchGroup', 'TopicA', 'TopicB', '0', '1', 'false', 'Grüße', '😀', 'tab\tx', '"q"\\', '\u0001\u0002', '\ud800', 'x'.repeat(300), 'y'.repeat(3000));
   const pooledValue = fc.oneof(
     { weight: 6, arbitrary: pooledString },
     // Equal to a pooled string but another string object (the writer compares by value, not identity).

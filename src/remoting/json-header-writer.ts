@@ -168,7 +168,7 @@ export function encodeJsonFrameHeadInto(command: RemotingCommand, bodyLength: nu
 /** Templates kept (one per request kind: code and first extFields key). */
 const TEMPLATE_SLOTS = 4;
 /** A head longer than this (counting each string's worst case, 6 bytes per character) is never kept. */
-const MAX_TEMPLATE_BYTES = 4096;
+const MAX_TEMPLATE_BYTES = 16 * 1024;
 /** A header with more fields than this is never kept. */
 const MAX_TEMPLATE_FIELDS = 40;
 /** Runs of at most this many bytes are copied byte by byte; longer ones through a cached view. */
@@ -243,10 +243,14 @@ function writeFrameHead(command: RemotingCommand, bodyLength: number, buf: Buffe
       break;
     }
     let template: HeadTemplate | undefined;
+    // A slot with no usable template, taken before the turn of the others.
+    let free = -1;
     if (firstKey !== undefined) {
       for (let slot = 0; slot < TEMPLATE_SLOTS; slot++) {
         const candidate = templates[slot];
-        if (candidate !== undefined && candidate.usable && candidate.code === command.code && candidate.firstKey === firstKey) {
+        if (candidate === undefined || !candidate.usable) {
+          if (free < 0) free = slot;
+        } else if (candidate.code === command.code && candidate.firstKey === firstKey) {
           template = candidate;
           break;
         }
@@ -257,10 +261,11 @@ function writeFrameHead(command: RemotingCommand, bodyLength: number, buf: Buffe
     } else {
       end = writeHead(command, ext, buf, start + 8, buf.length);
       if (firstKey !== undefined) {
-        const slot = nextSlot;
-        nextSlot = (nextSlot + 1) % TEMPLATE_SLOTS;
-        const fresh = newTemplate();
-        if (keepTemplate(fresh, command, ext, firstKey)) templates[slot] = fresh;
+        const slot = free >= 0 ? free : nextSlot;
+        // The slot's template object is rewritten, not replaced. A head too large to keep leaves the slot free (and the
+        // turn where it was), so such requests cost at most a partial second encoding, and evict one template at most.
+        const kept = (templates[slot] ??= newTemplate());
+        if (keepTemplate(kept, command, ext, firstKey) && free < 0) nextSlot = (nextSlot + 1) % TEMPLATE_SLOTS;
       }
     }
   }
