@@ -35,8 +35,9 @@ const sources = (process.env.SRC ?? fileURLToPath(new URL('../src/', import.meta
 const OPAQUE_KEY = Buffer.from('"opaque":');
 const BODY = Buffer.alloc(1024, 0x61);
 const QUEUE_IDS = ['0', '1', '2', '3'];
-const BORN = String(Date.now());
-const PROPERTIES = 'UNIQ_KEY\u0001C0A8000230391B6D358647B760000000\u0002WAIT\u0001true';
+const BORN = Date.now();
+// As a producer's: a bornTimestamp and a UNIQ_KEY of its own per request (the end-to-end `invoke$` row's are too).
+const properties = (index: number): string => `UNIQ_KEY\u0001C0A8000230391B6D358647B7${String(6_000_000_000 + index)}\u0002WAIT\u0001true`;
 
 /** Stands in for the socket: keeps the opaques of what is written, answers them in one chunk on `respond()`. */
 class FakeSocket extends EventEmitter {
@@ -110,9 +111,9 @@ async function setup(dir: string): Promise<{ run: (count: number, inFlight: numb
         d: '4',
         e: QUEUE_IDS[index & 3]!,
         f: '0',
-        g: BORN,
+        g: String(BORN + (index >> 4)),
         h: '0',
-        i: PROPERTIES,
+        i: properties(index),
         j: '0',
         k: 'false',
         m: 'false',

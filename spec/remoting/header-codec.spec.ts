@@ -184,6 +184,102 @@ describe('JSON header fast writer', () => {
     );
   });
 
+  // Requests of one kind reuse the encoded segments of an earlier head (code, equal field strings at equal positions,
+  // flag and language, remark and version): sequences of requests that share and change values, built from small
+  // pools so that they repeat, must still give exactly the reference bytes.
+  const pooledString = fc.constantFrom('', 'BenchGroup', 'TopicA', 'TopicB', '0', '1', 'false', 'Grüße', '😀', 'tab\tx', '"q"\\', '\u0001\u0002', '\ud800', 'x'.repeat(300), 'y'.repeat(3000));
+  const pooledValue = fc.oneof(
+    { weight: 6, arbitrary: pooledString },
+    // Equal to a pooled string but another string object (the writer compares by value, not identity).
+    { weight: 2, arbitrary: pooledString.map((text) => [...text].join('')) },
+    { weight: 2, arbitrary: anyString },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, null) },
+  );
+  const pooledKey = fc.constantFrom('a', 'b', 'c', 'e', 'g', 'i', 'topic', 'ü', '"', '');
+  const sequenceCommand = fc.record(
+    {
+      code: fc.constantFrom(310, 320, 34, 105, 11, 12, 13),
+      language: fc.constantFrom('JAVA', 'JAVA', 'GO', 'é'),
+      version: fc.constantFrom(409, 409, 453, 2 ** 31),
+      opaque: fc.integer(),
+      flag: fc.constantFrom(0, 0, 2, 1.5),
+      remark: fc.constantFrom(null, null, 'r', 'ü\n'),
+      extFields: fc.option(
+        fc.array(fc.tuple(pooledKey, pooledValue), { maxLength: 14 }).map((pairs) => {
+          const ext: Record<string, unknown> = {};
+          for (const [key, value] of pairs) ext[key] = value;
+          return ext as Record<string, string>;
+        }),
+        { nil: null, freq: 10 },
+      ),
+      serializeType: fc.constant(SerializeType.JSON),
+      body: fc.constant(null),
+    },
+    { noNullPrototype: true },
+  );
+
+  it('writes the reference bytes over sequences of requests that repeat and change values (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(sequenceCommand, fc.nat({ max: 3 })), { minLength: 1, maxLength: 40 }), (sequence) => {
+        for (const [original, repeat] of sequence) {
+          // Each command again, as it is and with one field changed, so that it meets its own template.
+          const variants = [original];
+          for (let i = 0; i < repeat; i++) variants.push(original);
+          if (original.extFields !== null) {
+            const keys = Object.keys(original.extFields);
+            if (keys.length > 0) {
+              // Changed twice in a row (the writer may take a value that repeats into its template), then back.
+              const key = keys[repeat % keys.length]!;
+              for (const value of [`changed${repeat}`, `changed${repeat}`, 'x'.repeat(7 + repeat), `changed${repeat}`, `changed${repeat}`]) {
+                variants.push({ ...original, opaque: original.opaque ^ 1, extFields: { ...original.extFields, [key]: value } });
+              }
+              variants.push(original);
+            }
+            // The same fields in reverse order.
+            variants.push({ ...original, extFields: Object.fromEntries(Object.entries(original.extFields).reverse()) });
+          }
+          for (const command of variants) {
+            const text = Buffer.from(jsonHeaderText(command));
+            const head = encodeFrameHead(command, 7);
+            assert.deepEqual(head.subarray(8), text);
+            assert.equal(head.readInt32BE(0), 4 + text.length + 7);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a field value that is not a string is written as it is now, never from an earlier head', () => {
+    const value = { n: 1 };
+    const original = command({ code: 999, extFields: { a: 'x', obj: value as unknown as string, b: 'y' } });
+    for (let n = 0; n < 4; n++) {
+      value.n = n;
+      assert.deepEqual(encodeFrameHead(original).subarray(8), Buffer.from(jsonHeaderText(original)), String(n));
+    }
+    const numbers = command({ code: 999, extFields: { a: 'x', num: 5 as unknown as string } });
+    assert.deepEqual(encodeFrameHead(numbers).subarray(8), Buffer.from(jsonHeaderText(numbers)));
+  });
+
+  it('with a reused head, encodes into a caller buffer exactly the head or reports that it does not fit', () => {
+    const original = command({ code: 998, extFields: { a: 'group', b: 'topic', g: '1764000000000', i: 'UNIQ_KEY\u0001x' } });
+    const head = encodeFrameHead(original, 100);
+    for (let size = 0; size < 6 * head.length; size += 3) {
+      const changed = { ...original, opaque: size, extFields: { ...original.extFields!, g: String(1_764_000_000_000 + size) } };
+      const expected = encodeFrameHead(changed, 100);
+      const target = Buffer.alloc(size, 0xee);
+      const end = encodeFrameHeadInto(changed, 100, target, 2);
+      if (end < 0) {
+        assert.ok(size < 2 + 6 * expected.length, `room for ${size - 2} bytes should be enough for ${expected.length}`);
+      } else {
+        assert.equal(end, 2 + expected.length);
+        assert.deepEqual(target.subarray(2, end), expected);
+        assert.ok(target.subarray(end).every((byte) => byte === 0xee), 'nothing written past the head');
+      }
+      assert.ok(target.subarray(0, 2).every((byte) => byte === 0xee), 'nothing written before the offset');
+    }
+  });
+
   it('writes numbers outside int32 (and -0) as the reference does', () => {
     for (const value of [2 ** 31, -(2 ** 31) - 1, 2 ** 53, 1.5, -0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, 0, -1, 2 ** 31 - 1, -(2 ** 31)]) {
       const original = command({ code: value, flag: value, opaque: value, version: value });

@@ -2,7 +2,8 @@
  * Fast path of the JSON header encoder: writes the bytes of `jsonHeaderText(command)` straight into a buffer
  * instead of building a string, measuring its UTF-8 length and encoding it again. Plain printable ASCII (nearly
  * every header string) is copied byte by byte; anything else goes through `JSON.stringify`, so the output stays
- * byte-identical to the reference `jsonHeaderText` (checked by a property test).
+ * byte-identical to the reference `jsonHeaderText` (checked by a property test). Segments of the head that equal
+ * those of a recent request of the same kind are copied from its encoding instead (head templates, below).
  *
  * The target is a caller's buffer with a fixed room ({@link encodeJsonFrameHeadInto}: a connection's write buffer, so
  * that the head is written once, where it will be sent from), or a reused scratch buffer, doubled until the head
@@ -64,14 +65,13 @@ function writeString(buf: Buffer, pos: number, value: string, limit: number): nu
   let at = pos + 1;
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
-    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
-      if (c < 0x80) {
-        buf[at++] = c;
-        continue;
-      }
-      // Non-ASCII (and lone surrogates, which JSON.stringify escapes): leave it to JSON.stringify.
-      return pos + buf.write(JSON.stringify(value), pos, 'utf8');
+    // One table load rather than four comparisons per character (about a third less time per string).
+    if (c < 0x80 && PLAIN_ASCII[c] === 1) {
+      buf[at++] = c;
+      continue;
     }
+    // Non-ASCII (and lone surrogates, which JSON.stringify escapes): leave it to JSON.stringify.
+    if (c >= 0x80) return pos + buf.write(JSON.stringify(value), pos, 'utf8');
     // The escapes JSON.stringify writes (the property separators \u0001 / \u0002 come through here).
     buf[at++] = 0x5c;
     const short = c < 0x20 ? SHORT_ESCAPES[c]! : c;
@@ -88,6 +88,10 @@ function writeString(buf: Buffer, pos: number, value: string, limit: number): nu
   buf[at++] = 0x22;
   return at;
 }
+
+/** 1 for the ASCII characters JSON.stringify writes as they are (printable, `\x7f` too, but not `"` and `\`). */
+const PLAIN_ASCII = new Uint8Array(0x80);
+for (let c = 0x20; c < 0x80; c++) PLAIN_ASCII[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 
 /** For control characters: the letter of their short escape (`\n` → `n`), or 0 for `\u00XX`. */
 const SHORT_ESCAPES = new Uint8Array(0x20);
@@ -137,38 +141,202 @@ export function encodeJsonFrameHeadInto(command: RemotingCommand, bodyLength: nu
   }
 }
 
+/*
+ * Head templates. Requests of one kind repeat most of their header: a producer's sends to one topic differ in a few
+ * fields (a queue id, a timestamp, the properties) and the opaque. So the writer keeps the encoded head of a recent
+ * request of each kind, cut into segments:
+ *
+ *   prefix `{"code":N,"extFields":{` | field 1 `"k":"v"` | field 2 `,"k":"v"` | … | middle `},"flag":F,"language":L,"opaque":`
+ *   | (the opaque, never kept) | tail `,"remark":R` (when there is one) `,"serializeTypeCurrentRPC":"JSON","version":V}`
+ *
+ * and a later request copies each segment whose inputs are the same values (the same code; the same key and the
+ * same string at the same position; the same flag and language; the same remark and version) from it, runs of
+ * adjacent segments as one copy, and writes only the other segments from JS. Strings are immutable, so equal inputs
+ * mean equal bytes; non-string field values (from untyped callers) are never reused. A segment is written by the same
+ * function whether it goes to a template or to a request, so the bytes are those of the plain writer (and of
+ * `jsonHeaderText`: a property test compares them over sequences of requests).
+ *
+ * A template follows its kind's traffic: a request that writes more than half of its segments itself replaces it
+ * with its own head, and a field value that comes twice in a row where the template's differs (a bornTimestamp
+ * within one millisecond) takes its place when its bytes are as long.
+ *
+ * Bounded: {@link TEMPLATE_SLOTS} templates of at most {@link MAX_TEMPLATE_BYTES} bytes and
+ * {@link MAX_TEMPLATE_FIELDS} fields, picked by code and first key (a new kind takes the slots in turn); the strings
+ * a template refers to are at most as long as its bytes.
+ */
+
+/** Templates kept (one per request kind: code and first extFields key). */
+const TEMPLATE_SLOTS = 4;
+/** A head longer than this (counting each string's worst case, 6 bytes per character) is never kept. */
+const MAX_TEMPLATE_BYTES = 16 * 1024;
+/** A header with more fields than this is never kept. */
+const MAX_TEMPLATE_FIELDS = 40;
+/** Runs of at most this many bytes are copied byte by byte; longer ones through a cached view. */
+const SHORT_RUN = 8;
+/** Segments of a template: prefix, fields, middle, tail. */
+const MAX_SEGMENTS = MAX_TEMPLATE_FIELDS + 3;
+
+/** The encoded head of one request, cut into segments (see above). */
+interface HeadTemplate {
+  /** False while it is (re)written and after a failed (re)write: then no request uses it. */
+  usable: boolean;
+  code: number;
+  firstKey: string;
+  /** Present (non-null) fields, in order. */
+  count: number;
+  keys: string[];
+  /** The field values; `undefined` for a non-string value, which never matches. */
+  values: (string | undefined)[];
+  /** The value that last differed from the template's at each field (see {@link adoptField}). */
+  repeats: (string | undefined)[];
+  flag: number;
+  language: string;
+  remark: string | null;
+  version: number;
+  /** Segment `s` is `bytes[ends[s - 1], ends[s])` (from 0 for `s = 0`): 0 prefix, 1…count the fields, then middle, tail. */
+  readonly ends: Int32Array;
+  readonly bytes: Buffer;
+  /** Bumped by each (re)write: a cached view is valid while its `viewGenerations` entry equals it. */
+  generation: number;
+  /** Views of `bytes` for runs of segments `first…last`, at `first * MAX_SEGMENTS + last`, made when first used. */
+  readonly viewGenerations: Int32Array;
+  readonly views: (Uint8Array | undefined)[];
+}
+
+const templates: (HeadTemplate | undefined)[] = new Array<HeadTemplate | undefined>(TEMPLATE_SLOTS).fill(undefined);
+/** The slot the next new kind of request takes. */
+let nextSlot = 0;
+
+function newTemplate(): HeadTemplate {
+  return {
+    usable: false,
+    code: 0,
+    firstKey: '',
+    count: 0,
+    keys: [],
+    values: [],
+    repeats: [],
+    flag: 0,
+    language: '',
+    remark: null,
+    version: 0,
+    ends: new Int32Array(MAX_TEMPLATE_FIELDS + 3),
+    bytes: Buffer.allocUnsafe(MAX_TEMPLATE_BYTES),
+    generation: 0,
+    viewGenerations: new Int32Array(MAX_SEGMENTS * MAX_SEGMENTS),
+    views: new Array<Uint8Array | undefined>(MAX_SEGMENTS * MAX_SEGMENTS).fill(undefined),
+  };
+}
+
 /** Writes the frame head into `buf` at `start`; returns the offset after it. */
 function writeFrameHead(command: RemotingCommand, bodyLength: number, buf: Buffer, start: number): number {
-  const limit = buf.length;
-  let pos = writeBytes(buf, start + 8, CODE, limit);
-  pos = writeNumber(buf, pos, command.code, limit);
   const ext = command.extFields;
-  if (ext !== null) {
-    pos = writeBytes(buf, pos, EXT_FIELDS, limit);
-    let first = true;
+  let end: number;
+  if (ext === null) {
+    end = writeHeadWithoutFields(command, buf, start + 8, buf.length);
+  } else {
+    let firstKey: string | undefined;
     for (const key in ext) {
       const value = ext[key];
       if (value === undefined || value === null) continue;
-      if (!first) {
-        room(pos, 1, limit);
-        buf[pos++] = 0x2c;
-      }
-      first = false;
-      pos = writeString(buf, pos, key, limit);
-      room(pos, 1, limit);
-      buf[pos++] = 0x3a;
-      // Non-strings only come from untyped callers; write them as the reference encoder does.
-      pos = typeof value === 'string' ? writeString(buf, pos, value, limit) : writeUtf8(buf, pos, JSON.stringify(value), limit);
+      firstKey = key;
+      break;
     }
-    pos = writeBytes(buf, pos, EXT_END_FLAG, limit);
-  } else {
-    pos = writeBytes(buf, pos, FLAG, limit);
+    let template: HeadTemplate | undefined;
+    // A slot with no usable template, taken before the turn of the others.
+    let free = -1;
+    if (firstKey !== undefined) {
+      for (let slot = 0; slot < TEMPLATE_SLOTS; slot++) {
+        const candidate = templates[slot];
+        if (candidate === undefined || !candidate.usable) {
+          if (free < 0) free = slot;
+        } else if (candidate.code === command.code && candidate.firstKey === firstKey) {
+          template = candidate;
+          break;
+        }
+      }
+    }
+    if (template !== undefined) {
+      end = writeHeadFromTemplate(command, ext, template, buf, start + 8, buf.length);
+    } else {
+      end = writeHead(command, ext, buf, start + 8, buf.length);
+      if (firstKey !== undefined) {
+        const slot = free >= 0 ? free : nextSlot;
+        // The slot's template object is rewritten, not replaced. A head too large to keep leaves the slot free (and the
+        // turn where it was), so such requests cost at most a partial second encoding, and evict one template at most.
+        const kept = (templates[slot] ??= newTemplate());
+        if (keepTemplate(kept, command, ext, firstKey) && free < 0) nextSlot = (nextSlot + 1) % TEMPLATE_SLOTS;
+      }
+    }
   }
+  const headerLength = end - start - 8;
+  if (headerLength > 0xffffff) {
+    throw new RangeError(`Remoting header of ${headerLength} bytes exceeds the 24-bit header length field`);
+  }
+  buf.writeInt32BE(4 + headerLength + bodyLength, start);
+  buf.writeInt32BE(headerLength, start + 4);
+  return end;
+}
+
+/** The JSON header of a command without extFields, at `pos`. */
+function writeHeadWithoutFields(command: RemotingCommand, buf: Buffer, pos: number, limit: number): number {
+  pos = writeBytes(buf, pos, CODE, limit);
+  pos = writeNumber(buf, pos, command.code, limit);
+  pos = writeBytes(buf, pos, FLAG, limit);
   pos = writeNumber(buf, pos, command.flag, limit);
   pos = writeBytes(buf, pos, LANGUAGE, limit);
   pos = writeString(buf, pos, command.language, limit);
   pos = writeBytes(buf, pos, OPAQUE, limit);
   pos = writeNumber(buf, pos, command.opaque, limit);
+  return writeTail(command, buf, pos, limit);
+}
+
+/** The JSON header of a command with extFields, every segment from JS, at `pos`. */
+function writeHead(command: RemotingCommand, ext: Record<string, string>, buf: Buffer, pos: number, limit: number): number {
+  pos = writePrefix(command, buf, pos, limit);
+  let first = true;
+  for (const key in ext) {
+    const value = ext[key];
+    if (value === undefined || value === null) continue;
+    pos = writeField(buf, pos, key, value, first, limit);
+    first = false;
+  }
+  pos = writeMiddle(command, buf, pos, limit);
+  pos = writeNumber(buf, pos, command.opaque, limit);
+  return writeTail(command, buf, pos, limit);
+}
+
+/** Segment "prefix": `{"code":N,"extFields":{`. */
+function writePrefix(command: RemotingCommand, buf: Buffer, pos: number, limit: number): number {
+  pos = writeBytes(buf, pos, CODE, limit);
+  pos = writeNumber(buf, pos, command.code, limit);
+  return writeBytes(buf, pos, EXT_FIELDS, limit);
+}
+
+/** Segment "field": `"key":value`, after a comma unless it is the first. */
+function writeField(buf: Buffer, pos: number, key: string, value: unknown, first: boolean, limit: number): number {
+  if (!first) {
+    room(pos, 1, limit);
+    buf[pos++] = 0x2c;
+  }
+  pos = writeString(buf, pos, key, limit);
+  room(pos, 1, limit);
+  buf[pos++] = 0x3a;
+  // Non-strings only come from untyped callers; write them as the reference encoder does.
+  return typeof value === 'string' ? writeString(buf, pos, value, limit) : writeUtf8(buf, pos, JSON.stringify(value), limit);
+}
+
+/** Segment "middle": `},"flag":F,"language":L,"opaque":`. */
+function writeMiddle(command: RemotingCommand, buf: Buffer, pos: number, limit: number): number {
+  pos = writeBytes(buf, pos, EXT_END_FLAG, limit);
+  pos = writeNumber(buf, pos, command.flag, limit);
+  pos = writeBytes(buf, pos, LANGUAGE, limit);
+  pos = writeString(buf, pos, command.language, limit);
+  return writeBytes(buf, pos, OPAQUE, limit);
+}
+
+/** Segment "tail": `,"remark":R` when there is one, `,"serializeTypeCurrentRPC":"JSON","version":V}`. */
+function writeTail(command: RemotingCommand, buf: Buffer, pos: number, limit: number): number {
   if (command.remark !== null) {
     pos = writeBytes(buf, pos, REMARK, limit);
     pos = writeString(buf, pos, command.remark, limit);
@@ -177,11 +345,164 @@ function writeFrameHead(command: RemotingCommand, bodyLength: number, buf: Buffe
   pos = writeNumber(buf, pos, command.version, limit);
   room(pos, 1, limit);
   buf[pos++] = 0x7d;
-  const headerLength = pos - start - 8;
-  if (headerLength > 0xffffff) {
-    throw new RangeError(`Remoting header of ${headerLength} bytes exceeds the 24-bit header length field`);
+  return pos;
+}
+
+/**
+ * Encodes the head of `command` (all but the opaque) into `template`'s bytes and records its inputs; `false` when it
+ * is too large to keep (then the template is left unusable).
+ */
+function keepTemplate(template: HeadTemplate, command: RemotingCommand, ext: Record<string, string>, firstKey: string): boolean {
+  const bytes = template.bytes;
+  const ends = template.ends;
+  const keys = template.keys;
+  const values = template.values;
+  template.usable = false;
+  try {
+    let pos = writePrefix(command, bytes, 0, MAX_TEMPLATE_BYTES);
+    ends[0] = pos;
+    let count = 0;
+    for (const key in ext) {
+      const value = ext[key] as unknown;
+      if (value === undefined || value === null) continue;
+      if (count === MAX_TEMPLATE_FIELDS) return false;
+      pos = writeField(bytes, pos, key, value, count === 0, MAX_TEMPLATE_BYTES);
+      keys[count] = key;
+      values[count] = typeof value === 'string' ? value : undefined;
+      ends[++count] = pos;
+    }
+    pos = writeMiddle(command, bytes, pos, MAX_TEMPLATE_BYTES);
+    ends[count + 1] = pos;
+    pos = writeTail(command, bytes, pos, MAX_TEMPLATE_BYTES);
+    ends[count + 2] = pos;
+    keys.length = count;
+    values.length = count;
+    template.repeats.length = 0;
+    template.count = count;
+  } catch (error) {
+    if (error === NO_ROOM) return false;
+    throw error;
   }
-  buf.writeInt32BE(4 + headerLength + bodyLength, start);
-  buf.writeInt32BE(headerLength, start + 4);
+  template.code = command.code;
+  template.firstKey = firstKey;
+  template.flag = command.flag;
+  template.language = command.language;
+  template.remark = command.remark;
+  template.version = command.version;
+  template.generation = (template.generation + 1) | 0 || 1;
+  template.usable = true;
+  return true;
+}
+
+/**
+ * Copies segments `first…last` of `template` (contiguous bytes) to `pos`; returns the position after them.
+ */
+function copySegments(template: HeadTemplate, first: number, last: number, buf: Buffer, pos: number, limit: number): number {
+  const from = first === 0 ? 0 : template.ends[first - 1]!;
+  const to = template.ends[last]!;
+  const length = to - from;
+  room(pos, length, limit);
+  const bytes = template.bytes;
+  if (length <= SHORT_RUN) {
+    for (let i = from; i < to; i++) buf[pos++] = bytes[i]!;
+    return pos;
+  }
+  const slot = first * MAX_SEGMENTS + last;
+  let view: Uint8Array;
+  if (template.viewGenerations[slot] === template.generation) {
+    view = template.views[slot]!;
+  } else {
+    view = bytes.subarray(from, to);
+    template.viewGenerations[slot] = template.generation;
+    template.views[slot] = view;
+  }
+  buf.set(view, pos);
+  return pos + length;
+}
+
+/**
+ * Makes `value` the template's value of field `segment` when its segment, just written to `buf[from, to)`, is as long
+ * as the template's (same key, same position, so the same bytes as the template would have had with it).
+ */
+function adoptField(template: HeadTemplate, segment: number, value: string, buf: Buffer, from: number, to: number): void {
+  const start = template.ends[segment - 1]!;
+  if (template.ends[segment]! - start !== to - from) return;
+  const bytes = template.bytes;
+  for (let i = from, at = start; i < to; i++, at++) bytes[at] = buf[i]!;
+  template.values[segment - 1] = value;
+}
+
+/**
+ * The JSON header of a command with extFields, segments equal to `template`'s copied from it, at `pos`. When it copies
+ * fewer segments than it writes, `template` becomes this command's head.
+ */
+function writeHeadFromTemplate(
+  command: RemotingCommand,
+  ext: Record<string, string>,
+  template: HeadTemplate,
+  buf: Buffer,
+  pos: number,
+  limit: number,
+): number {
+  const count = template.count;
+  const keys = template.keys;
+  const values = template.values;
+  const repeats = template.repeats;
+  // The run of template segments matched but not copied yet: first…last (none when first < 0); the prefix matches,
+  // as the template was picked by code.
+  let first = 0;
+  let last = 0;
+  let written = 0;
+  let field = 0;
+  for (const key in ext) {
+    const value = ext[key];
+    if (value === undefined || value === null) continue;
+    const segment = ++field;
+    if (segment <= count && key === keys[segment - 1] && value === values[segment - 1]) {
+      if (first < 0) first = segment;
+      else if (last !== segment - 1) {
+        pos = copySegments(template, first, last, buf, pos, limit);
+        first = segment;
+      }
+      last = segment;
+    } else {
+      if (first >= 0) {
+        pos = copySegments(template, first, last, buf, pos, limit);
+        first = -1;
+      }
+      const at = pos;
+      pos = writeField(buf, pos, key, value, segment === 1, limit);
+      written++;
+      if (segment <= count && key === keys[segment - 1] && typeof value === 'string') {
+        // A value seen twice in a row here (a timestamp within one millisecond) replaces the template's when its
+        // bytes are as long (the segment is rewritten in place; the views of the template stay valid).
+        // (Only values that could fit are remembered, so what a template holds stays within its bytes' size.)
+        if (value === repeats[segment - 1]) adoptField(template, segment, value, buf, at, pos);
+        else if (value.length < template.ends[segment]! - template.ends[segment - 1]!) repeats[segment - 1] = value;
+      }
+    }
+  }
+  const middle = count + 1;
+  if (command.flag === template.flag && command.language === template.language) {
+    if (first < 0) first = middle;
+    else if (last !== count) {
+      pos = copySegments(template, first, last, buf, pos, limit);
+      first = middle;
+    }
+    last = middle;
+    pos = copySegments(template, first, last, buf, pos, limit);
+  } else {
+    if (first >= 0) pos = copySegments(template, first, last, buf, pos, limit);
+    pos = writeMiddle(command, buf, pos, limit);
+    written++;
+  }
+  pos = writeNumber(buf, pos, command.opaque, limit);
+  if (command.remark === template.remark && command.version === template.version) {
+    pos = copySegments(template, count + 2, count + 2, buf, pos, limit);
+  } else {
+    pos = writeTail(command, buf, pos, limit);
+    written++;
+  }
+  if (2 * written > field + 3) keepTemplate(template, command, ext, template.firstKey);
   return pos;
 }
