@@ -283,7 +283,10 @@ export class EmbeddedBroker {
     this.store.clear();
   }
 
-  /** The encoded §11 record at a commit-log offset (e.g. for a CHECK_TRANSACTION_STATE body). */
+  /**
+   * The encoded §11 record at a commit-log offset (e.g. for a CHECK_TRANSACTION_STATE body): a copy of its own, which
+   * stays as it is after the store drops the record and reuses its memory.
+   */
   storedRecord(commitLogOffset: number): Buffer | undefined {
     return this.store.recordAt(commitLogOffset);
   }
