@@ -10,7 +10,7 @@
 import { EmbeddedCluster } from '../src/embedded/index.js';
 import { processCpuMicros } from './lib/process-cpu.js';
 import { startRx } from './scenarios/rocketmq-rx.js';
-import { measurePublish } from './scenarios/publish.js';
+import { publishRowLine } from './scenarios/publish.js';
 
 const role = process.argv[2];
 const port = Number(process.argv[3] ?? 19876);
@@ -33,18 +33,7 @@ if (role === 'broker') {
   const brokerPid = Number(process.env.BROKER_PID ?? 0);
   const rx = await startRx(`127.0.0.1:${port}`);
   try {
-    const m = await measurePublish(rx.producer, {
-      body: Buffer.alloc(1024, 0x61),
-      messages,
-      warmup: Math.round(messages / 10),
-      maxInFlight: batched ? 8 : 512,
-      brokerCpu: () => (brokerPid > 0 ? processCpuMicros(brokerPid) : null),
-      ...(batched ? { batch: { maxMessages: 64 } } : {}),
-    });
-    console.log(
-      `${batched ? 'publish batched 64×8' : 'publish 512'}: ${Math.round(m.messages / m.seconds)} msgs/s, client ${(m.cpuMicros / m.messages).toFixed(2)} µs/msg, ` +
-        `broker ${m.brokerCpuMicros === null ? '—' : (m.brokerCpuMicros / m.messages).toFixed(2)} µs/msg, errors ${m.errors}`,
-    );
+    console.log(await publishRowLine(rx.producer, batched, messages, () => (brokerPid > 0 ? processCpuMicros(brokerPid) : null)));
   } finally {
     await rx.close();
   }

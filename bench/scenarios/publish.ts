@@ -117,3 +117,24 @@ export async function measurePublishRss(producer: Producer, body: Buffer, maxInF
   if (phase.errors > 0) throw new Error(`${phase.errors} of ${total} messages failed in the RSS run`);
   return results;
 }
+
+/**
+ * The publish row as the one-row scripts (`publish-row.ts`, `publish-row-split.ts`) run it: 1 KiB bodies, 64 × 8
+ * batches in flight (the `publish batched` row of `npm run bench`) or 512 single messages, a tenth as warm-up.
+ * @returns the line they print
+ */
+export async function publishRowLine(producer: Producer, batched: boolean, messages: number, brokerCpu: () => number | null): Promise<string> {
+  const m = await measurePublish(producer, {
+    body: Buffer.alloc(1024, 0x61),
+    messages,
+    warmup: Math.round(messages / 10),
+    maxInFlight: batched ? 8 : 512,
+    brokerCpu,
+    ...(batched ? { batch: { maxMessages: 64 } } : {}),
+  });
+  const broker = m.brokerCpuMicros === null ? '—' : (m.brokerCpuMicros / m.messages).toFixed(2);
+  return (
+    `${batched ? 'publish batched 64×8' : 'publish 512'}: ${Math.round(m.messages / m.seconds)} msgs/s, ` +
+    `client ${(m.cpuMicros / m.messages).toFixed(2)} µs/msg, broker ${broker} µs/msg, errors ${m.errors}`
+  );
+}
