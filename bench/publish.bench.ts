@@ -152,12 +152,20 @@ class Counter extends Subscriber<SendResult> {
   }
 }
 
-function sendPerMessage(stop: () => boolean, done: () => void): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Keeps WINDOW sends in flight until `stop()`: `startOne(settled, fail)` starts one send, which calls `settled` once
+ * it is in; resolves when the last one is in, rejects on `fail`.
+ */
+function inWindow(
+  stop: () => boolean,
+  done: () => void,
+  startOne: (settled: () => void, fail: (error: unknown) => void) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
     let inflight = 0;
     const start = (): void => {
       inflight++;
-      target.send$({ topic: 'BenchTopic', body }, { mode: 'async' }).subscribe(new Counter(settled));
+      startOne(settled, reject);
     };
     const settled = (): void => {
       inflight--;
@@ -166,6 +174,12 @@ function sendPerMessage(stop: () => boolean, done: () => void): Promise<void> {
       else if (inflight === 0) resolve();
     };
     for (let i = 0; i < WINDOW; i++) start();
+  });
+}
+
+function sendPerMessage(stop: () => boolean, done: () => void): Promise<void> {
+  return inWindow(stop, done, (settled) => {
+    target.send$({ topic: 'BenchTopic', body }, { mode: 'async' }).subscribe(new Counter(settled));
   });
 }
 
@@ -180,19 +194,8 @@ const producer = new Producer({ producerGroup: 'BenchGroup', namesrvAddr: '127.0
 }
 
 function producerSendAsync(stop: () => boolean, done: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let inflight = 0;
-    const start = (): void => {
-      inflight++;
-      producer.sendAsync({ topic: 'BenchTopic', body }, { onSuccess: () => settled(), onException: reject });
-    };
-    const settled = (): void => {
-      inflight--;
-      done();
-      if (!stop()) start();
-      else if (inflight === 0) resolve();
-    };
-    for (let i = 0; i < WINDOW; i++) start();
+  return inWindow(stop, done, (settled, fail) => {
+    producer.sendAsync({ topic: 'BenchTopic', body }, { onSuccess: () => settled(), onException: fail });
   });
 }
 
