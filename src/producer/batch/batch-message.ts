@@ -89,8 +89,9 @@ export interface BatchItem {
 /**
  * The usual item: its properties are the plain template around its ASCII id. The string is built only when asked
  * for (a send hook or the telemetry path reads it); the batch body gets the template's bytes and the id's, written
- * straight from them (no properties string per message, held while the batch is in flight). A copy of it (`{...item}`)
- * is a plain object with `properties` as a value, written from that string.
+ * straight from them (no properties string per message, held while the batch is in flight). `properties` is a getter
+ * of the class, so a spread copy (`{...item}`) does not carry it: a copy sets it itself (as the telemetry path does,
+ * `{ ...item, properties }`), and is then a plain object written from that string.
  */
 class PlainBatchItem implements BatchItem {
   constructor(
