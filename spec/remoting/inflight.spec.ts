@@ -224,4 +224,27 @@ describe('InflightTable', () => {
     table.rejectAll(new RemotingSendRequestError('closed'));
     assert.deepEqual(failed, [...model.values()], 'rejectAll goes in insertion order, as the Map');
   });
+
+  it('goes back to its first size once a burst is over (timer firing on an empty table, or rejectAll), and still correlates', async () => {
+    const table = new InflightTable();
+    const first = table.capacity;
+    const burst = Array.from({ length: 5_000 }, (_, i) => new Entry(i + 1, 30));
+    for (const entry of burst) assert.equal(table.add(entry), true);
+    assert.ok(table.capacity >= 8_192, `grew to ${table.capacity}`);
+    for (const entry of burst) assert.equal(table.resolve(response(entry.opaque, 3)), true);
+    assert.equal(table.capacity > first, true, 'not shrunk on each response');
+    await sleep(80); // the timer armed for the burst's deadline fires once more and finds the table empty
+    assert.equal(table.capacity, first);
+    const late = new Entry(4_097, 10_000);
+    const other = new Entry(1, 10_000);
+    assert.equal(table.add(late), true);
+    assert.equal(table.add(other), true, 'opaques that shared a slot before the shrink still both fit');
+    assert.equal(table.resolve(response(4_097, 5)), true);
+    assert.equal(late.outcome, 'response 5');
+    for (let i = 0; i < 5_000; i++) table.add(new Entry(10_000 + i, 10_000));
+    assert.ok(table.capacity >= 8_192);
+    table.rejectAll(new RemotingSendRequestError('closed'));
+    assert.equal(table.capacity, first);
+    assert.equal(other.outcome, 'RMQ_ERR_REMOTING_SEND_REQUEST');
+  });
 });

@@ -5,7 +5,8 @@
  * to an overflow `Map`: opaques come from one counter, so those in flight on a connection are nearly always a
  * window of consecutive numbers, and a response costs one array read and write (a `Map` set, get and delete cost
  * about six times that, and rehashing its churned table is garbage per request). The array doubles, up to 64 Ki
- * slots, while the entries outnumber half of it. Iteration (sweep, rejectAll) goes in insertion order, as a `Map`'s.
+ * slots, while the entries outnumber half of it, and goes back to its first size once the table is found empty by the
+ * timer's last firing or by `rejectAll` (a burst does not leave a connection holding up to 1 MiB of arrays). Iteration (sweep, rejectAll) goes in insertion order, as a `Map`'s.
  * Timeouts use a single timer per table, armed for the earliest
  * deadline and only while the table is non-empty, instead of one timer per request: when it fires, one pass expires
  * what is due and re-arms for the next earliest deadline. With uniform timeouts that pass runs about once per
@@ -62,6 +63,11 @@ export class InflightTable {
     return this.count;
   }
 
+  /** Slots of the direct-mapped array (for tests). @internal */
+  get capacity(): number {
+    return this.slots.length;
+  }
+
   /** Whether an entry with this opaque is waiting. */
   has(opaque: number): boolean {
     return this.get(opaque) !== undefined;
@@ -102,6 +108,7 @@ export class InflightTable {
     if (this.count === 0) return;
     const entries = this.entriesInOrder(() => true);
     this.clear();
+    this.shrinkWhenEmpty();
     for (const entry of entries) entry.fail(error);
   }
 
@@ -192,6 +199,18 @@ export class InflightTable {
     }
     // An expire() callback may have added entries (and armed the timer); only arm if that did not happen.
     if (next !== Infinity && this.count > 0 && next < this.armedFor - GRANULARITY_MILLIS) this.arm(next);
+    this.shrinkWhenEmpty();
+  }
+
+  /**
+   * Back to the first size when nothing waits (then nothing is in the overflow either). Only on the timer's firing and
+   * on `rejectAll`, not on every response that empties the table: one request at a time empties it every time.
+   */
+  private shrinkWhenEmpty(): void {
+    if (this.count !== 0 || this.slots.length === INITIAL_SLOTS) return;
+    this.slots = new Array<InflightEntry | null>(INITIAL_SLOTS).fill(null);
+    this.slotOrder = new Float64Array(INITIAL_SLOTS);
+    this.mask = INITIAL_SLOTS - 1;
   }
 
   private arm(deadline: number): void {
