@@ -77,20 +77,12 @@ interface Client {
   close(): Promise<void>;
 }
 
-const cluster = await EmbeddedCluster.spawn({ brokers: 1, queuesPerTopic: 4, autoCreateTopic: true, maxStoredMessages: 10_000 });
-const broker = cluster.brokers[0]!;
-const body = Buffer.alloc(SIZE, 0x61);
-
-async function producerClient(tree: string, label: string): Promise<Client & { sendOnce(): Promise<unknown> }> {
-  const { Producer } = await load(tree, label);
-  const producer = new Producer({ namesrvAddr: cluster.namesrvAddr, producerGroup: `${BENCH_GROUP}_${label}`, clientIP: '127.0.0.1' });
-  await producer.start();
-  const sendOnce = (): Promise<unknown> => producer.send({ topic: BENCH_TOPIC, body });
+/** A client that sends one at a time: 3,000 warm-up sends, then rounds of `count` awaited sends. */
+async function sequentialClient(label: string, sendOnce: () => Promise<unknown>, close: () => Promise<unknown>): Promise<Client> {
   for (let i = 0; i < 3000; i++) await sendOnce();
   const latencies = new Float64Array(MESSAGES);
   return {
     label,
-    sendOnce,
     async round(count) {
       if (GC_BEFORE_ROUND) collectGarbage();
       const cpu0 = process.cpuUsage();
@@ -103,8 +95,20 @@ async function producerClient(tree: string, label: string): Promise<Client & { s
       const sorted = latencies.slice(0, count).sort();
       return { cpu: (cpu.user + cpu.system) / count, p50: sorted[Math.floor(count / 2)]! };
     },
-    close: () => producer.shutdown(),
+    close: async () => void (await close()),
   };
+}
+
+const cluster = await EmbeddedCluster.spawn({ brokers: 1, queuesPerTopic: 4, autoCreateTopic: true, maxStoredMessages: 10_000 });
+const broker = cluster.brokers[0]!;
+const body = Buffer.alloc(SIZE, 0x61);
+
+async function producerClient(tree: string, label: string): Promise<Client & { sendOnce(): Promise<unknown> }> {
+  const { Producer } = await load(tree, label);
+  const producer = new Producer({ namesrvAddr: cluster.namesrvAddr, producerGroup: `${BENCH_GROUP}_${label}`, clientIP: '127.0.0.1' });
+  await producer.start();
+  const sendOnce = (): Promise<unknown> => producer.send({ topic: BENCH_TOPIC, body });
+  return { ...(await sequentialClient(label, sendOnce, () => producer.shutdown())), sendOnce };
 }
 
 /** `await client.invoke(…)` of a SEND_MESSAGE_V2 request built per send (as the producer builds it): remoting alone. */
@@ -137,47 +141,13 @@ async function invokeClient(tree: string): Promise<Client> {
       ),
       3000,
     );
-  for (let i = 0; i < 3000; i++) await sendOnce();
-  const latencies = new Float64Array(MESSAGES);
-  return {
-    label: 'invoke',
-    async round(count) {
-      if (GC_BEFORE_ROUND) collectGarbage();
-      const cpu0 = process.cpuUsage();
-      for (let i = 0; i < count; i++) {
-        const t = performance.now();
-        await sendOnce();
-        latencies[i] = performance.now() - t;
-      }
-      const cpu = process.cpuUsage(cpu0);
-      const sorted = latencies.slice(0, count).sort();
-      return { cpu: (cpu.user + cpu.system) / count, p50: sorted[Math.floor(count / 2)]! };
-    },
-    close: () => client.close(),
-  };
+  return sequentialClient('invoke', sendOnce, () => client.close());
 }
 
 /** ali-ons' producer, one `await send()` at a time (`--peer`). */
 async function peerClient(): Promise<Client> {
   const ons = await startAliOns(cluster.namesrvAddr);
-  for (let i = 0; i < 3000; i++) await ons.sendOnce(body);
-  const latencies = new Float64Array(MESSAGES);
-  return {
-    label: 'ali-ons',
-    async round(count) {
-      if (GC_BEFORE_ROUND) collectGarbage();
-      const cpu0 = process.cpuUsage();
-      for (let i = 0; i < count; i++) {
-        const t = performance.now();
-        await ons.sendOnce(body);
-        latencies[i] = performance.now() - t;
-      }
-      const cpu = process.cpuUsage(cpu0);
-      const sorted = latencies.slice(0, count).sort();
-      return { cpu: (cpu.user + cpu.system) / count, p50: sorted[Math.floor(count / 2)]! };
-    },
-    close: () => ons.close().catch(() => undefined),
-  };
+  return sequentialClient('ali-ons', () => ons.sendOnce(body), () => ons.close().catch(() => undefined));
 }
 
 const raw: Client = {
