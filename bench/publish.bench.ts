@@ -31,7 +31,7 @@ import { createBatchSender, fanOutBatchResult } from '../src/producer/batch/batc
 import { resolveOptions } from '../src/producer/config.js';
 import { MQFaultStrategy } from '../src/producer/fault/mq-fault-strategy.js';
 import { Producer } from '../src/producer/producer.js';
-import { publishOperator, type PublishTarget } from '../src/producer/publish/publish.js';
+import { publishOperator, type PublishOutcome, type PublishTarget } from '../src/producer/publish/publish.js';
 import { pullFrom } from '../src/producer/publish/pull-source.js';
 import { createSendRunner, type SendPipelineDeps } from '../src/producer/send-pipeline.js';
 import type { SendOptions } from '../src/producer/send-options.js';
@@ -199,35 +199,28 @@ function producerSendAsync(stop: () => boolean, done: () => void): Promise<void>
   });
 }
 
-function producerPublish(stop: () => boolean, done: () => void): Promise<void> {
+/** Drains `outcomes` (each one `done()`), rejecting on the first failed outcome. */
+function drainOutcomes(outcomes: Observable<PublishOutcome>, done: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    pullFrom(messages(stop))
-      .pipe(producer.publish({ maxInFlight: WINDOW }))
-      .subscribe({
-        next: (outcome) => {
-          if (!outcome.ok) reject(outcome.error);
-          done();
-        },
-        error: reject,
-        complete: resolve,
-      });
+    outcomes.subscribe({
+      next: (outcome) => {
+        if (!outcome.ok) reject(outcome.error);
+        done();
+      },
+      error: reject,
+      complete: resolve,
+    });
   });
 }
 
+function producerPublish(stop: () => boolean, done: () => void): Promise<void> {
+  return drainOutcomes(pullFrom(messages(stop)).pipe(producer.publish({ maxInFlight: WINDOW })), done);
+}
+
 function publishRow(batch: boolean, through = target) {
+  const publishOptions = batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW };
   return (stop: () => boolean, done: () => void): Promise<void> =>
-    new Promise((resolve, reject) => {
-      pullFrom(messages(stop))
-        .pipe(publishOperator(through, batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW }))
-        .subscribe({
-          next: (outcome) => {
-            if (!outcome.ok) reject(outcome.error);
-            done();
-          },
-          error: reject,
-          complete: resolve,
-        });
-    });
+    drainOutcomes(pullFrom(messages(stop)).pipe(publishOperator(through, publishOptions)), done);
 }
 
 async function batchEncode(stop: () => boolean, done: () => void): Promise<void> {
