@@ -7,11 +7,12 @@
  * `next`/`error`/`complete`/`unsubscribe`).
  * @internal
  */
-import { Observable, Subscriber } from 'rxjs';
-import type { Observer, Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
+import type { Observer, Subscriber, Subscription } from 'rxjs';
 import type { Message, SendResult } from '../message/message.js';
 import type { InflightTracker, SelfTracked } from './async-send-observer.js';
 import { releaseTracker } from './async-send-observer.js';
+import { isSubscriber } from '../remoting/invoke-observable.js';
 import { SlotSubscriber } from './operators/light-step.js';
 import type { SendOptions } from './send-options.js';
 
@@ -82,9 +83,9 @@ export class SyncSendObservable extends Observable<SendResult> {
     error?: ((error: unknown) => void) | null,
     complete?: (() => void) | null,
   ): Subscription {
-    if (observerOrNext instanceof Subscriber) {
-      this.startInto(observerOrNext as Subscriber<SendResult>);
-      return observerOrNext as Subscriber<SendResult>;
+    if (isSubscriber<SendResult>(observerOrNext)) {
+      this.startInto(observerOrNext);
+      return observerOrNext;
     }
     // A partial observer or callbacks: through RxJS's own subscriber, which then tears the send down when it is
     // unsubscribed (the send is its teardown).

@@ -36,7 +36,7 @@ export class InvokeObservable extends Observable<RemotingCommand> {
     error?: ((error: unknown) => void) | null,
     complete?: (() => void) | null,
   ): Subscription {
-    if (isSubscriber(observerOrNext)) {
+    if (isSubscriber<RemotingCommand>(observerOrNext)) {
       const call = new InvokeCall(this.host, this.address, this.request, this.timeoutMillis, this.permits, observerOrNext, this.lease);
       startReporting(call, observerOrNext);
       observerOrNext.add(call);
@@ -71,10 +71,15 @@ function startReporting(call: InvokeCall, sink: ResponseObserver): void {
   }
 }
 
-/** RxJS's own test: a `Subscriber`, or something with an observer's and a subscription's methods (another RxJS copy). */
-function isSubscriber(value: unknown): value is Subscriber<RemotingCommand> {
+/**
+ * RxJS's own test: a `Subscriber`, or something with an observer's and a subscription's methods (another RxJS copy).
+ * The Observables that start their work straight into a subscriber (`InvokeObservable`, the producer's sync send)
+ * use it to tell a subscriber from a partial observer.
+ * @internal
+ */
+export function isSubscriber<T>(value: unknown): value is Subscriber<T> {
   if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Partial<Subscriber<RemotingCommand>>;
+  const candidate = value as Partial<Subscriber<T>>;
   return (
     typeof candidate.next === 'function' &&
     typeof candidate.error === 'function' &&
