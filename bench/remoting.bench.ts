@@ -2,15 +2,16 @@
  * Round trips per second on loopback: `RemotingClient.invoke$` against a raw-socket baseline, in the same run and
  * against the same server, with N requests in flight.
  *
- * The server runs in a worker thread so that its CPU does not compete with the client's in the main thread. It
- * parses frames minimally (length prefix, serialize type, opaque) and answers each with the JSON response a 4.9
- * broker sends to SEND_MESSAGE_V2 (spec §16 (b)), built from a template with the request's opaque. The baseline client writes pre-encoded request frames and only counts the
+ * The server is the bench's minimal responder (`lib/minimal-responder.ts`), in a child process so that its CPU does
+ * not compete with the client's event loop. It parses frames minimally (length prefix, opaque) and answers each with
+ * the JSON response a 4.9 broker sends to SEND_MESSAGE_V2 (spec §16 (b)), built from a template with the request's
+ * opaque. The baseline client writes pre-encoded request frames and only counts the
  * response frames by their length prefixes: that is the "raw frame" ceiling the client is measured against.
  *
  *   npx tsx bench/remoting.bench.ts [seconds-per-case]
  */
 import { connect, type Socket } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { startMinimalResponder } from './lib/minimal-responder.js';
 import { RemotingClient } from '../src/remoting/remoting-client.js';
 import { encodeFrame, encodeFrameHead } from '../src/remoting/frame-codec.js';
 import { FrameDecoder } from '../src/remoting/frame-decoder.js';
@@ -46,55 +47,6 @@ const RESPONSE_HEADER = jsonHeaderText(
     extFields: { queueId: '1', TRACE_ON: 'true', MSG_REGION: 'DefaultRegion', msgId: '7F00000100002A9F0000000000001234', queueOffset: '7' },
   }),
 ).split(String(0x7ead));
-
-const SERVER_SOURCE = `
-const { createServer } = require('node:net');
-const { parentPort, workerData } = require('node:worker_threads');
-const [before, after] = workerData.response;
-const OPAQUE_KEY = Buffer.from('"opaque":');
-const server = createServer((socket) => {
-  socket.setNoDelay(true);
-  let pending = null;
-  socket.on('error', () => {});
-  socket.on('data', (chunk) => {
-    let buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
-    let pos = 0;
-    const out = [];
-    while (buf.length - pos >= 4) {
-      const size = buf.readInt32BE(pos) + 4;
-      if (buf.length - pos < size) break;
-      const type = buf[pos + 4];
-      let opaque;
-      if (type === 1) opaque = buf.readInt32BE(pos + 8 + 5);
-      else {
-        const headerEnd = pos + 8 + (buf.readInt32BE(pos + 4) & 0xffffff);
-        let at = buf.indexOf(OPAQUE_KEY, pos + 8) + OPAQUE_KEY.length;
-        let sign = 1;
-        if (buf[at] === 45) { sign = -1; at++; }
-        opaque = 0;
-        while (at < headerEnd && buf[at] >= 48 && buf[at] <= 57) opaque = opaque * 10 + (buf[at++] - 48);
-        opaque *= sign;
-      }
-      const header = before + (opaque | 0) + after;
-      const response = Buffer.allocUnsafe(8 + header.length);
-      response.writeInt32BE(4 + header.length, 0);
-      response.writeInt32BE(header.length, 4);
-      response.latin1Write(header, 8);
-      out.push(response);
-      pos += size;
-    }
-    pending = pos < buf.length ? buf.subarray(pos) : null;
-    if (out.length > 0) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-  });
-});
-server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
-`;
-
-async function startServer(): Promise<{ address: string; stop: () => Promise<number> }> {
-  const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: { response: RESPONSE_HEADER } });
-  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
-  return { address: `127.0.0.1:${port}`, stop: () => worker.terminate() };
-}
 
 interface Result {
   roundTrips: number;
@@ -237,10 +189,10 @@ function invokeRun(client: RemotingClient, address: string, inFlight: number, st
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startMinimalResponder(RESPONSE_HEADER);
   const client = new RemotingClient();
   await client.invoke(server.address, newRequest(), 3000);
-  console.log(`remoting round trips on loopback, ${SECONDS} s per case, server in a worker thread (node ${process.version})`);
+  console.log(`remoting round trips on loopback, ${SECONDS} s per case, server in a child process (node ${process.version})`);
   console.log('in flight | raw frames rt/s | raw+codec rt/s | invoke$ rt/s | invoke$/raw | invoke$/raw+codec | invoke$ heap Δ MiB');
   const cell = (value: number, width: number, digits = 0): string => value.toFixed(digits).padStart(width);
   for (const inFlight of IN_FLIGHT) {
@@ -260,7 +212,7 @@ async function main(): Promise<void> {
     );
   }
   await client.close();
-  await server.stop();
+  server.stop();
 }
 
 await main();
