@@ -28,7 +28,7 @@ import type * as Index from '../src/index.js';
 import type * as MessageId from '../src/message/message-id.js';
 import type * as Protocol from '../src/protocol.js';
 import { collectGarbage } from './lib/measure.js';
-import { BENCH_GROUP, BENCH_TOPIC } from './lib/fixtures.js';
+import { BENCH_GROUP, BENCH_TOPIC, benchSendHeader } from './lib/fixtures.js';
 import { startAliOns } from './scenarios/ali-ons.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 
@@ -122,21 +122,7 @@ async function invokeClient(tree: string): Promise<Client> {
       broker.address,
       createRequest(
         310,
-        {
-          a: BENCH_GROUP,
-          b: BENCH_TOPIC,
-          c: 'TBW102',
-          d: '4',
-          e: String(sent++ & 3),
-          f: '0',
-          g: String(Date.now()),
-          h: '0',
-          i: `UNIQ_KEY\u0001${createUniqueId()}\u0002WAIT\u0001true`,
-          j: '0',
-          k: 'false',
-          m: 'false',
-          n: broker.name,
-        },
+        benchSendHeader(sent++ & 3, 0, broker.name, createUniqueId()),
         { body },
       ),
       3000,

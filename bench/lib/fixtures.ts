@@ -26,3 +26,27 @@ export function makeBody(size: number): Buffer {
   }
   return body;
 }
+
+/**
+ * The V2 header (`SendMessageRequestHeaderV2`, keys `a`…`n`) of a bench send, as the producer writes it: the bench
+ * group and topic, UNIQ_KEY + WAIT properties. For the rows that build requests without the producer (raw frames,
+ * `invoke$`).
+ * @param uniqueId - the message's UNIQ_KEY (from the `createUniqueId` of the tree being measured)
+ */
+export function benchSendHeader(queueId: number, sysFlag: number, brokerName: string, uniqueId: string): Record<string, string> {
+  return {
+    a: BENCH_GROUP,
+    b: BENCH_TOPIC,
+    c: 'TBW102',
+    d: '4',
+    e: String(queueId),
+    f: String(sysFlag),
+    g: String(Date.now()),
+    h: '0',
+    i: `UNIQ_KEY\u0001${uniqueId}\u0002WAIT\u0001true`,
+    j: '0',
+    k: 'false',
+    m: 'false',
+    n: brokerName,
+  };
+}

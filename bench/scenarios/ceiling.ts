@@ -11,7 +11,7 @@ import { compressBody, COMPRESSED_ZLIB_SYSFLAG } from '../../src/message/compres
 import { createUniqueId } from '../../src/message/message-id.js';
 import { collectGarbage, cpuDelta, sampleRss, type Measurement } from '../lib/measure.js';
 import { summarizeLatencies } from '../lib/stats.js';
-import { BENCH_GROUP, BENCH_TOPIC } from '../lib/fixtures.js';
+import { benchSendHeader } from '../lib/fixtures.js';
 
 /** Bodies of at least this many bytes go compressed, as with the producer's default `compressMsgBodyOverHowmuch`. */
 const COMPRESS_OVER = 4096;
@@ -34,21 +34,7 @@ export function encodeCeilingFrame(body: Buffer, brokerName: string, queueId: nu
   const wireBody = compressed ? compressBody(body) : body;
   const request = createRequest(
     RequestCode.SEND_MESSAGE_V2,
-    {
-      a: BENCH_GROUP,
-      b: BENCH_TOPIC,
-      c: 'TBW102',
-      d: '4',
-      e: String(queueId),
-      f: String(compressed ? COMPRESSED_ZLIB_SYSFLAG : 0),
-      g: String(Date.now()),
-      h: '0',
-      i: `UNIQ_KEY\u0001${createUniqueId()}\u0002WAIT\u0001true`,
-      j: '0',
-      k: 'false',
-      m: 'false',
-      n: brokerName,
-    },
+    benchSendHeader(queueId, compressed ? COMPRESSED_ZLIB_SYSFLAG : 0, brokerName, createUniqueId()),
     { body: wireBody, opaque: OPAQUE_MIN },
   );
   const frame = encodeFrame(request);

@@ -9,7 +9,7 @@ import { RequestCode } from '../../src/remoting/request-code.js';
 import { compressBody, COMPRESSED_ZLIB_SYSFLAG } from '../../src/message/compression.js';
 import { createUniqueId } from '../../src/message/message-id.js';
 import type { Issue } from '../lib/measure.js';
-import { BENCH_GROUP, BENCH_TOPIC } from '../lib/fixtures.js';
+import { benchSendHeader } from '../lib/fixtures.js';
 
 /** A remoting client and an {@link Issue} that sends one request per message through `invoke$`. */
 export interface RemotingDriver {
@@ -25,25 +25,11 @@ export function startRemoting(brokerAddr: string, brokerName: string, queues = 4
       // Compressed once here: compression is producer work, not remoting work.
       const compressed = body.length >= 4096;
       const wireBody = compressed ? compressBody(body) : body;
-      const sysFlag = String(compressed ? COMPRESSED_ZLIB_SYSFLAG : 0);
+      const sysFlag = compressed ? COMPRESSED_ZLIB_SYSFLAG : 0;
       return (index, done) => {
         const request = createRequest(
           RequestCode.SEND_MESSAGE_V2,
-          {
-            a: BENCH_GROUP,
-            b: BENCH_TOPIC,
-            c: 'TBW102',
-            d: '4',
-            e: String(index % queues),
-            f: sysFlag,
-            g: String(Date.now()),
-            h: '0',
-            i: `UNIQ_KEY\u0001${createUniqueId()}\u0002WAIT\u0001true`,
-            j: '0',
-            k: 'false',
-            m: 'false',
-            n: brokerName,
-          },
+          benchSendHeader(index % queues, sysFlag, brokerName, createUniqueId()),
           { body: wireBody },
         );
         client.invoke$(brokerAddr, request, 3000, { async: true }).subscribe({
