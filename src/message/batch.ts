@@ -59,10 +59,10 @@ export function encodeBatchBody(records: readonly BatchRecord[]): Buffer {
  *   guarantees it, the records are written by it
  * @param allocate - gives the buffer of exactly the body's size the records are written into (a pooled one);
  *   default `Buffer.allocUnsafe`
- * @returns the SEND_BATCH_MESSAGE body, byte for byte what {@link encodeBatchBody} returns
- * @param writeProperties - writes record `index`'s properties bytes itself at `pos` (exactly `propertyLengths[index]`
+ * @param writeProperties - writes a record's properties bytes itself at `pos` (exactly its `propertyLengths` entry
  *   of them, the UTF-8 of its `properties`) and returns `true`, or returns `false` to have `properties` written; for a
  *   caller that has those bytes without the string (a constant template around an id)
+ * @returns the SEND_BATCH_MESSAGE body, byte for byte what {@link encodeBatchBody} returns
  * @throws MQClientError `RMQ_ERR_PROPERTIES_TOO_LARGE` as {@link encodeBatchBody}
  * @internal
  */
