@@ -487,6 +487,9 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         else target.send$(send.message!, sendOptions).subscribe(send);
       };
 
+      // Whether a send of `bytes` may start now: under maxInFlight, and under maxInFlightBytes unless it is alone.
+      const canStart = (bytes: number): boolean => active < maxInFlight && (active === 0 || activeBytes + bytes <= maxInFlightBytes);
+
       const pump = (): void => {
         if (pumping) {
           pumpAgain = true;
@@ -497,7 +500,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           do {
             pumpAgain = false;
             for (let send = ready.peek(); send !== undefined && !subscriber.closed; send = ready.peek()) {
-              if (active >= maxInFlight || (active > 0 && activeBytes + send.bytes > maxInFlightBytes)) break;
+              if (!canStart(send.bytes)) break;
               ready.shift();
               start(send);
             }
@@ -587,8 +590,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           key === null &&
           !pumping &&
           ready.waiting === 0 &&
-          active < maxInFlight &&
-          (active === 0 || activeBytes + bytes <= maxInFlightBytes) &&
+          canStart(bytes) &&
           !subscriber.closed
         ) {
           start(send);
