@@ -56,6 +56,16 @@ describe('CLI wire-format flags', () => {
       assert.equal(cluster.messages({ topic: 'CliWireFlag' }).length, 1);
     });
 
+    it('send with a ROCKETMQ_SERIALIZE_TYPE that is not a serialization fails before it connects, sending nothing', async () => {
+      const before = cluster.brokers[0]!.stats.requests.length;
+      await assert.rejects(
+        runSendCommand({ ...base, namesrv: cluster.namesrvAddr, topic: 'CliWireBadEnv' }, () => {}, { ROCKETMQ_SERIALIZE_TYPE: 'XML' }),
+        InvalidArgumentError,
+      );
+      assert.equal(cluster.brokers[0]!.stats.requests.length, before);
+      assert.equal(cluster.messages({ topic: 'CliWireBadEnv' }).length, 0);
+    });
+
     it('send --compress-type LZ4 stores a large body with the LZ4 sysFlag bit (0x100)', async () => {
       const body = 'lz4 '.repeat(2000);
       await runSendCommand({ ...base, namesrv: cluster.namesrvAddr, topic: 'CliWireLz4', body, compressType: 'LZ4' }, () => {}, {});
