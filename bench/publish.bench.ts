@@ -8,9 +8,10 @@
  * - `publish`: the same messages from a pull source through `publishOperator`,
  * - `publish, sendInto`: the same through a target that also offers `sendInto` (no Observable per send),
  * - `publish batched`: 64 per batch, `maxInFlight` window / 64 batches,
- * - `Producer.sendAsync` / `Producer.publish`: the producer's own entry points (a `Producer` whose send pipeline runs
- *   over the same canned client; its private start-up fields set by this bench), driven as the end-to-end rows
- *   drive them: `sendAsync` with a callback object per send and a window of 512, `publish` over a generator,
+ * - `Producer.sendAsync` / `Producer.publish` / `Producer.publish batched`: the producer's own entry points (a
+ *   `Producer` whose send pipeline runs over the same canned client; its private start-up fields set by this bench),
+ *   driven as the end-to-end rows drive them: `sendAsync` with a callback object per send and a window of 512,
+ *   `publish` over a generator, with and without batches of 64 (the producer's `batchSend$` and in-flight count),
  * - `publish bookkeeping`: `publish` over a target whose sends are answered with a canned `SendResult` in the
  *   next macrotask (no pipeline): the operator's and the pull source's own cost per message,
  * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
@@ -217,6 +218,12 @@ function producerPublish(stop: () => boolean, done: () => void): Promise<void> {
   return drainOutcomes(pullFrom(messages(stop)).pipe(producer.publish({ maxInFlight: WINDOW })), done);
 }
 
+/** `Producer.publish` with batching: the producer's `batchSend$` (its in-flight count included) over the canned client. */
+function producerPublishBatched(stop: () => boolean, done: () => void): Promise<void> {
+  const options = { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } };
+  return drainOutcomes(pullFrom(messages(stop)).pipe(producer.publish(options)), done);
+}
+
 function publishRow(batch: boolean, through = target) {
   const publishOptions = batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW };
   return (stop: () => boolean, done: () => void): Promise<void> =>
@@ -323,6 +330,7 @@ const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][
   [`publish, sendInto, ${WINDOW}`, publishRow(false, intoTarget)],
   [`Producer.sendAsync, ${WINDOW}`, producerSendAsync],
   [`Producer.publish, ${WINDOW}`, producerPublish],
+  [`Producer.publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, producerPublishBatched],
   [`publish bookkeeping, ${WINDOW}`, publishRow(false, cannedTarget)],
   [`publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, publishRow(true)],
   [`batch encode ×${BATCH}`, batchEncode],
