@@ -21,7 +21,7 @@
  * `--only raw|invoke|this` runs one client alone (for `perf record -p`). `--invoke` adds `await remotingClient.invoke(…)` of a SEND_MESSAGE_V2 request built per send: the remoting layer
  * alone, between the raw client and the producer.
  *
- *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--size 1024] [--against /other/checkout] [--alloc] [--invoke] [--peer] [--no-gc]
+ *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--warmup 3000] [--size 1024] [--against /other/checkout] [--alloc] [--invoke] [--peer] [--no-gc]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -46,6 +46,8 @@ const option = (name: string, fallback: number): number => {
 const MESSAGES = option('messages', 5000);
 const ROUNDS = option('rounds', 7);
 const SIZE = option('size', 1024);
+/** Sends before the first round of each client (callgrind runs want more: V8 tiers up later under valgrind). */
+const WARMUP = option('warmup', 3000);
 const ALLOC = args.includes('--alloc');
 /**
  * `--no-gc`: no full GC before each round. The full GC (as the harness does before each measured phase) collects the
@@ -129,9 +131,9 @@ interface Client {
   close(): Promise<void>;
 }
 
-/** A client that sends one at a time: 3,000 warm-up sends, then rounds of `count` awaited sends. */
+/** A client that sends one at a time: `--warmup` sends (3,000), then rounds of `count` awaited sends. */
 async function sequentialClient(label: string, sendOnce: () => Promise<unknown>, close: () => Promise<unknown>): Promise<Client> {
-  for (let i = 0; i < 3000; i++) await sendOnce();
+  for (let i = 0; i < WARMUP; i++) await sendOnce();
   const latencies = new Float64Array(MESSAGES);
   return {
     label,

@@ -54,12 +54,13 @@ let bytes: Buffer = Buffer.alloc(0);
 let limit = 0;
 let pos = 0;
 /**
- * A `DataView` of the memory `bytes` lies in, and where `bytes` starts in it: kept from one header to the next while
- * they lie in the same memory (a connection's read buffer), so that reading four bytes at once costs no allocation.
+ * A `DataView` of the buffer `bytes` (the buffer it was made for: `wordsOf`), kept from one header to the next while
+ * they come in the same buffer (a connection's read buffer), so that reading four bytes at once costs no allocation.
  */
-let words: DataView = new DataView(new ArrayBuffer(0));
-let wordsBase = 0;
-/** Larger memory is not kept alive by the view after its header was read. */
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+let words: DataView = EMPTY_VIEW;
+let wordsOf: Buffer | null = null;
+/** A larger buffer is not kept alive by the view after its header was read. */
 const KEPT_VIEW_BYTES = 64 * 1024;
 
 /** Whether `literal` is at `pos`; moves past it when it is. */
@@ -70,7 +71,7 @@ function skip(literal: Literal): boolean {
   if (limit - at < length) return false;
   const whole = literal.words;
   const view = words;
-  const base = wordsBase + at;
+  const base = at;
   const count = whole.length;
   for (let i = 0; i < count; i++) {
     if (view.getInt32(base + 4 * i, true) !== whole[i]) return false;
@@ -155,15 +156,18 @@ export function readSendAnswerHeader(header: Buffer, start: number, end: number,
   bytes = header;
   limit = end;
   pos = start;
-  if (words.buffer !== header.buffer) words = new DataView(header.buffer);
-  wordsBase = header.byteOffset;
+  if (header !== wordsOf) {
+    words = new DataView(header.buffer, header.byteOffset, header.length);
+    wordsOf = header;
+  }
   const command = readAnswer(body);
   bytes = EMPTY;
-  if (header.buffer.byteLength > KEPT_VIEW_BYTES) words = EMPTY_VIEW;
+  if (header.length > KEPT_VIEW_BYTES) {
+    words = EMPTY_VIEW;
+    wordsOf = null;
+  }
   return command;
 }
-
-const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 const EMPTY = Buffer.alloc(0);
 
