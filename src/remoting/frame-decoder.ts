@@ -93,6 +93,16 @@ export class FrameDecoder {
    * and bytes kept for a frame still incomplete are copied too. The same commands, in the same order, and the same
    * errors as {@link FrameDecoder.push} of that chunk.
    * @param chunk - holds the bytes read in `chunk[0, length)`
+   * @param emit - called with each command completed by them, in order, during the call
+   * @param length - how many bytes of `chunk` were read. @defaultValue `chunk.length`
+   * @example
+   * ```ts
+   * const decoder = new FrameDecoder();
+   * net.connect({ host, port, onread: { buffer: Buffer.alloc(65536), callback: (n, buffer) => {
+   *   decoder.pushTransient(buffer as Buffer, (command) => console.log(command.code), n);
+   *   return true;
+   * } } });
+   * ```
    */
   pushTransient(chunk: Buffer, emit: (command: RemotingCommand) => void, length: number = chunk.length): void {
     if (this.failed !== null) throw this.failed;
