@@ -288,7 +288,10 @@ export class Connection {
     // callback: no buffer allocated per read, none of the stream machinery behind 'data' (its per-read chunk, the
     // Readable bookkeeping and the nextTick it schedules). The decoder copies whatever it keeps past the callback.
     let connection: Connection | null = null;
-    const onread = { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (bytes: number, buffer: Uint8Array) => connection!.onRead(buffer as Buffer, bytes) };
+    const onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (bytes: number, buffer: Uint8Array): boolean => connection!.onRead(buffer as Buffer, bytes),
+    };
     connection = new Connection(address, netConnect({ host, port, onread }), false, options);
     return connection;
   }

@@ -71,10 +71,9 @@ function skip(literal: Literal): boolean {
   if (limit - at < length) return false;
   const whole = literal.words;
   const view = words;
-  const base = at;
   const count = whole.length;
   for (let i = 0; i < count; i++) {
-    if (view.getInt32(base + 4 * i, true) !== whole[i]) return false;
+    if (view.getInt32(at + 4 * i, true) !== whole[i]) return false;
   }
   const b = bytes;
   for (let i = count * 4; i < length; i++) {
