@@ -13,11 +13,17 @@
  *
  * `--peer` adds ali-ons' `await producer.send(message)` (`scenarios/ali-ons.ts`) to the same rounds.
  *
+ * `--perf DIR` records each client's measured rounds with `perf record -g -p <this process>` (CPU-clock samples at
+ * 4 kHz; run node with `--perf-basic-prof` to name JIT frames) into `DIR/<client>-<round>.data` and prints the sends
+ * each file covers, so that a report's sample counts turn into µs per send (samples ÷ 4000 ÷ sends). With
+ * `PERF_STAT=1`, `perf stat --per-thread` (task clock, context switches, migrations, page faults) instead.
+ *
  * `--only raw|invoke|this` runs one client alone (for `perf record -p`). `--invoke` adds `await remotingClient.invoke(…)` of a SEND_MESSAGE_V2 request built per send: the remoting layer
  * alone, between the raw client and the producer.
  *
- *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--size 1024] [--against /other/checkout] [--alloc] [--invoke] [--peer] [--no-gc]
+ *   npx tsx bench/sync-send.bench.ts [--messages 5000] [--rounds 7] [--warmup 3000] [--size 1024] [--against /other/checkout] [--alloc] [--invoke] [--peer] [--no-gc]
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { resolve as resolvePath } from 'node:path';
@@ -40,6 +46,8 @@ const option = (name: string, fallback: number): number => {
 const MESSAGES = option('messages', 5000);
 const ROUNDS = option('rounds', 7);
 const SIZE = option('size', 1024);
+/** Sends before the first round of each client (callgrind runs want more: V8 tiers up later under valgrind). */
+const WARMUP = option('warmup', 3000);
 const ALLOC = args.includes('--alloc');
 /**
  * `--no-gc`: no full GC before each round. The full GC (as the harness does before each measured phase) collects the
@@ -48,6 +56,52 @@ const ALLOC = args.includes('--alloc');
  * compiling it again; without it the rounds show the steady state.
  */
 const GC_BEFORE_ROUND = !args.includes('--no-gc');
+const PERF_DIR = args.includes('--perf') ? resolvePath(args[args.indexOf('--perf') + 1]!) : null;
+if (PERF_DIR !== null) mkdirSync(PERF_DIR, { recursive: true });
+const perfRounds = new Map<string, number>();
+
+/**
+ * `CALLGRIND=1`, with this process run under `valgrind --tool=callgrind --instr-atstart=no`: each measured phase is
+ * the only code callgrind counts, dumped once per phase (`callgrind_control --dump=<client>-<round>`), so that the
+ * dumps' instruction totals ÷ sends are the instructions per send of each client, the same however loaded the
+ * machine is (valgrind runs the process on one thread at a time: no cache or scheduling effects are counted).
+ */
+const CALLGRIND = process.env.CALLGRIND === '1';
+async function callgrindControl(...controlArgs: string[]): Promise<void> {
+  const control = spawn('callgrind_control', [...controlArgs, String(process.pid)], { stdio: 'ignore' });
+  await new Promise<void>((done) => control.once('exit', () => done()));
+}
+
+/** Runs `phase` under `perf record -p <pid>` when `--perf` is set (see the module comment), or counted by callgrind. */
+async function recorded<T>(label: string, count: number, phase: () => Promise<T>): Promise<T> {
+  if (CALLGRIND) {
+    const round = (perfRounds.get(label) ?? 0) + 1;
+    perfRounds.set(label, round);
+    await callgrindControl('--zero');
+    await callgrindControl('-i', 'on');
+    const result = await phase();
+    await callgrindControl(`--dump=${label}-${round}-${count}`);
+    await callgrindControl('-i', 'off');
+    return result;
+  }
+  if (PERF_DIR === null) return phase();
+  const round = (perfRounds.get(label) ?? 0) + 1;
+  perfRounds.set(label, round);
+  const stat = process.env.PERF_STAT === '1';
+  const file = resolvePath(PERF_DIR, `${label}-${round}.${stat ? 'stat' : 'data'}`);
+  const perfArgs = stat
+    ? ['stat', '-e', 'task-clock,context-switches,cpu-migrations,page-faults', '--per-thread', '-p', String(process.pid), '-o', file]
+    : ['record', '-F', '4000', '-g', '-p', String(process.pid), '-o', file];
+  const perf = spawn('perf', perfArgs, { stdio: 'ignore' });
+  const exited = new Promise<void>((done) => perf.once('exit', () => done()));
+  // perf needs a moment to attach; the samples of this pause are idle time.
+  await new Promise((done) => setTimeout(done, 400));
+  const result = await phase();
+  perf.kill('SIGINT');
+  await exited;
+  console.log(`perf: ${file} covers ${count} sends`);
+  return result;
+}
 const against = args.includes('--against') ? resolvePath(args[args.indexOf('--against') + 1]!) : null;
 
 const here = resolvePath(fileURLToPath(new URL('..', import.meta.url)));
@@ -77,21 +131,23 @@ interface Client {
   close(): Promise<void>;
 }
 
-/** A client that sends one at a time: 3,000 warm-up sends, then rounds of `count` awaited sends. */
+/** A client that sends one at a time: `--warmup` sends (3,000), then rounds of `count` awaited sends. */
 async function sequentialClient(label: string, sendOnce: () => Promise<unknown>, close: () => Promise<unknown>): Promise<Client> {
-  for (let i = 0; i < 3000; i++) await sendOnce();
+  for (let i = 0; i < WARMUP; i++) await sendOnce();
   const latencies = new Float64Array(MESSAGES);
   return {
     label,
     async round(count) {
       if (GC_BEFORE_ROUND) collectGarbage();
-      const cpu0 = process.cpuUsage();
-      for (let i = 0; i < count; i++) {
-        const t = performance.now();
-        await sendOnce();
-        latencies[i] = performance.now() - t;
-      }
-      const cpu = process.cpuUsage(cpu0);
+      const cpu = await recorded(label, count, async () => {
+        const cpu0 = process.cpuUsage();
+        for (let i = 0; i < count; i++) {
+          const t = performance.now();
+          await sendOnce();
+          latencies[i] = performance.now() - t;
+        }
+        return process.cpuUsage(cpu0);
+      });
       const sorted = latencies.slice(0, count).sort();
       return { cpu: (cpu.user + cpu.system) / count, p50: sorted[Math.floor(count / 2)]! };
     },
@@ -139,7 +195,9 @@ async function peerClient(): Promise<Client> {
 const raw: Client = {
   label: 'raw',
   async round(count) {
-    const m = await measureCeiling({ brokerAddr: broker.address, brokerName: broker.name, body, inFlight: 1, messages: count, warmup: 500 });
+    const m = await recorded('raw', count, () =>
+      measureCeiling({ brokerAddr: broker.address, brokerName: broker.name, body, inFlight: 1, messages: count, warmup: 500 }),
+    );
     return { cpu: m.cpuMicros / count, p50: m.latency?.p50 ?? NaN };
   },
   close: async () => {},

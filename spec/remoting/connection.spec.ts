@@ -185,6 +185,27 @@ describe('Connection', () => {
     assert.equal(connection.state, 'closed');
   });
 
+  it('inbound bodies stay intact after later reads, split anywhere (the socket reads into one reused buffer)', async () => {
+    const bodies = [Buffer.alloc(3000, 0x41), Buffer.alloc(70_000, 0x42), Buffer.from('tail'), Buffer.alloc(200_000, 0x43)];
+    const stream = Buffer.concat(bodies.map((body, i) => encodeFrame(createRequest(100 + i, { i: String(i) }, { opaque: i, body }))));
+    // Written in pieces that cut frames and length prefixes, each its own read on the client.
+    const cuts = [1, 2, 3000, 3001, 40_000, 73_150, 73_200, 160_000, stream.length];
+    const { connection } = await open(async (socket) => {
+      let from = 0;
+      for (const cut of cuts) {
+        socket.write(stream.subarray(from, cut));
+        from = cut;
+        await sleep(5);
+      }
+      socket.end();
+    });
+    const commands = await lastValueFrom(connection.commands$.pipe(toArray()));
+    assert.deepEqual(
+      commands.map((c) => [c.code, c.extFields, c.body]),
+      bodies.map((body, i) => [100 + i, { i: String(i) }, body]),
+    );
+  });
+
   it('closes with RMQ_ERR_REMOTING_PROTOCOL when the peer sends garbage (no exception escapes)', async () => {
     const { connection } = await open((socket) => socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])));
     const closed = await firstValueFrom(connection.closed$);

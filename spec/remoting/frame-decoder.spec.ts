@@ -26,6 +26,21 @@ function split(bytes: Buffer, cuts: number[]): Buffer[] {
   return chunks;
 }
 
+/** Feeds each chunk through one buffer that is scribbled over after every call, as a socket's read buffer is. */
+function decodeTransient(decoder: FrameDecoder, chunks: Buffer[], size = 65536): RemotingCommand[] {
+  const out: RemotingCommand[] = [];
+  const reused = Buffer.alloc(size);
+  for (const chunk of chunks) {
+    for (let from = 0; from < chunk.length; from += size) {
+      const length = Math.min(size, chunk.length - from);
+      chunk.copy(reused, 0, from, from + length);
+      decoder.pushTransient(reused, (command) => out.push(command), length);
+      reused.fill(0xee);
+    }
+  }
+  return out;
+}
+
 /** A stream of several frames of both serializations, with and without bodies, plus the golden captures. */
 function sampleStream(): { bytes: Buffer; commands: RemotingCommand[] } {
   const commands: RemotingCommand[] = [
@@ -177,6 +192,33 @@ describe('FrameDecoder', () => {
     assert.equal(out.length, 1);
   });
 
+  describe('pushTransient (chunks read into one reused buffer)', () => {
+    it('any random split yields the same commands as push, bodies owned (not views of the reused buffer) (property)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
+          const out = decodeTransient(new FrameDecoder(), split(bytes, cuts));
+          assert.deepEqual(out, expected);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('byte-by-byte, and in reads of a small buffer, yields the same commands', () => {
+      const chunks = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+      assert.deepEqual(decodeTransient(new FrameDecoder(), chunks), expected);
+      assert.deepEqual(decodeTransient(new FrameDecoder(), [bytes], 97), expected);
+    });
+
+    it('rejects bad bytes as push does, emitting the frames before them, and stays failed', () => {
+      const bad = Buffer.concat([encodeFrame(createRequest(1, null, { opaque: 9 })), Buffer.from([0, 0, 0, 1, 0xff])]);
+      const decoder = new FrameDecoder();
+      const out: RemotingCommand[] = [];
+      assert.throws(() => decoder.pushTransient(bad, (command) => out.push(command)), RemotingProtocolError);
+      assert.equal(out.length, 1);
+      assert.throws(() => decoder.pushTransient(bytes, () => {}), RemotingProtocolError);
+    });
+  });
+
   it('does not let one frame clobber another when chunks are reused views', () => {
     const first = encodeFrame(createRequest(1, { k: 'a' }, { opaque: 1, body: Buffer.from('AAAA') }));
     const second = encodeFrame(createRequest(1, { k: 'b' }, { opaque: 2, body: Buffer.from('BBBB') }));
@@ -226,6 +268,7 @@ describe('FrameDecoder', () => {
         const chunks: Buffer[] = [];
         for (let from = 0; from < stream.length; from += step) chunks.push(stream.subarray(from, from + step));
         assert.deepEqual(decodeAll(new FrameDecoder(), chunks), whole, `chunks of ${step}`);
+        assert.deepEqual(decodeTransient(new FrameDecoder(), [stream], step), whole, `reads of ${step} into one buffer`);
       }
       const decoder = new FrameDecoder();
       decoder.push(stream.subarray(0, 1000), () => {});

@@ -96,6 +96,8 @@ const EMPTY = Buffer.alloc(0);
 /** A settled promise: a reaction to it is a plain microtask (see {@link Connection}'s flush scheduling). */
 const FLUSH_TICK: Promise<void> = Promise.resolve();
 
+/** Size of an outbound plain TCP connection's read buffer (what Node reads into per read without one). */
+const READ_BUFFER_BYTES = 64 * 1024;
 /** Bodies above this size are written as their own buffer; smaller ones are copied into the write buffer. */
 const COPY_BODY_LIMIT = 4096;
 /** Queued bytes above which writes flush at once instead of at the end of the current tick. */
@@ -281,8 +283,17 @@ export class Connection {
       return connection;
     }
     const tls = options.tls ?? null;
-    const socket = tls === null ? netConnect({ host, port }) : tlsConnect({ ...tls, host, port });
-    return new Connection(address, socket, false, options);
+    if (tls !== null) return new Connection(address, tlsConnect({ ...tls, host, port }), false, options);
+    // Plain TCP reads into one buffer of the connection's own, handed to the decoder straight from the socket's read
+    // callback: no buffer allocated per read, none of the stream machinery behind 'data' (its per-read chunk, the
+    // Readable bookkeeping and the nextTick it schedules). The decoder copies whatever it keeps past the callback.
+    let connection: Connection | null = null;
+    const onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (bytes: number, buffer: Uint8Array): boolean => connection!.onRead(buffer as Buffer, bytes),
+    };
+    connection = new Connection(address, netConnect({ host, port, onread }), false, options);
+    return connection;
   }
 
   /** Wraps a socket that is already connected (a server's accepted socket). */
@@ -509,12 +520,31 @@ export class Connection {
     try {
       this.decoder.push(chunk, this.emitCommand);
     } catch (error) {
-      const protocolError =
-        error instanceof RemotingProtocolError
-          ? error
-          : new RemotingProtocolError('Failed to process an inbound frame', { cause: error, address: this.address });
-      this.close(protocolError);
+      this.failInbound(error);
     }
+  }
+
+  /**
+   * `bytes` bytes read into the connection's read buffer (see {@link Connection.connect}); they are valid until this
+   * returns. Returns true: the socket keeps reading.
+   */
+  private onRead(buffer: Buffer, bytes: number): boolean {
+    this.receivedData = true;
+    try {
+      this.decoder.pushTransient(buffer, this.emitCommand, bytes);
+    } catch (error) {
+      this.failInbound(error);
+    }
+    return true;
+  }
+
+  /** An inbound frame that could not be decoded or processed closes the connection. */
+  private failInbound(error: unknown): void {
+    const protocolError =
+      error instanceof RemotingProtocolError
+        ? error
+        : new RemotingProtocolError('Failed to process an inbound frame', { cause: error, address: this.address });
+    this.close(protocolError);
   }
 
   private onDrain(): void {

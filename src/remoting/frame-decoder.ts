@@ -87,6 +87,34 @@ export class FrameDecoder {
     if (rest !== null) this.decodeContiguous(rest, emit);
   }
 
+  /**
+   * {@link FrameDecoder.push} for a chunk whose bytes are only valid during the call (a socket's reusable read
+   * buffer): the commands it emits own their bodies (a body is copied out of the chunk; a send's answer has none),
+   * and bytes kept for a frame still incomplete are copied too. The same commands, in the same order, and the same
+   * errors as {@link FrameDecoder.push} of that chunk.
+   * @param chunk - holds the bytes read in `chunk[0, length)`
+   * @param emit - called with each command completed by them, in order, during the call
+   * @param length - how many bytes of `chunk` were read. @defaultValue `chunk.length`
+   * @example
+   * ```ts
+   * const decoder = new FrameDecoder();
+   * net.connect({ host, port, onread: { buffer: Buffer.alloc(65536), callback: (n, buffer) => {
+   *   decoder.pushTransient(buffer as Buffer, (command) => console.log(command.code), n);
+   *   return true;
+   * } } });
+   * ```
+   */
+  pushTransient(chunk: Buffer, emit: (command: RemotingCommand) => void, length: number = chunk.length): void {
+    if (this.failed !== null) throw this.failed;
+    if (length === 0) return;
+    if (this.buffered !== 0) {
+      // Joining a frame that straddles reads: the copy is what `push` keeps and decodes from.
+      this.push(Buffer.from(chunk.subarray(0, length)), emit);
+      return;
+    }
+    this.decodeContiguous(chunk, emit, true, length);
+  }
+
   /** Drops any partial frame (used when the connection is reset). */
   reset(): void {
     this.chunks = [];
@@ -95,18 +123,21 @@ export class FrameDecoder {
     this.failed = null;
   }
 
-  private decodeContiguous(buffer: Buffer, emit: (command: RemotingCommand) => void): void {
+  /** Decodes the whole frames at the start of `buffer`, keeps the rest; `transient`: see {@link FrameDecoder.pushTransient}. */
+  private decodeContiguous(buffer: Buffer, emit: (command: RemotingCommand) => void, transient = false, end = buffer.length): void {
     let pos = 0;
-    const end = buffer.length;
     while (end - pos >= 4) {
       const size = this.checkedFrameSize(buffer.readInt32BE(pos));
       if (end - pos < size) break;
       const command = this.decode(buffer, pos + 4, pos + size);
       pos += size;
-      if (command !== null) emit(command);
+      if (command === null) continue;
+      if (transient && command.body !== null) command.body = Buffer.from(command.body);
+      emit(command);
     }
     if (pos < end) {
-      const rest = pos === 0 ? buffer : buffer.subarray(pos);
+      const view = pos === 0 && end === buffer.length ? buffer : buffer.subarray(pos, end);
+      const rest = transient ? Buffer.from(view) : view;
       this.chunks.push(rest);
       this.buffered = rest.length;
       this.frameSize = rest.length >= 4 ? this.checkedFrameSize(rest.readInt32BE(0)) : -1;

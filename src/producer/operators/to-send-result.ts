@@ -22,22 +22,32 @@ export interface ToSendResultDeps {
   readonly now?: () => number;
 }
 
-const STATUS_BY_CODE = new Map<number, SendResult['sendStatus']>([
-  [0, SendStatus.SEND_OK],
-  [10, SendStatus.FLUSH_DISK_TIMEOUT],
-  [12, SendStatus.FLUSH_SLAVE_TIMEOUT],
-  [11, SendStatus.SLAVE_NOT_AVAILABLE],
-]);
+/** The send status of a success code (0/10/12/11), else `undefined`. */
+function statusOf(code: number): SendResult['sendStatus'] | undefined {
+  switch (code) {
+    case 0:
+      return SendStatus.SEND_OK;
+    case 10:
+      return SendStatus.FLUSH_DISK_TIMEOUT;
+    case 12:
+      return SendStatus.FLUSH_SLAVE_TIMEOUT;
+    case 11:
+      return SendStatus.SLAVE_NOT_AVAILABLE;
+    default:
+      return undefined;
+  }
+}
 
 const DECIMAL = /^[+-]?[0-9]+$/;
 
-function integerField(ext: Record<string, string>, name: string, address: string): number {
-  const text = stringField(ext, name);
-  const value = text === undefined ? Number.NaN : javaInteger(text);
-  if (!Number.isSafeInteger(value)) {
+/** The integer of an own string field (`value` is `ext[name]`, read by the caller). */
+function integerField(ext: Record<string, string>, value: unknown, name: string, address: string): number {
+  const text = ownString(ext, value, name);
+  const integer = text === undefined ? Number.NaN : javaInteger(text);
+  if (!Number.isSafeInteger(integer)) {
     throw new RemotingProtocolError(`send response lacks a valid ${name}: ${String(text)}`, { address });
   }
-  return value;
+  return integer;
 }
 
 /**
@@ -89,7 +99,7 @@ export function sendResultOf(
   deps: Pick<ToSendResultDeps, 'namespace' | 'retryResponseCodes'>,
 ): SendResult {
   const { brokerName, brokerAddr: address } = attempt;
-  const sendStatus = STATUS_BY_CODE.get(response.code);
+  const sendStatus = statusOf(response.code);
   if (sendStatus === undefined) {
     const aclReason = aclRefusalReason(response.code, response.remark);
     if (aclReason !== null) {
@@ -108,31 +118,38 @@ export function sendResultOf(
       { address, retriable: deps.retryResponseCodes.has(response.code) },
     );
   }
-  const ext = response.extFields ?? {};
-  const regionId = stringField(ext, 'MSG_REGION');
-  const transactionId = stringField(ext, 'transactionId');
+  const ext = response.extFields ?? NO_FIELDS;
+  // Each field read by name where it is used (not through one keyed read for every name, which V8 then handles as
+  // megamorphic), then checked to be an own string.
+  const regionId = ownString(ext, ext.MSG_REGION, 'MSG_REGION');
+  const transactionId = ownString(ext, ext.transactionId, 'transactionId');
   const result: SendResult = {
     sendStatus,
     msgId: attempt.uniqueId,
-    offsetMsgId: stringField(ext, 'msgId') ?? '',
+    offsetMsgId: ownString(ext, ext.msgId, 'msgId') ?? '',
     messageQueue: {
       topic: withoutNamespace(deps.namespace, attempt.topic),
       brokerName,
-      queueId: integerField(ext, 'queueId', address),
+      queueId: integerField(ext, ext.queueId, 'queueId', address),
     },
-    queueOffset: integerField(ext, 'queueOffset', address),
+    queueOffset: integerField(ext, ext.queueOffset, 'queueOffset', address),
     regionId: regionId === undefined || regionId === '' ? 'DefaultRegion' : regionId,
-    traceOn: stringField(ext, 'TRACE_ON') !== 'false',
+    traceOn: ownString(ext, ext.TRACE_ON, 'TRACE_ON') !== 'false',
   };
   // Only a transaction's half message has one (a literal without a conditional spread keeps one shape per result).
   if (transactionId !== undefined) (result as { transactionId?: string }).transactionId = transactionId;
   return result;
 }
 
-/** An own string field of the response header (never one inherited from `Object.prototype`). */
-function stringField(ext: Record<string, string>, name: string): string | undefined {
-  const value: unknown = Object.prototype.hasOwnProperty.call(ext, name) ? ext[name] : undefined;
-  return typeof value === 'string' ? value : undefined;
+const NO_FIELDS: Record<string, string> = {};
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * `value` (read as `ext[name]`) when it is a string of the response header's own (never one inherited from
+ * `Object.prototype`), else `undefined`.
+ */
+function ownString(ext: Record<string, string>, value: unknown, name: string): string | undefined {
+  return typeof value === 'string' && hasOwn.call(ext, name) ? value : undefined;
 }
 
 /**
