@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { EmbeddedCluster, type SpawnedCluster } from '../../src/embedded/index.js';
@@ -52,6 +53,16 @@ async function exercise(spawn: Spawn): Promise<void> {
 describe('EmbeddedCluster.spawn', () => {
   it('runs the cluster in a child process (from src, through tsx) with IPC counters, messages and faults', async () => {
     await exercise((options) => EmbeddedCluster.spawn(options));
+  });
+
+  it('starts the child with the old-generation growth that keeps socket-read buffers from forcing full GCs', { skip: process.platform !== 'linux' }, async () => {
+    const cluster = await EmbeddedCluster.spawn({ brokers: 1 });
+    try {
+      const argv = readFileSync(`/proc/${cluster.pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(argv.includes('--heap-growing-percent=400'), argv.join(' '));
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('works from the ESM build (child entry found next to the bundled chunks)', async () => {

@@ -13,8 +13,8 @@ import {
   recordPropertiesLength,
   recordTopicOf,
   storedRecordSize,
+  StoredBatchWriter,
   writeStoredRecord,
-  writeStoredRecordBytes,
   type RecordHost,
   type RecordTopic,
   type RecordValues,
@@ -227,6 +227,8 @@ export class MessageStore {
     reconsumeTimes: 0,
     preparedTransactionOffset: 0,
   };
+  /** Writes the records of a batch (one at a time: puts are synchronous). */
+  private readonly batchWriter = new StoredBatchWriter();
   /** Where records are cut from. */
   private readonly slab = new ByteSlab(RECORD_SLAB_BYTES);
   /** Where offset message ids are written before they become one string. */
@@ -345,36 +347,31 @@ export class MessageStore {
     values.storeTimestamp = storeTimestamp;
     values.reconsumeTimes = input.reconsumeTimes;
     values.preparedTransactionOffset = 0;
+    const writer = this.batchWriter;
+    writer.begin(slab, source, values, born.record, store.host.record, topic, suffix);
     const firstQueueOffset = state.offsets[queueId] ?? 0;
     const firstCommitLogOffset = this.commitLogOffset;
     let pos = first;
     for (let i = 0, at = 0; i < count; i++, at += BATCH_SPAN_FIELDS) {
       const queueOffset = firstQueueOffset + i;
       const commitLogOffset = this.commitLogOffset;
-      values.flag = spans[at]!;
-      values.queueOffset = queueOffset;
-      values.commitLogOffset = commitLogOffset;
-      const bodyStart = spans[at + 1]!;
       const propertiesStart = spans[at + 3]!;
-      const end = writeStoredRecordBytes(
-        slab,
+      const end = writer.write(
         pos,
-        values,
-        born.record,
-        store.host.record,
-        // A plain view, not a Buffer: the CRC and the copy need nothing more.
-        new Uint8Array(source.buffer, source.byteOffset + bodyStart, spans[at + 2]!),
-        topic,
-        source,
+        spans[at]!,
+        queueOffset,
+        commitLogOffset,
+        spans[at + 1]!,
+        spans[at + 2]!,
         propertiesStart,
         propertiesStart + spans[at + 4]!,
         spans[at + 5] === 1,
-        suffix,
       );
       this.commitLogOffset += end - pos;
       this.append(state.name, queueId, queueOffset, commitLogOffset, storeTimestamp, slab, pos, end - pos);
       pos = end;
     }
+    writer.end();
     state.offsets[queueId] = firstQueueOffset + count;
     return { queueOffset: firstQueueOffset, msgIds: this.messageIds(firstCommitLogOffset, count, slab, first) };
   }

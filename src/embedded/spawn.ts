@@ -37,6 +37,18 @@ export interface SpawnedCluster {
 }
 
 /**
+ * V8 flags of the child process. The broker reads far more bytes from its sockets (buffers outside the V8 heap,
+ * young until the next scavenge frees them) than it allocates on the heap, and V8 counts those bytes against the
+ * old generation's limit until then. With a small, quiet heap that limit is only about one young generation
+ * (16 MB) above the live heap, so batched sends (about 140 KB of socket reads and joined frames per batch of 64)
+ * started a full mark-compact every ~7,000 messages, each about 100 ms of CPU. Letting the old generation grow to
+ * 5 times its live size before the next one keeps those bytes (at most ~32 MB: V8 scavenges then) under the limit.
+ * (Exported for the bench that runs the same broker in a process of its own.)
+ * @internal
+ */
+export const CHILD_V8_FLAGS: readonly string[] = ['--heap-growing-percent=400'];
+
+/**
  * Where the child entry is: next to this module when running from `src` (TypeScript, through tsx) or from
  * `dist/embedded`, or in `dist/embedded/` when this code was bundled into `dist/index.*` or a shared chunk.
  */
@@ -57,7 +69,7 @@ function childEntry(): { path: string; execArgv: string[] } {
 export function spawnCluster(options: EmbeddedClusterOptions): Promise<SpawnedCluster> {
   const entry = childEntry();
   const child = fork(entry.path, [JSON.stringify(options)], {
-    execArgv: entry.execArgv,
+    execArgv: [...CHILD_V8_FLAGS, ...entry.execArgv],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
