@@ -136,8 +136,10 @@ export interface PublishTarget {
   /**
    * Runs one send straight into `subscriber`, as subscribing `send$(message, options)` would, without building an
    * Observable for it. Optional: without it, publish subscribes `send$`.
+   * @param startedAt - the `Date.now()` that publish read for this send's start (see `PublishSend.startedAt`): the
+   *   send may take it as its own start instead of reading the clock again
    */
-  sendInto?(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void;
+  sendInto?(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>, startedAt?: number): void;
   batchSend$(items: Parameters<BatchSender>[0], mode: 'sync' | 'async', timeoutMillis?: number): Observable<SendResult[]>;
 }
 
@@ -149,6 +151,9 @@ export const PUBLISH_DEFAULTS = Object.freeze({
   batchMaxBytes: 1024 * 1024,
   batchMaxDelayMs: 5,
 });
+
+/** Most sends that start on one clock read (see `startTime` in {@link publishOperator}). */
+const START_CLOCK_SHARE = 64;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -200,6 +205,10 @@ export class PublishSend<M> extends SlotSubscriber<SendResult | SendResult[]> im
   linked = false;
   /** Outcomes of this send not emitted yet. */
   pending: number;
+  /**
+   * When it started (`Date.now()`): its outcome's `latencyMillis` counts from here, and the producer takes it as
+   * the send's own start (its deadline) rather than reading the clock again.
+   */
   startedAt = 0;
 
   constructor(
@@ -350,8 +359,17 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
       // it then emits a burst (whose requests go out in one socket write) instead of one message per wake-up (a
       // promise and a microtask per message). Everything held still stays under the limits.
       const refilled = (): boolean => held <= resumeAt && heldBytes < maxInFlightBytes;
+      /** Bursts of a pull source under way (see `Demand.beginBurst`): their messages wait for its end to start. */
+      let bursts = 0;
       const demand: Demand = {
         whenReady: () => (open() || subscriber.closed ? null : new Promise<void>((resolve) => waiters.push(resolve))),
+        beginBurst: () => {
+          bursts += 1;
+        },
+        endBurst: () => {
+          bursts -= 1;
+          if (bursts === 0) pump();
+        },
       };
       const wake = (): void => {
         if (waiters.length === 0 || !(refilled() || subscriber.closed)) return;
@@ -390,6 +408,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           }
         }
         if (subscriber.closed) return;
+        emitted += 1;
         subscriber.next(outcome);
         if (stopOnError && !outcome.ok) subscriber.error(outcome.error);
       };
@@ -414,21 +433,25 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         }
       };
 
-      // One clock read per burst: the sends one pump starts, and the outcomes of the responses one socket read
-      // settles, share the time read first (valid until the microtasks of that synchronous run have run).
+      // The outcomes of the responses one socket read settles share one clock read for the end of their latency: the
+      // latest time read in this synchronous run (valid until its microtasks have run; a send's start is such a read
+      // too, so a send that settles in the run it started in never gets a negative latency).
       let burstTime = 0;
       let burstTimeValid = false;
-      const endBurst = (): void => {
+      const endBurstTime = (): void => {
         burstTimeValid = false;
       };
-      const burstNow = (): number => {
+      const freshNow = (): number => {
+        burstTime = Date.now();
         if (!burstTimeValid) {
-          burstTime = Date.now();
           burstTimeValid = true;
-          queueMicrotask(endBurst);
+          queueMicrotask(endBurstTime);
         }
         return burstTime;
       };
+      const burstNow = (): number => (burstTimeValid ? burstTime : freshNow());
+      /** Outcomes emitted so far: an outcome runs the subscriber's code (see `startTime`). */
+      let emitted = 0;
 
       const failure = (message: M, index: number, error: unknown, startedAt: number | null): PublishFailure<M> => ({
         ok: false,
@@ -472,10 +495,10 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         },
       };
 
-      const start = (send: PublishSend<M>): void => {
+      const start = (send: PublishSend<M>, startedAt: number): void => {
         active += 1;
         activeBytes += send.bytes;
-        send.startedAt = burstNow();
+        send.startedAt = startedAt;
         // Linked before subscribing: a send that settles during subscribe() unlinks itself again.
         link(send);
         if (send.items !== null) {
@@ -483,12 +506,29 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           return;
         }
         const sendOptions = send.key === null ? plainSendOptions : { ...plainSendOptions, selector: selectByHash, arg: send.key };
-        if (sendInto !== undefined) sendInto(send.message!, sendOptions, send as Subscriber<SendResult>);
+        if (sendInto !== undefined) sendInto(send.message!, sendOptions, send as Subscriber<SendResult>, startedAt);
         else target.send$(send.message!, sendOptions).subscribe(send);
       };
 
       // Whether a send of `bytes` may start now: under maxInFlight, and under maxInFlightBytes unless it is alone.
       const canStart = (bytes: number): boolean => active < maxInFlight && (active === 0 || activeBytes + bytes <= maxInFlightBytes);
+
+      // The sends one pump starts share one clock read for their start: between the read and each of them only the
+      // producer's own start of the sends before it runs (a few µs each), so a send's deadline and latency count from
+      // at most that much before its own start, never after it. The clock is read again after an outcome was emitted
+      // (the subscriber's code ran: a send refused at once) and every START_CLOCK_SHARE sends, which bounds the gap.
+      let startClock = 0;
+      let startClockUses = START_CLOCK_SHARE;
+      let startClockEmitted = -1;
+      const startTime = (): number => {
+        if (startClockUses >= START_CLOCK_SHARE || startClockEmitted !== emitted) {
+          startClock = freshNow();
+          startClockUses = 0;
+          startClockEmitted = emitted;
+        }
+        startClockUses += 1;
+        return startClock;
+      };
 
       const pump = (): void => {
         if (pumping) {
@@ -502,11 +542,13 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
             for (let send = ready.peek(); send !== undefined && !subscriber.closed; send = ready.peek()) {
               if (!canStart(send.bytes)) break;
               ready.shift();
-              start(send);
+              start(send, startTime());
             }
           } while (pumpAgain && !subscriber.closed);
         } finally {
           pumping = false;
+          // The next pump reads the clock afresh (whatever ran between two pumps is not the producer's own start).
+          startClockUses = START_CLOCK_SHARE;
         }
         wake();
         if (sourceDone && batchMessages.length === 0 && ready.waiting === 0 && active === 0 && held === 0 && !subscriber.closed) {
@@ -583,6 +625,11 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           }
         }
         const send = new PublishSend<M>(settler, key, bytes, message, index, null, null, null);
+        if (bursts > 0) {
+          // A pull source's burst: its messages start together at its end, in one pump (one clock read for them).
+          ready.push(send);
+          return;
+        }
         // Nothing waits before it and it fits: it starts at once, as pump() would start it, without the round trip
         // through the ready queue. Nothing else pump() does can be due here: the source is emitting (so it waits for
         // no wake-up and has not completed), and this message only adds to what is held.
@@ -593,7 +640,7 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
           canStart(bytes) &&
           !subscriber.closed
         ) {
-          start(send);
+          start(send, freshNow());
           return;
         }
         ready.push(send);
