@@ -102,7 +102,10 @@ export interface PublishSuccess<M extends Message = Message> {
   readonly result: SendResult;
   /** Position of the message in the source (0-based). */
   readonly index: number;
-  /** From the start of its send to its result, ms. */
+  /**
+   * From the start of its send to its result, ms. The sends publish starts together (a pull source's burst) share
+   * one clock read for their start, taken just before the first of them (at most 64 sends per read).
+   */
   readonly latencyMillis: number;
 }
 
@@ -116,7 +119,7 @@ export interface PublishFailure<M extends Message = Message> {
   readonly error: Error;
   /** Position of the message in the source (0-based). */
   readonly index: number;
-  /** From the start of its send to its failure, ms (0 when refused before sending). */
+  /** From the start of its send to its failure, ms (0 when refused before sending); see {@link PublishSuccess.latencyMillis}. */
   readonly latencyMillis: number;
 }
 
