@@ -8,12 +8,14 @@
  * - `publish`: the same messages from a pull source through `publishOperator`,
  * - `publish, sendInto`: the same through a target that also offers `sendInto` (no Observable per send),
  * - `publish batched`: 64 per batch, `maxInFlight` window / 64 batches,
- * - `Producer.sendAsync` / `Producer.publish`: the producer's own entry points (a `Producer` whose send pipeline runs
- *   over the same canned client; its private start-up fields set by this bench), driven as the end-to-end rows
- *   drive them: `sendAsync` with a callback object per send and a window of 512, `publish` over a generator,
+ * - `Producer.sendAsync` / `Producer.publish` / `Producer.publish batched`: the producer's own entry points (a
+ *   `Producer` whose send pipeline runs over the same canned client; its private start-up fields set by this bench),
+ *   driven as the end-to-end rows drive them: `sendAsync` with a callback object per send and a window of 512,
+ *   `publish` over a generator, with and without batches of 64 (the producer's `batchSend$` and in-flight count),
  * - `publish bookkeeping`: `publish` over a target whose sends are answered with a canned `SendResult` in the
  *   next macrotask (no pipeline): the operator's and the pull source's own cost per message,
- * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
+ * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send); `batch encode, one clock
+ *   read`: the same with one `Date.now()` per 64 for the ids (as `publish` prepares a burst),
  * - `batch fan-out`: `fanOutBatchResult` per 64.
  *
  * With `PUBLISH_BENCH_ALLOC=1`, each row also reports the bytes allocated per message (V8's sampling heap
@@ -217,22 +219,31 @@ function producerPublish(stop: () => boolean, done: () => void): Promise<void> {
   return drainOutcomes(pullFrom(messages(stop)).pipe(producer.publish({ maxInFlight: WINDOW })), done);
 }
 
+/** `Producer.publish` with batching: the producer's `batchSend$` (its in-flight count included) over the canned client. */
+function producerPublishBatched(stop: () => boolean, done: () => void): Promise<void> {
+  const options = { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } };
+  return drainOutcomes(pullFrom(messages(stop)).pipe(producer.publish(options)), done);
+}
+
 function publishRow(batch: boolean, through = target) {
   const publishOptions = batch ? { maxInFlight: Math.max(1, WINDOW / BATCH), batch: { maxMessages: BATCH } } : { maxInFlight: WINDOW };
   return (stop: () => boolean, done: () => void): Promise<void> =>
     drainOutcomes(pullFrom(messages(stop)).pipe(publishOperator(through, publishOptions)), done);
 }
 
-async function batchEncode(stop: () => boolean, done: () => void): Promise<void> {
+/** `prepareBatchItem` per message and `encodeBatchItems` per batch; with `sharedClock`, one clock read per batch for its ids (as publish does per burst). */
+const batchEncode = (sharedClock: boolean) => async (stop: () => boolean, done: () => void): Promise<void> => {
   let index = 0;
+  const prepareOptions = { maxMessageSize: options.maxMessageSize };
   while (!stop()) {
     const items: BatchItem[] = [];
-    for (let i = 0; i < BATCH; i++) items.push(prepareBatchItem({ topic: 'BenchTopic', body }, index++, { maxMessageSize: options.maxMessageSize }));
+    const now = sharedClock ? Date.now() : undefined;
+    for (let i = 0; i < BATCH; i++) items.push(prepareBatchItem({ topic: 'BenchTopic', body }, index++, prepareOptions, now));
     encodeBatchItems(items);
     for (let i = 0; i < BATCH; i++) done();
     if (index % (BATCH * 64) === 0) await new Promise(setImmediate);
   }
-}
+};
 
 async function batchFanOut(stop: () => boolean, done: () => void): Promise<void> {
   const items: BatchItem[] = [];
@@ -323,9 +334,11 @@ const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][
   [`publish, sendInto, ${WINDOW}`, publishRow(false, intoTarget)],
   [`Producer.sendAsync, ${WINDOW}`, producerSendAsync],
   [`Producer.publish, ${WINDOW}`, producerPublish],
+  [`Producer.publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, producerPublishBatched],
   [`publish bookkeeping, ${WINDOW}`, publishRow(false, cannedTarget)],
   [`publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, publishRow(true)],
-  [`batch encode ×${BATCH}`, batchEncode],
+  [`batch encode ×${BATCH}`, batchEncode(false)],
+  [`batch encode, one clock read ×${BATCH}`, batchEncode(true)],
   [`batch fan-out ×${BATCH}`, batchFanOut],
 ];
 // With `PUBLISH_BENCH_ROUNDS=n`, the selected rows run n times, interleaved, and the median of each is printed.

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import type { EmbeddedCluster } from '../../../src/embedded/index.js';
 import type { Message } from '../../../src/message/message.js';
 import { decodeOffsetMessageId } from '../../../src/message/message-id.js';
@@ -9,6 +9,7 @@ import { encodeBody } from '../../../src/message/body-codec.js';
 import { buildPropertiesString } from '../../../src/message/properties.js';
 import { encodeBatchItems, prepareBatchItem } from '../../../src/producer/batch/batch-message.js';
 import type { Producer } from '../../../src/producer/producer.js';
+import { pullFrom } from '../../../src/producer/publish/pull-source.js';
 import { SEND_V2, countRequests, startCluster, startProducer, stopAll, unique } from '../cluster-fixture.js';
 
 const SEND_BATCH = 320;
@@ -138,6 +139,51 @@ describe('batches (SEND_BATCH_MESSAGE)', () => {
     assert.ok(!failed.ok && (failed.error as { code?: string }).code === 'RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED');
     assert.equal(cluster.messages({ topic }).length, 3);
     assert.equal(cluster.messages({ topic: `${topic}B` }).length, 1);
+  });
+
+  it('publish with batch: each batch request counts once in inflightCount while it is in flight, and none is left after the stream ends or is unsubscribed', async () => {
+    const topic = unique('BatchInflight');
+    await producer.send({ topic, body: 'route warm-up' });
+    const input: Message[] = Array.from({ length: 2000 }, (_, i) => ({ topic, body: `b${i}` }));
+    let maxInflight = 0;
+    let minInflight = Infinity;
+    const outcomes = await lastValueFrom(
+      pullFrom(input).pipe(
+        producer.publish({ maxInFlight: 4, batch: { maxMessages: 50 } }),
+        tap(() => {
+          // An outcome is emitted while its batch's send is still counted (it ends once its outcomes are out).
+          maxInflight = Math.max(maxInflight, producer.inflightCount);
+          minInflight = Math.min(minInflight, producer.inflightCount);
+        }),
+        toArray(),
+      ),
+    );
+    assert.equal(outcomes.length, 2000);
+    assert.ok(outcomes.every((o) => o.ok));
+    assert.ok(minInflight >= 1, `in flight while its outcomes were emitted: ${minInflight}`);
+    assert.ok(maxInflight <= 4, `batch requests in flight: ${maxInflight}`);
+    assert.equal(producer.inflightCount, 0);
+
+    // Unsubscribed with batches in flight: each lets go of its count at once, exactly once.
+    const more: Message[] = Array.from({ length: 5000 }, (_, i) => ({ topic, body: `u${i}` }));
+    let seen = 0;
+    await new Promise<void>((resolve) => {
+      const subscription = pullFrom(more)
+        .pipe(producer.publish({ maxInFlight: 8, batch: { maxMessages: 50 } }))
+        .subscribe(() => {
+          seen += 1;
+          if (seen === 500) {
+            assert.ok(producer.inflightCount >= 1);
+            subscription.unsubscribe();
+            resolve();
+          }
+        });
+    });
+    assert.equal(producer.inflightCount, 0);
+    // Sending goes on normally afterwards (no slot was lost).
+    const again = await lastValueFrom(from(input.slice(0, 300)).pipe(producer.publish({ maxInFlight: 4, batch: { maxMessages: 50 } }), toArray()));
+    assert.ok(again.every((o) => o.ok));
+    assert.equal(producer.inflightCount, 0);
   });
 
   it('the batch body is the §10.2 records of §16(d)', () => {

@@ -601,7 +601,8 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
         if (batching) {
           let batchItem: BatchItem;
           try {
-            batchItem = prepareBatchItem(message, index, prepareOptions);
+            // The burst's clock read is the time of its messages' ids (as a single send's first attempt time is).
+            batchItem = prepareBatchItem(message, index, prepareOptions, burstNow());
           } catch (caught) {
             held += 1;
             deliver(null, 0, failure(message, index, caught, null));
