@@ -459,13 +459,18 @@ export class Producer {
     });
   }
 
-  /** One send into `subscriber` (what subscribing {@link Producer.send$} does). */
+  /**
+   * One send into `subscriber` (what subscribing {@link Producer.send$} does). `startedAt`: a `Date.now()` the caller
+   * read for this send's start (publish), taken as the send's start when only the producer's own code can run
+   * between that read and this call for later sends too (no send hooks; see `publishOperator`).
+   */
   private startSend(
     message: Message,
     options: SendOptions,
     mode: SendMode,
     timeoutMillis: number,
     subscriber: Subscriber<SendResult>,
+    startedAt?: number,
   ): void {
     if (!(Number.isInteger(timeoutMillis) && timeoutMillis > 0)) {
       subscriber.error(new InvalidOptionError('timeout', `expected a positive integer, got ${String(timeoutMillis)}`));
@@ -490,8 +495,10 @@ export class Producer {
       this.tracedSend(telemetry, message, mode, timeoutMillis, choice, subscriber);
       return;
     }
-    if (choice === null) pipeline(message, mode, timeoutMillis, subscriber);
-    else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
+    if (choice === null) {
+      const known = startedAt !== undefined && this.checkForbiddenHooks.length === 0 && this.sendMessageHooks.length === 0 ? startedAt : undefined;
+      pipeline(message, mode, timeoutMillis, subscriber, undefined, undefined, known);
+    } else pinnedSend$(deps, choice, message, mode, timeoutMillis).subscribe(subscriber);
   }
 
   /** A send with its span: the trace context goes into a copy of the message; the span ends as the send settles. */
@@ -869,12 +876,13 @@ export class Producer {
 
   /**
    * One async send straight into `subscriber`, as subscribing `send$(message, { ...options, mode: 'async' })` would,
-   * without the Observable (what `publish` runs per message).
+   * without the Observable (what `publish` runs per message). `startedAt`: the `Date.now()` publish read for the
+   * send's start, which the send then takes as its own (one clock read for the sends publish starts together).
    * @internal
    */
-  sendInto(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void {
+  sendInto(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>, startedAt?: number): void {
     try {
-      this.startSend(message, options, 'async', options.timeout ?? this.options.sendMsgTimeout, subscriber);
+      this.startSend(message, options, 'async', options.timeout ?? this.options.sendMsgTimeout, subscriber, startedAt);
     } catch (error) {
       subscriber.error(error);
     }

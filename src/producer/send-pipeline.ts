@@ -207,7 +207,12 @@ export function createRetryingAttempt(
   return { sync: retryFor('sync'), async: retryFor('async'), oneway: retryFor('oneway') };
 }
 
-/** Runs one send into `subscriber`: one subscription of the send Observable (`extras`: transactional/system properties; `trace`: its telemetry). @internal */
+/**
+ * Runs one send into `subscriber`: one subscription of the send Observable (`extras`: transactional/system
+ * properties; `trace`: its telemetry; `startedAt`: a `Date.now()` the caller read for this send's start, taken as
+ * the send's start instead of a clock read of its own — ignored when the deadlines run on a scheduler of their own).
+ * @internal
+ */
 export type SendRunner = (
   message: Message,
   mode: SendMode,
@@ -215,6 +220,7 @@ export type SendRunner = (
   subscriber: Subscriber<SendResult>,
   extras?: SendExtras,
   trace?: SendTrace | null,
+  startedAt?: number,
 ) => void;
 
 /**
@@ -244,8 +250,10 @@ export function createSendRunner(deps: SendPipelineDeps): SendRunner {
     async: retry.async(routed),
     oneway: retry.oneway(routed),
   };
-  return (message, mode, timeoutMillis, subscriber, extras, trace) => {
-    const context = createSendContext(message, mode, now(), timeoutMillis, extras);
+  // A caller's wall-clock reading is the deadline clock's only when the deadlines run on the producer's own timer.
+  const wallClock = deps.scheduler === undefined;
+  return (message, mode, timeoutMillis, subscriber, extras, trace, startedAt) => {
+    const context = createSendContext(message, mode, startedAt !== undefined && wallClock ? startedAt : now(), timeoutMillis, extras);
     if (trace !== undefined && trace !== null) {
       context.trace = trace;
       trace.attached(context);

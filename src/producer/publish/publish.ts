@@ -102,7 +102,10 @@ export interface PublishSuccess<M extends Message = Message> {
   readonly result: SendResult;
   /** Position of the message in the source (0-based). */
   readonly index: number;
-  /** From the start of its send to its result, ms. */
+  /**
+   * From the start of its send to its result, ms. The sends publish starts together (a pull source's burst) share
+   * one clock read for their start, taken just before the first of them (at most 64 sends per read).
+   */
   readonly latencyMillis: number;
 }
 
@@ -116,7 +119,7 @@ export interface PublishFailure<M extends Message = Message> {
   readonly error: Error;
   /** Position of the message in the source (0-based). */
   readonly index: number;
-  /** From the start of its send to its failure, ms (0 when refused before sending). */
+  /** From the start of its send to its failure, ms (0 when refused before sending); see {@link PublishSuccess.latencyMillis}. */
   readonly latencyMillis: number;
 }
 
@@ -136,8 +139,10 @@ export interface PublishTarget {
   /**
    * Runs one send straight into `subscriber`, as subscribing `send$(message, options)` would, without building an
    * Observable for it. Optional: without it, publish subscribes `send$`.
+   * @param startedAt - the `Date.now()` that publish read for this send's start (see `PublishSend.startedAt`): the
+   *   send may take it as its own start instead of reading the clock again
    */
-  sendInto?(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>): void;
+  sendInto?(message: Message, options: SendOptions, subscriber: Subscriber<SendResult>, startedAt?: number): void;
   batchSend$(items: Parameters<BatchSender>[0], mode: 'sync' | 'async', timeoutMillis?: number): Observable<SendResult[]>;
 }
 
@@ -149,6 +154,9 @@ export const PUBLISH_DEFAULTS = Object.freeze({
   batchMaxBytes: 1024 * 1024,
   batchMaxDelayMs: 5,
 });
+
+/** Most sends that start on one clock read (see `PublishRun.startTime`). */
+const START_CLOCK_SHARE = 64;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -200,6 +208,10 @@ export class PublishSend<M> extends SlotSubscriber<SendResult | SendResult[]> im
   linked = false;
   /** Outcomes of this send not emitted yet. */
   pending: number;
+  /**
+   * When it started (`Date.now()`): its outcome's `latencyMillis` counts from here, and the producer takes it as
+   * the send's own start (its deadline) rather than reading the clock again.
+   */
   startedAt = 0;
 
   constructor(
@@ -253,32 +265,28 @@ const EMPTY_RESULTS: readonly SendResult[] = Object.freeze([]);
  * The run's subscriber to its source: a `Subscriber` itself, so that RxJS does not wrap it (a `SafeSubscriber` and
  * a `ConsumerObserver` hop per message); its notifications go straight to the run, each once.
  */
-class SourceSubscriber<M> extends Subscriber<M> {
+class SourceSubscriber<M extends Message> extends Subscriber<M> {
   private done = false;
 
-  constructor(
-    private readonly onMessage: (message: M) => void,
-    private readonly onError: (error: unknown) => void,
-    private readonly onComplete: () => void,
-  ) {
+  constructor(private readonly run: PublishRun<M>) {
     super();
   }
 
   override next(message: M): void {
-    if (!this.done) this.onMessage(message);
+    if (!this.done) this.run.onMessage(message);
   }
 
   override error(error: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.onError(error);
+    this.run.subscriber.error(error);
     this.unsubscribe();
   }
 
   override complete(): void {
     if (this.done) return;
     this.done = true;
-    this.onComplete();
+    this.run.onSourceComplete();
     this.unsubscribe();
   }
 }
@@ -288,6 +296,416 @@ interface Stashed<M extends Message> {
   readonly outcome: PublishOutcome<M>;
   readonly send: PublishSend<M> | null;
   readonly bytes: number;
+}
+
+/** The options of one operator, validated once, shared by its runs. */
+interface PublishSettings<M extends Message> {
+  readonly target: PublishTarget;
+  readonly maxInFlight: number;
+  readonly maxInFlightBytes: number;
+  readonly timeout: number | undefined;
+  readonly batching: boolean;
+  readonly batchMaxMessages: number;
+  readonly batchMaxBytes: number;
+  readonly batchMaxDelay: number;
+  readonly orderBy: ((message: M) => string | number) | undefined;
+  readonly ordered: boolean;
+  readonly stopOnError: boolean;
+  /** Most messages held from a pull source. */
+  readonly maxHeld: number;
+  /** Held messages at or below which a waiting pull source is asked for more (see `refilled`). */
+  readonly resumeAt: number;
+}
+
+/**
+ * One subscription of the operator: its state, and as methods what it does per message and per request. Methods of
+ * one class (not closures of each subscription) so that V8 compiles and optimizes this code once per process, not
+ * again for every stream. The few functions RxJS or the platform must be handed (the batch timer's callback, the
+ * end of a clock burst) are made once per run. It is the `SendSettler` of its sends and the `Demand` its pull source
+ * sees.
+ */
+class PublishRun<M extends Message> implements SendSettler<M>, Demand {
+  private readonly ready: ReadyQueue<PublishSend<M>>;
+  /** Sends in flight, newest first (a doubly linked list through the sends themselves). */
+  private inFlight: PublishSend<M> | null = null;
+  /** Ordered mode: outcomes that arrived before an earlier one, by index. */
+  private readonly stash = new Map<number, Stashed<M>>();
+  private received = 0;
+  private nextToEmit = 0;
+  private held = 0;
+  private heldBytes = 0;
+  private active = 0;
+  private activeBytes = 0;
+  private sourceDone = false;
+  private pumping = false;
+  private pumpAgain = false;
+  // The batch being filled: its messages, their positions and prepared records.
+  private batchMessages: M[] = [];
+  private batchIndexes: number[] = [];
+  private batchItems: BatchItem[] = [];
+  private batchBytes = 0;
+  private batchBodyBytes = 0;
+  private batchTimer: NodeJS.Timeout | null = null;
+  private waiters: (() => void)[] = [];
+  /** Bursts of a pull source under way (see `Demand.beginBurst`): their messages wait for its end to start. */
+  private bursts = 0;
+  // The outcomes of the responses one socket read settles share one clock read for the end of their latency: the
+  // latest time read in this synchronous run (valid until its microtasks have run; a send's start is such a read
+  // too, so a send that settles in the run it started in never gets a negative latency).
+  private burstTime = 0;
+  private burstTimeValid = false;
+  /** Outcomes emitted so far: an outcome runs the subscriber's code (see `startTime`). */
+  private emitted = 0;
+  // The sends one pump starts share one clock read for their start: between the read and each of them only the
+  // producer's own start of the sends before it runs (a few µs each), so a send's deadline and latency count from
+  // at most that much before its own start, never after it. The clock is read again after an outcome was emitted
+  // (the subscriber's code ran: a send refused at once) and every START_CLOCK_SHARE sends, which bounds the gap.
+  private startClock = 0;
+  private startClockUses = START_CLOCK_SHARE;
+  private startClockEmitted = -1;
+  /** Send options of an unkeyed message: the same object for every send of this run. */
+  private readonly plainSendOptions: SendOptions;
+  private readonly batchTimeout: number;
+  private readonly prepareOptions: { maxMessageSize: number };
+  private readonly hasSendInto: boolean;
+  private readonly endBurstTime: () => void;
+  private readonly onBatchTimer: () => void;
+
+  constructor(
+    private readonly settings: PublishSettings<M>,
+    readonly subscriber: Subscriber<PublishOutcome<M>>,
+  ) {
+    this.ready = settings.orderBy === undefined ? new FifoReadyQueue<PublishSend<M>>() : new KeyedReadyQueue<PublishSend<M>>();
+    const target = settings.target;
+    this.plainSendOptions = settings.timeout === undefined ? { mode: 'async' } : { mode: 'async', timeout: settings.timeout };
+    this.batchTimeout = settings.timeout ?? target.options.sendMsgTimeout;
+    this.prepareOptions = { maxMessageSize: target.options.maxMessageSize };
+    this.hasSendInto = target.sendInto !== undefined;
+    this.endBurstTime = () => {
+      this.burstTimeValid = false;
+    };
+    this.onBatchTimer = () => {
+      this.batchTimer = null;
+      this.flushBatch();
+      this.pump();
+    };
+  }
+
+  private open(): boolean {
+    return this.held < this.settings.maxHeld && this.heldBytes < this.settings.maxInFlightBytes;
+  }
+
+  // A waiting pull source is woken once a quarter of the message limit is free again, not at every freed slot:
+  // it then emits a burst (whose requests go out in one socket write) instead of one message per wake-up (a
+  // promise and a microtask per message). Everything held still stays under the limits.
+  private refilled(): boolean {
+    return this.held <= this.settings.resumeAt && this.heldBytes < this.settings.maxInFlightBytes;
+  }
+
+  whenReady(): Promise<void> | null {
+    return this.open() || this.subscriber.closed ? null : new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  beginBurst(): void {
+    this.bursts += 1;
+  }
+
+  endBurst(): void {
+    this.bursts -= 1;
+    if (this.bursts === 0) this.pump();
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0 || !(this.refilled() || this.subscriber.closed)) return;
+    const woken = this.waiters;
+    this.waiters = [];
+    for (const resolve of woken) resolve();
+  }
+
+  private link(send: PublishSend<M>): void {
+    send.linked = true;
+    send.after = this.inFlight;
+    if (this.inFlight !== null) this.inFlight.before = send;
+    this.inFlight = send;
+  }
+
+  private unlink(send: PublishSend<M>): void {
+    if (!send.linked) return;
+    send.linked = false;
+    if (send.before !== null) send.before.after = send.after;
+    else this.inFlight = send.after;
+    if (send.after !== null) send.after.before = send.before;
+    send.before = null;
+    send.after = null;
+  }
+
+  /** Emits one outcome; `send` (if any) and `bytes` are what it frees. */
+  private emit(send: PublishSend<M> | null, bytes: number, outcome: PublishOutcome<M>): void {
+    this.held -= 1;
+    this.heldBytes -= bytes;
+    if (send !== null) {
+      send.pending -= 1;
+      if (send.pending === 0) {
+        this.active -= 1;
+        this.activeBytes -= send.bytes;
+        this.unlink(send);
+        this.ready.release(send);
+      }
+    }
+    const subscriber = this.subscriber;
+    if (subscriber.closed) return;
+    this.emitted += 1;
+    subscriber.next(outcome);
+    if (this.settings.stopOnError && !outcome.ok) subscriber.error(outcome.error);
+  }
+
+  private deliver(send: PublishSend<M> | null, bytes: number, outcome: PublishOutcome<M>): void {
+    if (!this.settings.ordered) {
+      this.emit(send, bytes, outcome);
+      return;
+    }
+    const index = outcome.index;
+    if (index !== this.nextToEmit) {
+      this.stash.set(index, { outcome, send, bytes });
+      return;
+    }
+    this.nextToEmit += 1;
+    this.emit(send, bytes, outcome);
+    // Then every stashed outcome that is now in order.
+    const stash = this.stash;
+    for (let next = stash.get(this.nextToEmit); next !== undefined && !this.subscriber.closed; next = stash.get(this.nextToEmit)) {
+      stash.delete(this.nextToEmit);
+      this.nextToEmit += 1;
+      this.emit(next.send, next.bytes, next.outcome);
+    }
+  }
+
+  private freshNow(): number {
+    const now = Date.now();
+    this.burstTime = now;
+    if (!this.burstTimeValid) {
+      this.burstTimeValid = true;
+      queueMicrotask(this.endBurstTime);
+    }
+    return now;
+  }
+
+  private burstNow(): number {
+    return this.burstTimeValid ? this.burstTime : this.freshNow();
+  }
+
+  private failure(message: M, index: number, error: unknown, startedAt: number | null): PublishFailure<M> {
+    return {
+      ok: false,
+      message,
+      error: asError(error),
+      index,
+      latencyMillis: startedAt === null ? 0 : this.burstNow() - startedAt,
+    };
+  }
+
+  settle(send: PublishSend<M>, results: SendResult | readonly SendResult[] | null, error: unknown): void {
+    this.unlink(send);
+    const startedAt = send.startedAt;
+    const latency = this.burstNow() - startedAt;
+    const messages = send.messages;
+    if (messages === null) {
+      // One message: its result, or the error (an empty batch result cannot happen here; checked anyway).
+      const message = send.message!;
+      const result = results === null ? null : Array.isArray(results) ? ((results as readonly SendResult[])[0] ?? null) : (results as SendResult);
+      if (result === null) this.deliver(send, send.bytes, this.failure(message, send.index, results === null ? error : noResult(), startedAt));
+      else this.deliver(send, send.bytes, { ok: true, message, result, index: send.index, latencyMillis: latency });
+    } else {
+      const indexes = send.indexes!;
+      const items = send.items!;
+      const list = results === null ? null : Array.isArray(results) ? (results as readonly SendResult[]) : [results as SendResult];
+      const shared = list === null ? asError(error) : null;
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i]!;
+        const bytes = items[i]!.body.length;
+        const result = list === null ? undefined : list[i];
+        if (result === undefined) this.deliver(send, bytes, this.failure(message, indexes[i]!, shared ?? noResult(), startedAt));
+        else this.deliver(send, bytes, { ok: true, message, result, index: indexes[i]!, latencyMillis: latency });
+      }
+    }
+    this.pump();
+  }
+
+  private start(send: PublishSend<M>, startedAt: number): void {
+    this.active += 1;
+    this.activeBytes += send.bytes;
+    send.startedAt = startedAt;
+    // Linked before subscribing: a send that settles during subscribe() unlinks itself again.
+    this.link(send);
+    const target = this.settings.target;
+    if (send.items !== null) {
+      target.batchSend$(send.items, 'async', this.batchTimeout).subscribe(send);
+      return;
+    }
+    const sendOptions = send.key === null ? this.plainSendOptions : { ...this.plainSendOptions, selector: selectByHash, arg: send.key };
+    if (this.hasSendInto) target.sendInto!(send.message!, sendOptions, send as Subscriber<SendResult>, startedAt);
+    else target.send$(send.message!, sendOptions).subscribe(send);
+  }
+
+  // Whether a send of `bytes` may start now: under maxInFlight, and under maxInFlightBytes unless it is alone.
+  private canStart(bytes: number): boolean {
+    return this.active < this.settings.maxInFlight && (this.active === 0 || this.activeBytes + bytes <= this.settings.maxInFlightBytes);
+  }
+
+  private startTime(): number {
+    if (this.startClockUses >= START_CLOCK_SHARE || this.startClockEmitted !== this.emitted) {
+      this.startClock = this.freshNow();
+      this.startClockUses = 0;
+      this.startClockEmitted = this.emitted;
+    }
+    this.startClockUses += 1;
+    return this.startClock;
+  }
+
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    const ready = this.ready;
+    const subscriber = this.subscriber;
+    try {
+      do {
+        this.pumpAgain = false;
+        for (let send = ready.peek(); send !== undefined && !subscriber.closed; send = ready.peek()) {
+          if (!this.canStart(send.bytes)) break;
+          ready.shift();
+          this.start(send, this.startTime());
+        }
+      } while (this.pumpAgain && !subscriber.closed);
+    } finally {
+      this.pumping = false;
+      // The next pump reads the clock afresh (whatever ran between two pumps is not the producer's own start).
+      this.startClockUses = START_CLOCK_SHARE;
+    }
+    this.wake();
+    if (
+      this.sourceDone &&
+      this.batchMessages.length === 0 &&
+      ready.waiting === 0 &&
+      this.active === 0 &&
+      this.held === 0 &&
+      !subscriber.closed
+    ) {
+      subscriber.complete();
+    }
+  }
+
+  private flushBatch(): void {
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    if (this.batchMessages.length === 0) return;
+    this.ready.push(new PublishSend<M>(this, null, this.batchBodyBytes, null, -1, this.batchMessages, this.batchIndexes, this.batchItems));
+    this.batchMessages = [];
+    this.batchIndexes = [];
+    this.batchItems = [];
+    this.batchBytes = 0;
+    this.batchBodyBytes = 0;
+  }
+
+  private addToBatch(message: M, index: number, batchItem: BatchItem): void {
+    const settings = this.settings;
+    const first = this.batchItems.length > 0 ? this.batchItems[0]! : null;
+    if (
+      first !== null &&
+      (!sameBatch(first, batchItem) ||
+        this.batchItems.length >= settings.batchMaxMessages ||
+        this.batchBytes + batchItem.recordBytes > settings.batchMaxBytes)
+    ) {
+      this.flushBatch();
+    }
+    this.batchMessages.push(message);
+    this.batchIndexes.push(index);
+    this.batchItems.push(batchItem);
+    this.batchBytes += batchItem.recordBytes;
+    this.batchBodyBytes += batchItem.body.length;
+    // A pull source stops at the limits; if nothing is in flight either, nothing would ever let it go on.
+    if (this.batchItems.length >= settings.batchMaxMessages || (!this.open() && this.active === 0 && this.ready.waiting === 0)) {
+      this.flushBatch();
+    } else if (this.batchTimer === null) {
+      this.batchTimer = setTimeout(this.onBatchTimer, settings.batchMaxDelay);
+    }
+  }
+
+  onMessage(message: M): void {
+    const index = this.received;
+    this.received += 1;
+    const settings = this.settings;
+    if (settings.batching) {
+      let batchItem: BatchItem;
+      try {
+        // The burst's clock read is the time of its messages' ids (as a single send's first attempt time is).
+        batchItem = prepareBatchItem(message, index, this.prepareOptions, this.burstNow());
+      } catch (caught) {
+        this.held += 1;
+        this.deliver(null, 0, this.failure(message, index, caught, null));
+        this.pump();
+        return;
+      }
+      this.held += 1;
+      this.heldBytes += batchItem.body.length;
+      this.addToBatch(message, index, batchItem);
+      this.pump();
+      return;
+    }
+    const bytes = bodyBytes(message);
+    this.held += 1;
+    this.heldBytes += bytes;
+    let key: string | null = null;
+    const orderBy = settings.orderBy;
+    if (orderBy !== undefined) {
+      try {
+        key = String(orderBy(message));
+      } catch (caught) {
+        this.deliver(null, bytes, this.failure(message, index, caught, null));
+        this.pump();
+        return;
+      }
+    }
+    const send = new PublishSend<M>(this, key, bytes, message, index, null, null, null);
+    if (this.bursts > 0) {
+      // A pull source's burst: its messages start together at its end, in one pump (one clock read for them).
+      this.ready.push(send);
+      return;
+    }
+    // Nothing waits before it and it fits: it starts at once, as pump() would start it, without the round trip
+    // through the ready queue. Nothing else pump() does can be due here: the source is emitting (so it waits for
+    // no wake-up and has not completed), and this message only adds to what is held.
+    if (key === null && !this.pumping && this.ready.waiting === 0 && this.canStart(bytes) && !this.subscriber.closed) {
+      this.start(send, this.freshNow());
+      return;
+    }
+    this.ready.push(send);
+    this.pump();
+  }
+
+  onSourceComplete(): void {
+    this.sourceDone = true;
+    this.flushBatch();
+    this.pump();
+  }
+
+  /** The subscription's teardown: cancels the sends in flight and wakes a waiting pull source. */
+  teardown(): void {
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    for (let send = this.inFlight; send !== null; ) {
+      const after = send.after;
+      send.linked = false;
+      send.before = null;
+      send.after = null;
+      send.unsubscribe();
+      send = after;
+    }
+    this.inFlight = null;
+    this.wake();
+  }
 }
 
 /**
@@ -314,321 +732,30 @@ export function publishOperator<M extends Message>(target: PublishTarget, option
   const orderBy = options.orderBy;
   if (orderBy !== undefined && typeof orderBy !== 'function') throw new InvalidOptionError('orderBy', 'expected a function');
   if (orderBy !== undefined && batching) throw new InvalidOptionError('orderBy', 'cannot be combined with batch');
-  const ordered = options.ordered === true;
-  const stopOnError = options.stopOnError === true;
   const maxHeld = batching ? maxInFlight * batchMaxMessages : maxInFlight;
-  /** Held messages at or below which a waiting pull source is asked for more (see `refilled`). */
-  const resumeAt = maxHeld - Math.max(1, Math.floor(maxHeld / 4));
+  const settings: PublishSettings<M> = {
+    target,
+    maxInFlight,
+    maxInFlightBytes,
+    timeout,
+    batching,
+    batchMaxMessages,
+    batchMaxBytes,
+    batchMaxDelay,
+    orderBy,
+    ordered: options.ordered === true,
+    stopOnError: options.stopOnError === true,
+    maxHeld,
+    resumeAt: maxHeld - Math.max(1, Math.floor(maxHeld / 4)),
+  };
 
   return (source) =>
     new Observable<PublishOutcome<M>>((subscriber) => {
-      const ready: ReadyQueue<PublishSend<M>> = orderBy === undefined ? new FifoReadyQueue<PublishSend<M>>() : new KeyedReadyQueue<PublishSend<M>>();
-      /** Sends in flight, newest first (a doubly linked list through the sends themselves). */
-      let inFlight: PublishSend<M> | null = null;
-      /** Ordered mode: outcomes that arrived before an earlier one, by index. */
-      const stash = new Map<number, Stashed<M>>();
-      let received = 0;
-      let nextToEmit = 0;
-      let held = 0;
-      let heldBytes = 0;
-      let active = 0;
-      let activeBytes = 0;
-      let sourceDone = false;
-      let pumping = false;
-      let pumpAgain = false;
-      // The batch being filled: its messages, their positions and prepared records.
-      let batchMessages: M[] = [];
-      let batchIndexes: number[] = [];
-      let batchItems: BatchItem[] = [];
-      let batchBytes = 0;
-      let batchBodyBytes = 0;
-      let batchTimer: NodeJS.Timeout | null = null;
-      let waiters: (() => void)[] = [];
-
-      const open = (): boolean => held < maxHeld && heldBytes < maxInFlightBytes;
-      // A waiting pull source is woken once a quarter of the message limit is free again, not at every freed slot:
-      // it then emits a burst (whose requests go out in one socket write) instead of one message per wake-up (a
-      // promise and a microtask per message). Everything held still stays under the limits.
-      const refilled = (): boolean => held <= resumeAt && heldBytes < maxInFlightBytes;
-      const demand: Demand = {
-        whenReady: () => (open() || subscriber.closed ? null : new Promise<void>((resolve) => waiters.push(resolve))),
-      };
-      const wake = (): void => {
-        if (waiters.length === 0 || !(refilled() || subscriber.closed)) return;
-        const woken = waiters;
-        waiters = [];
-        for (const resolve of woken) resolve();
-      };
-
-      const link = (send: PublishSend<M>): void => {
-        send.linked = true;
-        send.after = inFlight;
-        if (inFlight !== null) inFlight.before = send;
-        inFlight = send;
-      };
-      const unlink = (send: PublishSend<M>): void => {
-        if (!send.linked) return;
-        send.linked = false;
-        if (send.before !== null) send.before.after = send.after;
-        else inFlight = send.after;
-        if (send.after !== null) send.after.before = send.before;
-        send.before = null;
-        send.after = null;
-      };
-
-      /** Emits one outcome; `send` (if any) and `bytes` are what it frees. */
-      const emit = (send: PublishSend<M> | null, bytes: number, outcome: PublishOutcome<M>): void => {
-        held -= 1;
-        heldBytes -= bytes;
-        if (send !== null) {
-          send.pending -= 1;
-          if (send.pending === 0) {
-            active -= 1;
-            activeBytes -= send.bytes;
-            unlink(send);
-            ready.release(send);
-          }
-        }
-        if (subscriber.closed) return;
-        subscriber.next(outcome);
-        if (stopOnError && !outcome.ok) subscriber.error(outcome.error);
-      };
-
-      const deliver = (send: PublishSend<M> | null, bytes: number, outcome: PublishOutcome<M>): void => {
-        if (!ordered) {
-          emit(send, bytes, outcome);
-          return;
-        }
-        const index = outcome.index;
-        if (index !== nextToEmit) {
-          stash.set(index, { outcome, send, bytes });
-          return;
-        }
-        nextToEmit += 1;
-        emit(send, bytes, outcome);
-        // Then every stashed outcome that is now in order.
-        for (let next = stash.get(nextToEmit); next !== undefined && !subscriber.closed; next = stash.get(nextToEmit)) {
-          stash.delete(nextToEmit);
-          nextToEmit += 1;
-          emit(next.send, next.bytes, next.outcome);
-        }
-      };
-
-      // One clock read per burst: the sends one pump starts, and the outcomes of the responses one socket read
-      // settles, share the time read first (valid until the microtasks of that synchronous run have run).
-      let burstTime = 0;
-      let burstTimeValid = false;
-      const endBurst = (): void => {
-        burstTimeValid = false;
-      };
-      const burstNow = (): number => {
-        if (!burstTimeValid) {
-          burstTime = Date.now();
-          burstTimeValid = true;
-          queueMicrotask(endBurst);
-        }
-        return burstTime;
-      };
-
-      const failure = (message: M, index: number, error: unknown, startedAt: number | null): PublishFailure<M> => ({
-        ok: false,
-        message,
-        error: asError(error),
-        index,
-        latencyMillis: startedAt === null ? 0 : burstNow() - startedAt,
-      });
-
-      // Send options of an unkeyed message: the same object for every send of this run.
-      const plainSendOptions: SendOptions = timeout === undefined ? { mode: 'async' } : { mode: 'async', timeout };
-      const batchTimeout = timeout ?? target.options.sendMsgTimeout;
-      const prepareOptions = { maxMessageSize: target.options.maxMessageSize };
-      const sendInto = target.sendInto?.bind(target);
-      const settler: SendSettler<M> = {
-        settle: (send, results, error) => {
-          unlink(send);
-          const startedAt = send.startedAt;
-          const latency = burstNow() - startedAt;
-          const messages = send.messages;
-          if (messages === null) {
-            // One message: its result, or the error (an empty batch result cannot happen here; checked anyway).
-            const message = send.message!;
-            const result = results === null ? null : Array.isArray(results) ? ((results as readonly SendResult[])[0] ?? null) : (results as SendResult);
-            if (result === null) deliver(send, send.bytes, failure(message, send.index, results === null ? error : noResult(), startedAt));
-            else deliver(send, send.bytes, { ok: true, message, result, index: send.index, latencyMillis: latency });
-          } else {
-            const indexes = send.indexes!;
-            const items = send.items!;
-            const list = results === null ? null : Array.isArray(results) ? (results as readonly SendResult[]) : [results as SendResult];
-            const shared = list === null ? asError(error) : null;
-            for (let i = 0; i < messages.length; i++) {
-              const message = messages[i]!;
-              const bytes = items[i]!.body.length;
-              const result = list === null ? undefined : list[i];
-              if (result === undefined) deliver(send, bytes, failure(message, indexes[i]!, shared ?? noResult(), startedAt));
-              else deliver(send, bytes, { ok: true, message, result, index: indexes[i]!, latencyMillis: latency });
-            }
-          }
-          pump();
-        },
-      };
-
-      const start = (send: PublishSend<M>): void => {
-        active += 1;
-        activeBytes += send.bytes;
-        send.startedAt = burstNow();
-        // Linked before subscribing: a send that settles during subscribe() unlinks itself again.
-        link(send);
-        if (send.items !== null) {
-          target.batchSend$(send.items, 'async', batchTimeout).subscribe(send);
-          return;
-        }
-        const sendOptions = send.key === null ? plainSendOptions : { ...plainSendOptions, selector: selectByHash, arg: send.key };
-        if (sendInto !== undefined) sendInto(send.message!, sendOptions, send as Subscriber<SendResult>);
-        else target.send$(send.message!, sendOptions).subscribe(send);
-      };
-
-      // Whether a send of `bytes` may start now: under maxInFlight, and under maxInFlightBytes unless it is alone.
-      const canStart = (bytes: number): boolean => active < maxInFlight && (active === 0 || activeBytes + bytes <= maxInFlightBytes);
-
-      const pump = (): void => {
-        if (pumping) {
-          pumpAgain = true;
-          return;
-        }
-        pumping = true;
-        try {
-          do {
-            pumpAgain = false;
-            for (let send = ready.peek(); send !== undefined && !subscriber.closed; send = ready.peek()) {
-              if (!canStart(send.bytes)) break;
-              ready.shift();
-              start(send);
-            }
-          } while (pumpAgain && !subscriber.closed);
-        } finally {
-          pumping = false;
-        }
-        wake();
-        if (sourceDone && batchMessages.length === 0 && ready.waiting === 0 && active === 0 && held === 0 && !subscriber.closed) {
-          subscriber.complete();
-        }
-      };
-
-      const flushBatch = (): void => {
-        if (batchTimer !== null) clearTimeout(batchTimer);
-        batchTimer = null;
-        if (batchMessages.length === 0) return;
-        ready.push(new PublishSend<M>(settler, null, batchBodyBytes, null, -1, batchMessages, batchIndexes, batchItems));
-        batchMessages = [];
-        batchIndexes = [];
-        batchItems = [];
-        batchBytes = 0;
-        batchBodyBytes = 0;
-      };
-
-      const addToBatch = (message: M, index: number, batchItem: BatchItem): void => {
-        const first = batchItems.length > 0 ? batchItems[0]! : null;
-        if (
-          first !== null &&
-          (!sameBatch(first, batchItem) || batchItems.length >= batchMaxMessages || batchBytes + batchItem.recordBytes > batchMaxBytes)
-        ) {
-          flushBatch();
-        }
-        batchMessages.push(message);
-        batchIndexes.push(index);
-        batchItems.push(batchItem);
-        batchBytes += batchItem.recordBytes;
-        batchBodyBytes += batchItem.body.length;
-        // A pull source stops at the limits; if nothing is in flight either, nothing would ever let it go on.
-        if (batchItems.length >= batchMaxMessages || (!open() && active === 0 && ready.waiting === 0)) flushBatch();
-        else if (batchTimer === null) {
-          batchTimer = setTimeout(() => {
-            batchTimer = null;
-            flushBatch();
-            pump();
-          }, batchMaxDelay);
-        }
-      };
-
-      const onMessage = (message: M): void => {
-        const index = received;
-        received += 1;
-        if (batching) {
-          let batchItem: BatchItem;
-          try {
-            // The burst's clock read is the time of its messages' ids (as a single send's first attempt time is).
-            batchItem = prepareBatchItem(message, index, prepareOptions, burstNow());
-          } catch (caught) {
-            held += 1;
-            deliver(null, 0, failure(message, index, caught, null));
-            pump();
-            return;
-          }
-          held += 1;
-          heldBytes += batchItem.body.length;
-          addToBatch(message, index, batchItem);
-          pump();
-          return;
-        }
-        const bytes = bodyBytes(message);
-        held += 1;
-        heldBytes += bytes;
-        let key: string | null = null;
-        if (orderBy !== undefined) {
-          try {
-            key = String(orderBy(message));
-          } catch (caught) {
-            deliver(null, bytes, failure(message, index, caught, null));
-            pump();
-            return;
-          }
-        }
-        const send = new PublishSend<M>(settler, key, bytes, message, index, null, null, null);
-        // Nothing waits before it and it fits: it starts at once, as pump() would start it, without the round trip
-        // through the ready queue. Nothing else pump() does can be due here: the source is emitting (so it waits for
-        // no wake-up and has not completed), and this message only adds to what is held.
-        if (
-          key === null &&
-          !pumping &&
-          ready.waiting === 0 &&
-          canStart(bytes) &&
-          !subscriber.closed
-        ) {
-          start(send);
-          return;
-        }
-        ready.push(send);
-        pump();
-      };
-
-      const sourceSubscription = subscribeWithDemand(demand, () =>
-        source.subscribe(
-          new SourceSubscriber<M>(
-            onMessage,
-            (error) => subscriber.error(error),
-            () => {
-              sourceDone = true;
-              flushBatch();
-              pump();
-            },
-          ),
-        ),
-      );
-
+      const run = new PublishRun<M>(settings, subscriber);
+      const sourceSubscription = subscribeWithDemand(run, () => source.subscribe(new SourceSubscriber<M>(run)));
       return () => {
         sourceSubscription.unsubscribe();
-        if (batchTimer !== null) clearTimeout(batchTimer);
-        batchTimer = null;
-        for (let send = inFlight; send !== null; ) {
-          const after = send.after;
-          send.linked = false;
-          send.before = null;
-          send.after = null;
-          send.unsubscribe();
-          send = after;
-        }
-        inFlight = null;
-        wake();
+        run.teardown();
       };
     });
 }

@@ -14,6 +14,15 @@ import { Observable } from 'rxjs';
 export interface Demand {
   /** `null` when the source may emit now, else a promise that settles when it may try again. */
   whenReady(): Promise<void> | null;
+  /**
+   * The source is about to emit items one after another within one synchronous run (a burst of a synchronous
+   * iterable); {@link Demand.endBurst} follows, before the source waits for anything, completes, fails or stops.
+   * The consumer may hold the burst's items and act on them together at its end (e.g. start their sends with one
+   * clock read): nothing they do could reach the wire before the burst returns control anyway.
+   */
+  beginBurst?(): void;
+  /** The burst that {@link Demand.beginBurst} announced is over. */
+  endBurst?(): void;
 }
 
 const demandStack: Demand[] = [];
@@ -55,21 +64,41 @@ export function pullFrom<T>(input: PullInput<T>): Observable<T> {
       ? (input as AsyncIterable<T>)[Symbol.asyncIterator]()
       : (input as Iterable<T>)[Symbol.iterator]();
     let finished = false;
+    // A synchronous iterable's items between two waits go to the consumer as one burst (see Demand.beginBurst); an
+    // async iterable's come one per await, so each stands alone.
+    const bursts = demand !== null && !isAsync && demand.beginBurst !== undefined ? demand : null;
+    let bursting = false;
+    const endBurst = (): void => {
+      if (!bursting) return;
+      bursting = false;
+      bursts!.endBurst?.();
+    };
     const run = async (): Promise<void> => {
-      while (!subscriber.closed) {
-        const wait = demand === null ? null : demand.whenReady();
-        if (wait !== null) {
-          await wait;
-          continue;
+      try {
+        while (!subscriber.closed) {
+          const wait = demand === null ? null : demand.whenReady();
+          if (wait !== null) {
+            endBurst();
+            await wait;
+            continue;
+          }
+          const step = isAsync ? await iterator.next() : (iterator.next() as IteratorResult<T>);
+          if (subscriber.closed) return;
+          if (step.done === true) {
+            endBurst();
+            finished = true;
+            subscriber.complete();
+            return;
+          }
+          if (!bursting && bursts !== null) {
+            bursting = true;
+            bursts.beginBurst!();
+          }
+          subscriber.next(step.value);
         }
-        const step = isAsync ? await iterator.next() : (iterator.next() as IteratorResult<T>);
-        if (subscriber.closed) return;
-        if (step.done === true) {
-          finished = true;
-          subscriber.complete();
-          return;
-        }
-        subscriber.next(step.value);
+      } finally {
+        // Stopped (unsubscribed) or failed in the middle of a burst: the consumer still hears that it ended.
+        endBurst();
       }
     };
     run().catch((error: unknown) => {
