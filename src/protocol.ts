@@ -46,6 +46,7 @@ export {
 } from './remoting/remoting-command.js';
 export type {
   RemotingCommand,
+  JsonFieldPieces,
   SerializeTypeValue,
   CreateRequestOptions,
   CreateResponseOptions,

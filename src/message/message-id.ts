@@ -125,6 +125,10 @@ export class UniqueIdGenerator {
   /** Prefix and time part of the ids of the millisecond `headDiff` (the time part's value). */
   private head = '';
   private headDiff = Number.NaN;
+  /** The ASCII bytes of `head`. */
+  private headAscii = new Uint8Array(0);
+  /** The counter digits of the id `next` returned last. */
+  private lastTail = '';
 
   constructor(options: UniqueIdGeneratorOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -169,11 +173,29 @@ export class UniqueIdGenerator {
       let pos = this.prefixLength;
       for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX_CODES[(diff >>> shift) & 0xf]!;
       this.head = buf.toString('latin1', 0, pos);
+      // Bytes of their own (requests of this millisecond may still be waiting to be encoded when the next one comes).
+      this.headAscii = new Uint8Array(buf.subarray(0, pos));
       this.headDiff = diff;
     }
     const count = this.counter;
     this.counter = (count + 1) & 0xffff;
-    return this.head + (HEX_PAIRS[count >>> 8]! + HEX_PAIRS[count & 0xff]!);
+    const tail = HEX_PAIRS[count >>> 8]! + HEX_PAIRS[count & 0xff]!;
+    this.lastTail = tail;
+    return this.head + tail;
+  }
+
+  /**
+   * The prefix and time digits of the id `next` returned last as ASCII bytes (upper-case hex), the same bytes for the
+   * ids of one millisecond; the id is these digits followed by {@link UniqueIdGenerator.lastCounterDigits}. Not to be
+   * written to.
+   */
+  get lastHeadAscii(): Uint8Array {
+    return this.headAscii;
+  }
+
+  /** The 4 counter digits of the id `next` returned last (see {@link UniqueIdGenerator.lastHeadAscii}). */
+  get lastCounterDigits(): string {
+    return this.lastTail;
   }
 }
 
@@ -199,6 +221,16 @@ let defaultGenerator: UniqueIdGenerator | null = null;
 export function createUniqueId(now?: number): string {
   defaultGenerator ??= new UniqueIdGenerator();
   return now === undefined ? defaultGenerator.next() : defaultGenerator.next(now);
+}
+
+/**
+ * The generator behind {@link createUniqueId} (its `lastHeadAscii` / `lastCounterDigits` are the parts of the id it
+ * returned last).
+ * @internal
+ */
+export function defaultUniqueIdGenerator(): UniqueIdGenerator {
+  defaultGenerator ??= new UniqueIdGenerator();
+  return defaultGenerator;
 }
 
 /**

@@ -252,15 +252,10 @@ export interface PropertyParts {
  * ```
  */
 export function buildPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
-  if (
-    !parts.userProperties &&
-    !parts.contentType &&
-    !parts.systemProperties &&
-    parts.omitWait !== true &&
-    parts.timerDeliverMs == null &&
-    parts.timerDelayMs == null
-  ) {
-    return knownPropertiesString(parts, options);
+  if (onlyKnownNames(parts)) {
+    if (!parts.uniqKey) return knownPropertiesText(parts, options);
+    const around = knownAroundUniqKey(parts, options);
+    return around.head + parts.uniqKey + around.tail;
   }
   const names: string[] = [];
   const values: string[] = [];
@@ -314,14 +309,46 @@ export function buildPropertiesString(parts: PropertyParts, options?: EncodeProp
   return options?.trailingSeparator === true ? text : text.slice(0, -1);
 }
 
+/** Whether only the client's own names can occur in the properties of `parts` (no user properties, content type or timer). */
+function onlyKnownNames(parts: PropertyParts): boolean {
+  return (
+    !parts.userProperties &&
+    !parts.contentType &&
+    !parts.systemProperties &&
+    parts.omitWait !== true &&
+    parts.timerDeliverMs == null &&
+    parts.timerDelayMs == null
+  );
+}
+
+/** The text of a properties string before and after its UNIQ_KEY value (see {@link propertiesAroundUniqKey}). */
+export interface PropertiesAroundUniqKey {
+  /** Everything up to and including `UNIQ_KEY\x01`. */
+  readonly head: string;
+  /** Everything after the UNIQ_KEY value. */
+  readonly tail: string;
+}
+
 /**
- * {@link buildPropertiesString} when only the client's own names can occur (no user properties, content type or timer):
- * at most 8 entries, so always 16 buckets, and their bucket order is fixed — {@link KNOWN_ORDER}, computed once —
- * so the string is built straight in that order, without the name/value/hash lists and the sort.
+ * When the properties of `parts` hold only the client's own names and a UNIQ_KEY, the text around the UNIQ_KEY
+ * value: `buildPropertiesString(parts, options)` is then exactly `head + parts.uniqKey + tail`. The sends of one
+ * producer mostly differ in their UNIQ_KEY only, so the same `head` and `tail` strings come back for them (and a
+ * caller can keep what it derives from them). The object is reused by the next call: read it at once.
+ * @param parts - the message fields that become properties
+ * @param options - {@link EncodePropertiesOptions}
+ * @returns the text around the UNIQ_KEY, or `null` (other names may occur, or no UNIQ_KEY)
+ * @internal
  */
-function knownPropertiesString(parts: PropertyParts, options?: EncodePropertiesOptions): string {
-  const uniqKey = parts.uniqKey;
-  if (!uniqKey) return knownPropertiesText(parts, options);
+export function propertiesAroundUniqKey(parts: PropertyParts, options?: EncodePropertiesOptions): PropertiesAroundUniqKey | null {
+  return parts.uniqKey && onlyKnownNames(parts) ? knownAroundUniqKey(parts, options) : null;
+}
+
+/**
+ * {@link buildPropertiesString} when only the client's own names can occur: at most 8 entries, so always 16 buckets,
+ * and their bucket order is fixed — {@link KNOWN_ORDER}, computed once — so the string is built straight in that
+ * order, without the name/value/hash lists and the sort. This is the text around the UNIQ_KEY (`parts.uniqKey` set).
+ */
+function knownAroundUniqKey(parts: PropertyParts, options?: EncodePropertiesOptions): PropertiesAroundUniqKey {
   // Sends of one producer mostly differ in their UNIQ_KEY only: the text around it is kept from the send before.
   const around = KNOWN_AROUND_UNIQ_KEY;
   const tags = parts.tags ? parts.tags : null;
@@ -370,7 +397,7 @@ function knownPropertiesString(parts: PropertyParts, options?: EncodePropertiesO
     around.instanceId = instanceId;
     around.trailing = trailing;
   }
-  return around.head + uniqKey + around.tail;
+  return around as PropertiesAroundUniqKey;
 }
 
 /**

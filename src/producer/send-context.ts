@@ -6,7 +6,7 @@
  */
 import type { Message, MessageQueue, SendResult } from '../message/message.js';
 import type { BodyLease } from '../remoting/body-lease.js';
-import type { RemotingCommand } from '../remoting/remoting-command.js';
+import type { JsonFieldPieces, RemotingCommand } from '../remoting/remoting-command.js';
 import type { TopicPublishInfo } from '../route/topic-publish-info.js';
 import type { SendTrace } from '../telemetry/send-telemetry.js';
 import type { MessageTypeValue, SendMessageContext, SendMode } from './hooks.js';
@@ -54,6 +54,8 @@ export interface SendContext {
   properties: string | null;
   /** The client unique id (UNIQ_KEY): set once, the same on every attempt. */
   uniqueId: string | null;
+  /** `properties` as JSON-encoded pieces around the unique id, when prepareMessage could give them; else `null`. */
+  propertiesPieces: JsonFieldPieces | null;
   /** Normal, transaction half or delay. */
   msgType: MessageTypeValue;
   /** SEND_MESSAGE_V2 (310), or SEND_REPLY_MESSAGE_V2 (325) for a reply message (`MSG_TYPE=reply`). */
@@ -134,6 +136,7 @@ export function createSendContext(
     contentType: null,
     properties: null,
     uniqueId: null,
+    propertiesPieces: null,
     msgType: MessageType.NORMAL,
     requestCode: SEND_MESSAGE_V2,
     route: null,

@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import type { RemotingCommand } from './remoting-command.js';
+import type { JsonFieldPieces, RemotingCommand } from './remoting-command.js';
 
 /** Where {@link encodeJsonFrameHead} encodes before copying; replaced by a larger one when a head does not fit. */
 let scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
@@ -298,7 +298,7 @@ function writeHead(command: RemotingCommand, ext: Record<string, string>, buf: B
   for (const key in ext) {
     const value = ext[key];
     if (value === undefined || value === null) continue;
-    pos = writeField(buf, pos, key, value, first, limit);
+    pos = writeField(buf, pos, key, value, first, limit, command.jsonFieldPieces);
     first = false;
   }
   pos = writeMiddle(command, buf, pos, limit);
@@ -313,8 +313,19 @@ function writePrefix(command: RemotingCommand, buf: Buffer, pos: number, limit: 
   return writeBytes(buf, pos, EXT_FIELDS, limit);
 }
 
-/** Segment "field": `"key":value`, after a comma unless it is the first. */
-function writeField(buf: Buffer, pos: number, key: string, value: unknown, first: boolean, limit: number): number {
+/**
+ * Segment "field": `"key":value`, after a comma unless it is the first; the value from `pieces` when they are this
+ * field's (see {@link writePieces}).
+ */
+function writeField(
+  buf: Buffer,
+  pos: number,
+  key: string,
+  value: unknown,
+  first: boolean,
+  limit: number,
+  pieces: JsonFieldPieces | null | undefined,
+): number {
   if (!first) {
     room(pos, 1, limit);
     buf[pos++] = 0x2c;
@@ -322,8 +333,57 @@ function writeField(buf: Buffer, pos: number, key: string, value: unknown, first
   pos = writeString(buf, pos, key, limit);
   room(pos, 1, limit);
   buf[pos++] = 0x3a;
+  if (pieces != null && key === pieces.key && value === pieces.text) {
+    const end = writePieces(buf, pos, pieces, limit);
+    if (end >= 0) return end;
+  }
   // Non-strings only come from untyped callers; write them as the reference encoder does.
   return typeof value === 'string' ? writeString(buf, pos, value, limit) : writeUtf8(buf, pos, JSON.stringify(value), limit);
+}
+
+/**
+ * Writes `JSON.stringify(pieces.text)` from its pieces: the encoded `before`, the bytes of `middleStart` and the
+ * encoded `after` are copied, only `middle` is written per character. Returns -1 (having written nothing that
+ * counts) when `middle` is empty or holds a character that is not plain ASCII: then a surrogate of `before` could
+ * pair with one of `after`, or `middle` needs escapes, and the caller writes the text itself. With plain ASCII in
+ * between, escaping is per character on each side, so the bytes are those of the whole text.
+ */
+function writePieces(buf: Buffer, pos: number, pieces: JsonFieldPieces, limit: number): number {
+  const before = pieces.beforeJson;
+  const start = pieces.middleStartAscii;
+  const middle = pieces.middle;
+  const after = pieces.afterJson;
+  if (middle.length === 0) return -1;
+  room(pos, before.length + start.length + middle.length + after.length + 2, limit);
+  buf[pos++] = 0x22;
+  buf.set(before, pos);
+  pos += before.length;
+  buf.set(start, pos);
+  let at = writePlainAscii(buf, pos + start.length, middle);
+  if (at < 0) return -1;
+  buf.set(after, at);
+  at += after.length;
+  buf[at++] = 0x22;
+  return at;
+}
+
+/** Writes `text` when every character is plain printable ASCII (as JSON writes it); else returns -1. */
+function writePlainAscii(buf: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || PLAIN_ASCII[c] !== 1) return -1;
+    buf[at++] = c;
+  }
+  return at;
+}
+
+/**
+ * The content of `JSON.stringify(text)` (no quotes) as UTF-8: the bytes the head writer writes for `text` inside a
+ * string value, for {@link JsonFieldPieces}.
+ */
+export function jsonStringContent(text: string): Buffer {
+  const quoted = Buffer.from(JSON.stringify(text), 'utf8');
+  return quoted.subarray(1, quoted.length - 1);
 }
 
 /** Segment "middle": `},"flag":F,"language":L,"opaque":`. */
@@ -366,7 +426,7 @@ function keepTemplate(template: HeadTemplate, command: RemotingCommand, ext: Rec
       const value = ext[key] as unknown;
       if (value === undefined || value === null) continue;
       if (count === MAX_TEMPLATE_FIELDS) return false;
-      pos = writeField(bytes, pos, key, value, count === 0, MAX_TEMPLATE_BYTES);
+      pos = writeField(bytes, pos, key, value, count === 0, MAX_TEMPLATE_BYTES, command.jsonFieldPieces);
       keys[count] = key;
       values[count] = typeof value === 'string' ? value : undefined;
       ends[++count] = pos;
@@ -454,11 +514,14 @@ function writeHeadFromTemplate(
   let last = 0;
   let written = 0;
   let field = 0;
+  const pieces = command.jsonFieldPieces;
   for (const key in ext) {
     const value = ext[key];
     if (value === undefined || value === null) continue;
     const segment = ++field;
-    if (segment <= count && key === keys[segment - 1] && value === values[segment - 1]) {
+    // A value given as pieces differs from the template's (it holds a unique id): not compared, nor remembered.
+    const given = pieces != null && key === pieces.key && value === pieces.text;
+    if (!given && segment <= count && key === keys[segment - 1] && value === values[segment - 1]) {
       if (first < 0) first = segment;
       else if (last !== segment - 1) {
         pos = copySegments(template, first, last, buf, pos, limit);
@@ -471,9 +534,9 @@ function writeHeadFromTemplate(
         first = -1;
       }
       const at = pos;
-      pos = writeField(buf, pos, key, value, segment === 1, limit);
+      pos = writeField(buf, pos, key, value, segment === 1, limit, pieces);
       written++;
-      if (segment <= count && key === keys[segment - 1] && typeof value === 'string') {
+      if (!given && segment <= count && key === keys[segment - 1] && typeof value === 'string') {
         // A value seen twice in a row here (a timestamp within one millisecond) replaces the template's when its
         // bytes are as long (the segment is rewritten in place; the views of the template stay valid).
         // (Only values that could fit are remembered, so what a template holds stays within its bytes' size.)

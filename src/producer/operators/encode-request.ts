@@ -108,6 +108,8 @@ export function encodeRequest<C extends CompressedContext>(options: EncodeReques
     context.request = createRequest(code, extFields, {
       body: context.wireBody,
       oneway: context.mode === 'oneway',
+      // `i` already JSON-encoded around the unique id (the header writer uses it while `i` is that text).
+      jsonFieldPieces: batch ? null : context.propertiesPieces,
     });
     downstream.next(context as C & EncodedContext);
   });

@@ -1,7 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import { createUniqueId } from '../../message/message-id.js';
-import { buildPropertiesString } from '../../message/properties.js';
+import { createUniqueId, defaultUniqueIdGenerator } from '../../message/message-id.js';
+import { buildPropertiesString, propertiesAroundUniqKey } from '../../message/properties.js';
 import type { PropertyParts } from '../../message/properties.js';
+import { jsonStringContent } from '../../remoting/json-header-writer.js';
+import type { JsonFieldPieces } from '../../remoting/remoting-command.js';
 import { checkPropertiesSize, REPLY_MESSAGE_FLAG } from '../../message/validators.js';
 import { SysFlag } from '../../message/compression.js';
 import { RequestCode } from '../../remoting/request-code.js';
@@ -29,6 +31,35 @@ const PARTS: PropertyParts = {
   instanceId: null,
   contentType: null,
 };
+
+/**
+ * The JSON-encoded text around the UNIQ_KEY of the last send that had one, and the text it was encoded from: a
+ * producer's sends mostly share it, so it is encoded once, not escaped again in every request header (see
+ * {@link propertiesPiecesOf}).
+ */
+let lastHead = '';
+let lastHeadJson: Uint8Array = jsonStringContent('');
+const NO_BYTES = new Uint8Array(0);
+let lastTail = '';
+let lastTailJson: Uint8Array = jsonStringContent('');
+
+/**
+ * The properties `text` (`head + idStart + idEnd + tail`, the unique id being `idStart + idEnd`, `idStartAscii` the
+ * bytes of `idStart`) as pieces for the JSON header writer: the encoded text around the id, and the id's two parts.
+ * (Properties with user properties, timers or a content type get none: the writer escapes their text.)
+ */
+function propertiesPiecesOf(text: string, head: string, idStartAscii: Uint8Array, idEnd: string, tail: string): JsonFieldPieces {
+  // The same strings as the send before (a comparison of two pointers) but for a change of shape.
+  if (head !== lastHead) {
+    lastHeadJson = jsonStringContent(head);
+    lastHead = head;
+  }
+  if (tail !== lastTail) {
+    lastTailJson = jsonStringContent(tail);
+    lastTail = tail;
+  }
+  return { key: 'i', text, beforeJson: lastHeadJson, middleStartAscii: idStartAscii, middle: idEnd, afterJson: lastTailJson };
+}
 
 /** Options of {@link prepareMessage}. @internal */
 export interface PrepareMessageOptions {
@@ -64,6 +95,7 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
     const extras = context.extras;
     const transactional = extras.transactional;
     const reply = message.properties?.['MSG_TYPE'] === REPLY_MESSAGE_FLAG;
+    const ownIds = nextId === undefined;
     const uniqueId = nextId !== undefined ? nextId() : idAtStart ? createUniqueId(context.startedAt) : createUniqueId();
     // One parts object for every send (buildPropertiesString only reads it, synchronously): nothing per send.
     const parts = PARTS;
@@ -83,8 +115,23 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
     parts.instanceId = options.namespace;
     parts.contentType = context.contentType;
     let properties: string;
+    let pieces: JsonFieldPieces | null;
     try {
-      properties = buildPropertiesString(parts);
+      const around = propertiesAroundUniqKey(parts);
+      if (around !== null) {
+        // What buildPropertiesString returns for these parts, and its pieces for the request header.
+        properties = around.head + uniqueId + around.tail;
+        if (ownIds) {
+          // The id is the default generator's last: the bytes of the digits its millisecond's ids share, and the rest.
+          const generator = defaultUniqueIdGenerator();
+          pieces = propertiesPiecesOf(properties, around.head, generator.lastHeadAscii, generator.lastCounterDigits, around.tail);
+        } else {
+          pieces = propertiesPiecesOf(properties, around.head, NO_BYTES, uniqueId, around.tail);
+        }
+      } else {
+        properties = buildPropertiesString(parts);
+        pieces = null;
+      }
     } finally {
       // Holds nothing of the message between sends.
       parts.tags = parts.keys = parts.userProperties = parts.systemProperties = parts.uniqKey = null;
@@ -93,6 +140,7 @@ export function prepareMessage<C extends ValidatedContext>(options: PrepareMessa
     context.topic = withNamespace(options.namespace, message.topic);
     context.uniqueId = uniqueId;
     context.properties = properties;
+    context.propertiesPieces = pieces;
     if (transactional) {
       context.msgType = MessageType.TRANS_MSG_HALF;
       context.sysFlag |= TRANSACTION_PREPARED_TYPE;
