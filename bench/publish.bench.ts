@@ -14,8 +14,7 @@
  *   `publish` over a generator, with and without batches of 64 (the producer's `batchSend$` and in-flight count),
  * - `publish bookkeeping`: `publish` over a target whose sends are answered with a canned `SendResult` in the
  *   next macrotask (no pipeline): the operator's and the pull source's own cost per message,
- * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send); `batch encode, one clock
- *   read`: the same with one `Date.now()` per 64 for the ids (as `publish` prepares a burst),
+ * - `batch encode`: `prepareBatchItem` per message plus `encodeBatchItems` per 64 (no send),
  * - `batch fan-out`: `fanOutBatchResult` per 64.
  *
  * With `PUBLISH_BENCH_ALLOC=1`, each row also reports the bytes allocated per message (V8's sampling heap
@@ -231,19 +230,18 @@ function publishRow(batch: boolean, through = target) {
     drainOutcomes(pullFrom(messages(stop)).pipe(publishOperator(through, publishOptions)), done);
 }
 
-/** `prepareBatchItem` per message and `encodeBatchItems` per batch; with `sharedClock`, one clock read per batch for its ids (as publish does per burst). */
-const batchEncode = (sharedClock: boolean) => async (stop: () => boolean, done: () => void): Promise<void> => {
+/** `prepareBatchItem` per message and `encodeBatchItems` per batch. */
+async function batchEncode(stop: () => boolean, done: () => void): Promise<void> {
   let index = 0;
   const prepareOptions = { maxMessageSize: options.maxMessageSize };
   while (!stop()) {
     const items: BatchItem[] = [];
-    const now = sharedClock ? Date.now() : undefined;
-    for (let i = 0; i < BATCH; i++) items.push(prepareBatchItem({ topic: 'BenchTopic', body }, index++, prepareOptions, now));
+    for (let i = 0; i < BATCH; i++) items.push(prepareBatchItem({ topic: 'BenchTopic', body }, index++, prepareOptions));
     encodeBatchItems(items);
     for (let i = 0; i < BATCH; i++) done();
     if (index % (BATCH * 64) === 0) await new Promise(setImmediate);
   }
-};
+}
 
 async function batchFanOut(stop: () => boolean, done: () => void): Promise<void> {
   const items: BatchItem[] = [];
@@ -337,8 +335,7 @@ const cases: [string, (stop: () => boolean, done: () => void) => Promise<void>][
   [`Producer.publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, producerPublishBatched],
   [`publish bookkeeping, ${WINDOW}`, publishRow(false, cannedTarget)],
   [`publish batched ${BATCH}×${Math.max(1, WINDOW / BATCH)}`, publishRow(true)],
-  [`batch encode ×${BATCH}`, batchEncode(false)],
-  [`batch encode, one clock read ×${BATCH}`, batchEncode(true)],
+  [`batch encode ×${BATCH}`, batchEncode],
   [`batch fan-out ×${BATCH}`, batchFanOut],
 ];
 // With `PUBLISH_BENCH_ROUNDS=n`, the selected rows run n times, interleaved, and the median of each is printed.

@@ -128,13 +128,11 @@ export interface PrepareBatchItemOptions {
 
 /**
  * Validates one message for a batch (as a single send, plus the batch-only rules) and builds its record fields.
- * @param now - the time of its unique id (ms since the epoch), when the caller has just read `Date.now()` for the
- *   messages it prepares together (default: read here)
  * @throws MQClientError with a validation code, or {@link BatchMessageError} (`RMQ_ERR_BATCH_DELAY_NOT_SUPPORTED`,
  *   `RMQ_ERR_BATCH_RETRY_TOPIC`, `RMQ_ERR_BATCH_TOO_LARGE`)
  * @internal
  */
-export function prepareBatchItem(message: Message, index: number, options: PrepareBatchItemOptions, now?: number): BatchItem {
+export function prepareBatchItem(message: Message, index: number, options: PrepareBatchItemOptions): BatchItem {
   let encoded;
   try {
     encoded = checkMessage(message, options.maxMessageSize);
@@ -157,7 +155,7 @@ export function prepareBatchItem(message: Message, index: number, options: Prepa
     throw new BatchMessageError(`message #${index} goes to the retry topic ${message.topic}; batches cannot`, BatchErrorCode.RETRY_TOPIC, index);
   }
   const ownIds = options.createUniqueId === undefined;
-  const uniqueId = ownIds ? createUniqueId(now) : options.createUniqueId();
+  const uniqueId = ownIds ? createUniqueId() : options.createUniqueId();
   const waitStoreMsgOK = message.waitStoreMsgOK !== false;
   const { tags, keys } = message;
   let properties: string;
@@ -216,10 +214,8 @@ export function prepareBatchList(messages: readonly Message[], options: PrepareB
     throw new BatchMessageError('sendBatch got no messages; pass a non-empty array', BatchErrorCode.EMPTY, -1, -1);
   }
   const items: BatchItem[] = [];
-  // One clock read for the ids of the whole list (they are made in one go).
-  const now = Date.now();
   for (let i = 0; i < messages.length; i++) {
-    const item = prepareBatchItem(messages[i]!, i, options, now);
+    const item = prepareBatchItem(messages[i]!, i, options);
     const first = items[0];
     if (first !== undefined && first.topic !== item.topic) {
       throw new BatchMessageError(

@@ -640,8 +640,8 @@ class PublishRun<M extends Message> implements SendSettler<M>, Demand {
     if (settings.batching) {
       let batchItem: BatchItem;
       try {
-        // The burst's clock read is the time of its messages' ids (as a single send's first attempt time is).
-        batchItem = prepareBatchItem(message, index, this.prepareOptions, this.burstNow());
+        // Each id reads the clock itself: a burst can hold more messages than one time value's 65,536 counter values.
+        batchItem = prepareBatchItem(message, index, this.prepareOptions);
       } catch (caught) {
         this.held += 1;
         this.deliver(null, 0, this.failure(message, index, caught, null));
