@@ -1,6 +1,6 @@
 /**
  * What a new publish stream costs once the process has run others: N successive `Producer.publish` streams of K
- * messages each, one after the other on one producer, over the canned remoting client of `publish.bench.ts` (the
+ * messages each, one after the other on one producer, over the canned remoting client of `lib/canned-pipeline.ts` (the
  * producer's real send pipeline and batch sender; every request answered with SEND_OK in the next macrotask). Prints
  * the client's CPU µs per message (all threads: V8's background compiles included) of each stream, so that stream
  * 2, 3, … show what an application that opens many streams (one per job, request or file) pays for each of them.
@@ -8,85 +8,13 @@
  *
  *   npx tsx bench/publish-streams.bench.ts [plain|batched] [streams] [messages-per-stream] [messages-of-stream-1]
  */
-import { Observable, type Subscriber } from 'rxjs';
 import type { Message } from '../src/message/message.js';
-import { createBatchSender } from '../src/producer/batch/batch-pipeline.js';
-import { resolveOptions } from '../src/producer/config.js';
-import { MQFaultStrategy } from '../src/producer/fault/mq-fault-strategy.js';
-import { Producer } from '../src/producer/producer.js';
 import type { PublishOutcome } from '../src/producer/publish/publish.js';
 import { pullFrom } from '../src/producer/publish/pull-source.js';
-import { createSendRunner, type SendPipelineDeps } from '../src/producer/send-pipeline.js';
-import type { RemotingCommand } from '../src/remoting/remoting-command.js';
-import { topicRouteToPublishInfo } from '../src/route/topic-publish-info.js';
+import { CANNED_BATCH as BATCH, cannedProducer } from './lib/canned-pipeline.js';
 
-const BATCH = 64;
-
-const route = topicRouteToPublishInfo('BenchTopic', {
-  queueDatas: [{ brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 }],
-  brokerDatas: [{ cluster: 'C', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:10911' } }],
-  filterServerTable: {},
-} as never);
-
-const OFFSET_ID = '7F00000100002A9F0000000000001234';
-const BATCH_OFFSET_IDS = Array.from({ length: BATCH }, () => OFFSET_ID).join(',');
-
-// Requests answered in the next macrotask, in batches, like responses read off a socket.
-let pending: { opaque: number; batch: boolean; subscriber: Subscriber<RemotingCommand> }[] = [];
-function answer(): void {
-  const current = pending;
-  pending = [];
-  for (const { opaque, batch, subscriber } of current) {
-    subscriber.next({
-      code: 0,
-      language: 'JAVA',
-      version: 409,
-      opaque,
-      flag: 1,
-      remark: null,
-      extFields: { msgId: batch ? BATCH_OFFSET_IDS : OFFSET_ID, queueId: '1', queueOffset: '7', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' },
-      serializeType: 0,
-      body: null,
-    });
-    subscriber.complete();
-  }
-}
-const client = {
-  invoke$: (_addr: string, request: RemotingCommand) =>
-    new Observable<RemotingCommand>((subscriber) => {
-      if (pending.length === 0) setImmediate(answer);
-      pending.push({ opaque: request.opaque, batch: request.code === 320, subscriber });
-    }),
-  invokeOneway: () => Promise.resolve(),
-  closeConnection: () => {},
-};
-
-const options = resolveOptions({ producerGroup: 'BenchGroup', namesrvAddr: '127.0.0.1:9876' });
-const deps: SendPipelineDeps = {
-  options,
-  producerGroup: 'BenchGroup',
-  producerId: 1,
-  clientIP: '127.0.0.1',
-  state: () => 'RUNNING',
-  client,
-  lookupRoute: () => Promise.resolve(route),
-  cachedRoute: () => route,
-  invalidateRoute: () => {},
-  faultStrategy: new MQFaultStrategy({ sendLatencyFaultEnable: false, latencyMax: options.latencyMax, notAvailableDuration: options.notAvailableDuration, isolationLatencyMillis: 10000 }),
-};
-const run = createSendRunner(deps);
-const batchSender = createBatchSender(deps);
 const body = Buffer.alloc(1024, 0x61);
-// A started producer without a NameServer: its send pipeline over the canned client (bench only).
-const producer = new Producer({ producerGroup: 'BenchGroup', namesrvAddr: '127.0.0.1:9876', clientIP: '127.0.0.1' });
-{
-  const internals = producer as unknown as { serviceState: string; pipeline: unknown; sendDeps: unknown; batchSender: unknown };
-  internals.serviceState = 'RUNNING';
-  internals.sendDeps = deps;
-  internals.pipeline = run;
-  internals.batchSender = batchSender;
-}
-
+const producer = cannedProducer();
 
 const MODE = process.argv[2] === 'batched' ? 'batched' : 'plain';
 const STREAMS = Number(process.argv[3] ?? 6);
