@@ -18,6 +18,7 @@ export {
   type RecordHost,
   type RecordTopic,
   type RecordValues,
+  zeroRecordValues,
 } from '../message/stored-message.js';
 export { parseSocketAddress, type SocketAddressBytes } from '../message/inet-address.js';
 export { createOffsetMessageId, createUniqueId } from '../message/message-id.js';

@@ -18,6 +18,7 @@ import {
   type RecordHost,
   type RecordTopic,
   type RecordValues,
+  zeroRecordValues,
 } from './codec.js';
 import { ByteSlab } from './byte-slab.js';
 
@@ -216,17 +217,7 @@ export class MessageStore {
   /** The store host parsed, and the hex of its bytes (the first part of every offset message id). */
   private store: { host: ParsedHost; idPrefix: string; idPrefixBytes: Buffer } | null = null;
   /** Numbers of the record being written (one object, reused: nothing of it outlives a put). */
-  private readonly values: RecordValues = {
-    queueId: 0,
-    flag: 0,
-    queueOffset: 0,
-    commitLogOffset: 0,
-    sysFlag: 0,
-    bornTimestamp: 0,
-    storeTimestamp: 0,
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-  };
+  private readonly values: RecordValues = zeroRecordValues();
   /** Writes the records of a batch (one at a time: puts are synchronous). */
   private readonly batchWriter = new StoredBatchWriter();
   /** Where records are cut from. */

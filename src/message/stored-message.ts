@@ -222,6 +222,21 @@ export interface RecordValues {
   preparedTransactionOffset: bigint | number;
 }
 
+/** A record's numbers, all zero: the one object a writer reuses for every record it writes. @internal */
+export function zeroRecordValues(): RecordValues {
+  return {
+    queueId: 0,
+    flag: 0,
+    queueOffset: 0,
+    commitLogOffset: 0,
+    sysFlag: 0,
+    bornTimestamp: 0,
+    storeTimestamp: 0,
+    reconsumeTimes: 0,
+    preparedTransactionOffset: 0,
+  };
+}
+
 /** Fixed bytes of a record: every field but the two hosts, the body, the topic and the properties. */
 const RECORD_FIXED_BYTES = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 4 + 8 + 4 + 2;
 
@@ -321,17 +336,7 @@ export class StoredBatchWriter {
   private topic!: RecordTopic;
   private suffix: Uint8Array = EMPTY;
   /** The numbers of the first record (flag and offsets set per record). */
-  private readonly values: RecordValues = {
-    queueId: 0,
-    flag: 0,
-    queueOffset: 0,
-    commitLogOffset: 0,
-    sysFlag: 0,
-    bornTimestamp: 0,
-    storeTimestamp: 0,
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-  };
+  private readonly values: RecordValues = zeroRecordValues();
   /** Where the first record of the batch is, −1 before it is written. */
   private first = -1;
   /** Where the first record's topic length is, and its suffix. */
